@@ -1,0 +1,156 @@
+/**
+ * The dense (fully connected) layer: forward and backward side by side.
+ *
+ * For a batch X of B rows with I inputs each, the layer computes
+ *
+ *   Z = X · W + b            Z: [B, O], X: [B, I], W: [I, O], b: [O]
+ *
+ * and, given ∂L/∂Z from the layer above, its backward pass computes
+ *
+ *   ∂L/∂W = Xᵀ · ∂L/∂Z      [I, O]
+ *   ∂L/∂b = Σ_rows ∂L/∂Z    [O]
+ *   ∂L/∂X = ∂L/∂Z · Wᵀ      [B, I]   (only when a layer below needs it)
+ *
+ * W is stored input-major, [I, O]: row i holds the O weights leaving input i.
+ * That makes the forward pass a sum of weight rows scaled by the inputs, so an
+ * input that is exactly zero (81% of MNIST's pixels, about half of the ReLU
+ * outputs) is skipped, in the forward pass and in ∂L/∂W alike. Model files
+ * store the transpose, [O, I], PyTorch's `nn.Linear` layout.
+ *
+ * All buffers are allocated once by the caller; nothing here allocates.
+ *
+ * @module
+ */
+
+import type { Random } from "./random.ts";
+import { type DType, type Floats, zeros } from "./tensor.ts";
+
+/**
+ * out[B, O] = x[B, I] · weight[I, O] + bias[O], skipping zero inputs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denseForward } from "./dense.ts";
+ * // one example, two inputs, one output: 3·1 + 0·5 + 0.5
+ * const out = new Float64Array(1);
+ * denseForward(out, new Float64Array([3, 0]), new Float64Array([1, 5]), new Float64Array([0.5]), 1, 2, 1);
+ * assert.equal(out[0], 3.5);
+ * ```
+ */
+export function denseForward(
+  out: Floats,
+  x: Floats,
+  weight: Floats,
+  bias: Floats,
+  B: number,
+  I: number,
+  O: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const outRow = b * O;
+    const xRow = b * I;
+    for (let o = 0; o < O; o++) out[outRow + o] = bias[o];
+    for (let i = 0; i < I; i++) {
+      const v = x[xRow + i];
+      if (v === 0) continue;
+      const wRow = i * O;
+      for (let o = 0; o < O; o++) out[outRow + o] += v * weight[wRow + o];
+    }
+  }
+}
+
+/**
+ * The backward pass of {@linkcode denseForward}:
+ * dWeight = xᵀ · dOut, dBias = column sums of dOut (both overwritten), and,
+ * when `dx` is given, dx[B, I] = dOut · weightᵀ.
+ */
+export function denseBackward(
+  dx: Floats | null,
+  dWeight: Floats,
+  dBias: Floats,
+  dOut: Floats,
+  x: Floats,
+  weight: Floats,
+  B: number,
+  I: number,
+  O: number,
+): void {
+  dWeight.fill(0);
+  dBias.fill(0);
+  for (let b = 0; b < B; b++) {
+    const dRow = b * O;
+    const xRow = b * I;
+    for (let o = 0; o < O; o++) dBias[o] += dOut[dRow + o];
+    for (let i = 0; i < I; i++) {
+      const v = x[xRow + i];
+      if (v === 0) continue;
+      const wRow = i * O;
+      for (let o = 0; o < O; o++) dWeight[wRow + o] += v * dOut[dRow + o];
+    }
+    if (dx === null) continue;
+    for (let i = 0; i < I; i++) {
+      const wRow = i * O;
+      let sum = 0;
+      for (let o = 0; o < O; o++) sum += dOut[dRow + o] * weight[wRow + o];
+      dx[xRow + i] = sum;
+    }
+  }
+}
+
+/** How a layer's initial weights are drawn. */
+export type InitScheme = "he" | "xavier";
+
+/**
+ * A dense layer's parameters and their gradients.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Dense } from "./dense.ts";
+ * import { Random } from "./random.ts";
+ * const layer = new Dense(784, 30).init(new Random(0), "he");
+ * assert.equal(layer.weight.length, 784 * 30);
+ * ```
+ */
+export class Dense {
+  /** Weights, [inputs, outputs] row-major. */
+  readonly weight: Floats;
+  /** Biases, [outputs]. */
+  readonly bias: Floats;
+  /** ∂L/∂weight from the last backward pass, [inputs, outputs]. */
+  readonly gradWeight: Floats;
+  /** ∂L/∂bias from the last backward pass, [outputs]. */
+  readonly gradBias: Floats;
+
+  constructor(readonly inputs: number, readonly outputs: number, dtype: DType = "float32") {
+    this.weight = zeros(dtype, inputs * outputs);
+    this.bias = zeros(dtype, outputs);
+    this.gradWeight = zeros(dtype, inputs * outputs);
+    this.gradBias = zeros(dtype, outputs);
+  }
+
+  /**
+   * Draws the weights from N(0, σ²) and zeroes the biases. He initialisation
+   * (σ² = 2 / inputs) keeps the variance of ReLU outputs steady from layer to
+   * layer; Xavier/Glorot (σ² = 2 / (inputs + outputs)) does it for tanh and
+   * sigmoid.
+   */
+  init(rng: Random, scheme: InitScheme): this {
+    const variance = scheme === "he" ? 2 / this.inputs : 2 / (this.inputs + this.outputs);
+    const sigma = Math.sqrt(variance);
+    for (let k = 0; k < this.weight.length; k++) this.weight[k] = rng.normal() * sigma;
+    this.bias.fill(0);
+    return this;
+  }
+
+  /** out[B, outputs] = x[B, inputs] · weight + bias. */
+  forward(out: Floats, x: Floats, B: number): void {
+    denseForward(out, x, this.weight, this.bias, B, this.inputs, this.outputs);
+  }
+
+  /** Fills gradWeight and gradBias, and dx[B, inputs] when it is given. */
+  backward(dx: Floats | null, dOut: Floats, x: Floats, B: number): void {
+    denseBackward(dx, this.gradWeight, this.gradBias, dOut, x, this.weight, B, this.inputs, this.outputs);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Softmax output with the cross-entropy loss, and their fused gradient.
+ *
+ * For one example with logits z (C numbers) and true class y:
+ *
+ *   pₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m),  with m = maxⱼ zⱼ
+ *   L  = −ln p_y
+ *   ∂L/∂zₖ = pₖ − [k = y]
+ *
+ * Subtracting m changes nothing mathematically (it cancels between numerator
+ * and denominator) but keeps every exponent ≤ 0, so e^(…) never overflows,
+ * even for logits of ±1000. For a batch of B examples the loss is the mean,
+ * so each row's gradient is divided by B.
+ *
+ * Shapes: logits, probs, dLogits are [B, C] row-major; labels is [B].
+ *
+ * @module
+ */
+
+import type { Floats } from "./tensor.ts";
+
+/**
+ * probs[b, :] = softmax(logits[b, :]) for each of B rows of C values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { softmaxForward } from "./loss.ts";
+ * const p = new Float64Array(2);
+ * softmaxForward(p, new Float64Array([1000, 1000]), 1, 2);
+ * assert.deepEqual([...p], [0.5, 0.5]); // no overflow
+ * ```
+ */
+export function softmaxForward(probs: Floats, logits: Floats, B: number, C: number): void {
+  for (let b = 0; b < B; b++) {
+    const row = b * C;
+    let max = -Infinity;
+    for (let k = 0; k < C; k++) if (logits[row + k] > max) max = logits[row + k];
+    let sum = 0;
+    for (let k = 0; k < C; k++) {
+      const e = Math.exp(logits[row + k] - max);
+      probs[row + k] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let k = 0; k < C; k++) probs[row + k] *= inv;
+  }
+}
+
+/**
+ * The mean cross-entropy (1/B) Σ_b −ln probs[b, labels[b]].
+ *
+ * A probability that rounded to 0 gives +Infinity, which is the truth:
+ * the caller decides whether that means training diverged.
+ */
+export function crossEntropyLoss(probs: Floats, labels: ArrayLike<number>, B: number, C: number): number {
+  let total = 0;
+  for (let b = 0; b < B; b++) total -= Math.log(probs[b * C + labels[b]]);
+  return total / B;
+}
+
+/**
+ * The fused gradient of mean cross-entropy through softmax:
+ * dLogits[b, k] = (probs[b, k] − [k = labels[b]]) / B.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { softmaxCrossEntropyBackward } from "./loss.ts";
+ * const d = new Float64Array(3);
+ * softmaxCrossEntropyBackward(d, new Float64Array([0.2, 0.5, 0.3]), [1], 1, 3);
+ * assert.deepEqual([...d], [0.2, -0.5, 0.3]); // p − y
+ * ```
+ */
+export function softmaxCrossEntropyBackward(
+  dLogits: Floats,
+  probs: Floats,
+  labels: ArrayLike<number>,
+  B: number,
+  C: number,
+): void {
+  const scale = 1 / B;
+  for (let b = 0; b < B; b++) {
+    const row = b * C;
+    for (let k = 0; k < C; k++) dLogits[row + k] = probs[row + k] * scale;
+    dLogits[row + labels[b]] -= scale;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Optimisers: how a gradient becomes a change of the weights.
+ *
+ * Each optimiser updates every parameter tensor w in place from its gradient
+ * g = ∂L/∂w, with the learning rate η given at each step (so that a schedule
+ * can change it). Weight decay λ applies to weights, never to biases.
+ *
+ * | optimiser         | update                                                          |
+ * |-------------------|-----------------------------------------------------------------|
+ * | `GradientDescent` | w ← w − η (g + λw)                                              |
+ * | `Momentum`        | v ← μv + (g + λw);  w ← w − ηv                                   |
+ * | `Adam` (AdamW)    | m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;  w ← w − η(m̂ / (√ŝ + ε) + λw) |
+ *
+ * with m̂ = m / (1 − β₁ᵗ), ŝ = s / (1 − β₂ᵗ) at step t (Adam's bias correction);
+ * Adam's decay is decoupled from the gradient, as in AdamW.
+ *
+ * @module
+ */
+
+import type { Parameter } from "./network.ts";
+import { type Floats, zeros } from "./tensor.ts";
+
+/** The optimisers offered on the command line. */
+export type OptimizerName = "sgd" | "momentum" | "adam";
+
+/** The names accepted by {@linkcode createOptimizer}. */
+export const OPTIMIZERS: readonly OptimizerName[] = ["sgd", "momentum", "adam"];
+
+/** Something that turns gradients into weight updates. */
+export interface Optimizer {
+  readonly name: OptimizerName;
+  /** Updates every parameter in place with learning rate `lr`. */
+  step(params: readonly Parameter[], lr: number): void;
+}
+
+/**
+ * Plain (minibatch stochastic) gradient descent: w ← w − η (g + λw).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GradientDescent } from "./optimizers.ts";
+ * const value = new Float64Array([1]), grad = new Float64Array([0.5]);
+ * new GradientDescent().step([{ name: "w", value, grad, decay: true }], 0.1);
+ * assert.equal(value[0], 1 - 0.1 * 0.5);
+ * ```
+ */
+export class GradientDescent implements Optimizer {
+  readonly name = "sgd";
+  constructor(readonly weightDecay = 0) {}
+
+  step(params: readonly Parameter[], lr: number): void {
+    for (const { value, grad, decay } of params) {
+      const lambda = decay ? this.weightDecay : 0;
+      for (let k = 0; k < value.length; k++) value[k] -= lr * (grad[k] + lambda * value[k]);
+    }
+  }
+}
+
+/** Gradient descent with (heavy-ball) momentum μ: v ← μv + (g + λw); w ← w − ηv. */
+export class Momentum implements Optimizer {
+  readonly name = "momentum";
+  #velocity = new Map<Floats, Floats>();
+  constructor(readonly momentum = 0.9, readonly weightDecay = 0) {}
+
+  step(params: readonly Parameter[], lr: number): void {
+    const mu = this.momentum;
+    for (const { value, grad, decay } of params) {
+      const v = state(this.#velocity, value);
+      const lambda = decay ? this.weightDecay : 0;
+      for (let k = 0; k < value.length; k++) {
+        v[k] = mu * v[k] + grad[k] + lambda * value[k];
+        value[k] -= lr * v[k];
+      }
+    }
+  }
+}
+
+/** Adam with decoupled weight decay (AdamW); see the module table. */
+export class Adam implements Optimizer {
+  readonly name = "adam";
+  #m = new Map<Floats, Floats>();
+  #s = new Map<Floats, Floats>();
+  #t = 0;
+  constructor(
+    readonly weightDecay = 0,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-8,
+  ) {}
+
+  step(params: readonly Parameter[], lr: number): void {
+    this.#t++;
+    const { beta1, beta2, epsilon } = this;
+    const c1 = 1 / (1 - beta1 ** this.#t);
+    const c2 = 1 / (1 - beta2 ** this.#t);
+    for (const { value, grad, decay } of params) {
+      const m = state(this.#m, value);
+      const s = state(this.#s, value);
+      const lambda = decay ? this.weightDecay : 0;
+      for (let k = 0; k < value.length; k++) {
+        const g = grad[k];
+        m[k] = beta1 * m[k] + (1 - beta1) * g;
+        s[k] = beta2 * s[k] + (1 - beta2) * g * g;
+        value[k] -= lr * ((m[k] * c1) / (Math.sqrt(s[k] * c2) + epsilon) + lambda * value[k]);
+      }
+    }
+  }
+}
+
+/** The optimiser called `name`, with weight decay λ and momentum μ (momentum only). */
+export function createOptimizer(
+  name: OptimizerName,
+  options: { weightDecay?: number; momentum?: number } = {},
+): Optimizer {
+  const wd = options.weightDecay ?? 0;
+  switch (name) {
+    case "sgd":
+      return new GradientDescent(wd);
+    case "momentum":
+      return new Momentum(options.momentum ?? 0.9, wd);
+    case "adam":
+      return new Adam(wd);
+  }
+}
+
+function state(map: Map<Floats, Floats>, value: Floats): Floats {
+  let s = map.get(value);
+  if (s === undefined) {
+    s = zeros(value instanceof Float64Array ? "float64" : "float32", value.length);
+    map.set(value, s);
+  }
+  return s;
+}

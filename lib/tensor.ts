@@ -1,0 +1,43 @@
+/**
+ * The array types the network computes with.
+ *
+ * Every buffer is a flat typed array in row-major order; its shape lives in
+ * the comments and in the sizes passed beside it, as in C. Training runs in
+ * float32 (the model file's precision); the gradient check runs the very same
+ * code in float64, where central differences are accurate to about 1e-10.
+ *
+ * @module
+ */
+
+/** A flat buffer of floating-point numbers. */
+export type Floats = Float32Array | Float64Array;
+
+/** The precision of a network's buffers. */
+export type DType = "float32" | "float64";
+
+/**
+ * A zero-filled buffer of `n` numbers in the given precision.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { zeros } from "./tensor.ts";
+ * assert.ok(zeros("float64", 3) instanceof Float64Array);
+ * ```
+ */
+export function zeros(dtype: DType, n: number): Floats {
+  return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** Index of the largest of `n` values starting at `offset` (the first one on ties). */
+export function argmax(values: ArrayLike<number>, offset = 0, n = values.length - offset): number {
+  let best = 0;
+  let bestValue = values[offset];
+  for (let i = 1; i < n; i++) {
+    if (values[offset + i] > bestValue) {
+      bestValue = values[offset + i];
+      best = i;
+    }
+  }
+  return best;
+}

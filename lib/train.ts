@@ -1,0 +1,125 @@
+/**
+ * The training loop: stochastic gradient descent over shuffled minibatches.
+ *
+ * Each epoch shuffles the training set, cuts it into minibatches of B examples
+ * and, for each minibatch, runs backprop to get the gradient of the batch's
+ * mean loss, ∇L = (1/B) Σ ∇Lᵢ, then lets the optimiser step:
+ * w ← w − η ∇L for plain SGD.
+ *
+ * @module
+ */
+
+import { type Dataset, gatherBatch } from "./dataset.ts";
+import type { Network } from "./network.ts";
+import { GradientDescent, type Optimizer } from "./optimizers.ts";
+import type { Random } from "./random.ts";
+
+/** What happened in one epoch. */
+export interface EpochStats {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean of the minibatch losses seen during the epoch. */
+  loss: number;
+  /** The learning rate used in the epoch. */
+  lr: number;
+  /** Wall-clock seconds of the epoch's training steps (not of any evaluation). */
+  seconds: number;
+}
+
+/** How to train. */
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  /** Learning rate η, or a function of the 0-based epoch giving it (a schedule). */
+  lr: number | ((epoch: number) => number);
+  /** Shuffles the examples each epoch (and drives augmentation). */
+  rng: Random;
+  /** Plain gradient descent unless given. */
+  optimizer?: Optimizer;
+  /** Changes a gathered minibatch x[B, features] in place before the step (data augmentation). */
+  augment?: (x: Float32Array, B: number, rng: Random) => void;
+  /** Called after each minibatch with the examples done so far in the epoch. */
+  onBatch?: (done: number, total: number) => void;
+  /** Called after each epoch; returning `"stop"` ends training early. */
+  onEpoch?: (stats: EpochStats) => void | "stop";
+}
+
+/** Thrown when the loss stops being a finite number. */
+export class TrainingDivergedError extends Error {
+  constructor(readonly epoch: number, readonly loss: number) {
+    super(
+      `training diverged in epoch ${epoch}: the loss became ${loss} (try a smaller learning rate)`,
+    );
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/**
+ * One step of gradient descent on one minibatch x[B, features] with its
+ * labels: backprop fills the gradients, the optimiser applies them.
+ * Returns the minibatch's mean loss (before the step).
+ */
+export function updateMiniBatch(
+  net: Network,
+  optimizer: Optimizer,
+  x: Float32Array,
+  labels: Uint8Array,
+  B: number,
+  lr: number,
+): number {
+  const loss = net.backprop(x, labels, B);
+  optimizer.step(net.parameters(), lr);
+  return loss;
+}
+
+/**
+ * Trains `net` on `data` by minibatch stochastic gradient descent and returns
+ * the statistics of every epoch. Throws {@linkcode TrainingDivergedError} as
+ * soon as a minibatch loss is NaN or infinite.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SGD } from "./train.ts";
+ * import { Network } from "./network.ts";
+ * import { Random } from "./random.ts";
+ * import { makeDataset } from "./dataset.ts";
+ * // two one-pixel "images": class 0 is dark, class 1 is bright
+ * const data = makeDataset(new Float32Array([0.1, 0.9]), new Uint8Array([0, 1]), 1);
+ * const net = new Network({ sizes: [1, 4, 2], activations: "tanh" }).init(new Random(3));
+ * const history = SGD(net, data, { epochs: 200, batchSize: 2, lr: 0.5, rng: new Random(3) });
+ * assert.ok(history[199].loss < history[0].loss);
+ * ```
+ */
+export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochStats[] {
+  const { epochs, rng } = options;
+  const B = options.batchSize;
+  const F = data.features;
+  const optimizer = options.optimizer ?? new GradientDescent();
+  const learningRate = typeof options.lr === "number" ? () => options.lr as number : options.lr;
+  const batchX = new Float32Array(B * F);
+  const batchLabels = new Uint8Array(B);
+  const order = new Uint32Array(data.n);
+  for (let i = 0; i < data.n; i++) order[i] = i;
+  const history: EpochStats[] = [];
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const lr = learningRate(epoch - 1);
+    const started = performance.now();
+    rng.shuffle(order);
+    let lossSum = 0;
+    for (let start = 0; start < data.n; start += B) {
+      const b = Math.min(B, data.n - start);
+      gatherBatch(batchX, batchLabels, data, order, start, b);
+      options.augment?.(batchX, b, rng);
+      const loss = updateMiniBatch(net, optimizer, batchX, batchLabels, b, lr);
+      if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, loss);
+      lossSum += loss * b;
+      options.onBatch?.(start + b, data.n);
+    }
+    const stats = { epoch, loss: lossSum / data.n, lr, seconds: (performance.now() - started) / 1000 };
+    history.push(stats);
+    if (options.onEpoch?.(stats) === "stop") break;
+  }
+  return history;
+}
