@@ -85,6 +85,12 @@ function percent(x: number): string {
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseTrainArgs(Deno.args);
+  const { state } = await Deno.permissions.query({ name: "write", path: config.out });
+  if (state !== "granted") {
+    throw new UsageError(
+      `--out ${config.out} is outside the folders this task may write (models/, reports/); choose a path inside models/`,
+    );
+  }
   const train = await loadSplit(config.data, "train");
   const test = await loadSplit(config.data, "test");
   const sizes = [PIXELS, ...config.hidden, 10];

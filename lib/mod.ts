@@ -1,0 +1,46 @@
+/**
+ * MiniMNIST: a neural network for handwritten digits, from scratch on typed
+ * arrays. This module re-exports the public API; each concept lives in its
+ * own file:
+ *
+ * | file              | concept                                            |
+ * |-------------------|----------------------------------------------------|
+ * | `dataset.ts`      | the in-memory dataset (Float32Array pixels, labels) |
+ * | `data.ts`         | loading and validating dataset files (polars)       |
+ * | `random.ts`       | seeded random numbers, normal samples, shuffling    |
+ * | `tensor.ts`       | the buffer types                                    |
+ * | `dense.ts`        | the dense layer, forward and backward               |
+ * | `activations.ts`  | ReLU, tanh, sigmoid, forward and backward           |
+ * | `loss.ts`         | softmax, cross-entropy and their fused gradient     |
+ * | `network.ts`      | the multi-layer perceptron: forward, backprop       |
+ * | `optimizers.ts`   | gradient descent, momentum, Adam                    |
+ * | `train.ts`        | the SGD loop over minibatches                       |
+ * | `metrics.ts`      | accuracy, confusion matrix, evaluate                |
+ * | `safetensors.ts`  | the safetensors format                              |
+ * | `model_file.ts`   | a network saved to and loaded from a model file     |
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Network, Random } from "./mod.ts";
+ * const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
+ * assert.equal(net.parameterCount, 784 * 30 + 30 + 30 * 10 + 10);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./activations.ts";
+export * from "./data.ts";
+export * from "./dataset.ts";
+export * from "./dense.ts";
+export * from "./errors.ts";
+export * from "./loss.ts";
+export * from "./metrics.ts";
+export * from "./model_file.ts";
+export * from "./network.ts";
+export * from "./optimizers.ts";
+export * from "./random.ts";
+export * from "./safetensors.ts";
+export * from "./tensor.ts";
+export * from "./train.ts";
