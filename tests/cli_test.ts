@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
+
+/** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
+function assertCleanError(result: TaskResult, pattern: RegExp) {
+  assert.equal(result.code, 1, `exit code; stderr: ${result.stderr}`);
+  const lines = result.stderr.trim().split("\n");
+  const errorLines = lines.filter((l) => l.startsWith("error:"));
+  assert.equal(errorLines.length, 1, `one error line in: ${result.stderr}`);
+  assert.match(errorLines[0], pattern);
+  assert.ok(!/^\s+at /m.test(result.stderr), `no stack trace: ${result.stderr}`);
+}
+
+const badTrainFlags: [string[], RegExp][] = [
+  [["--epoch", "3"], /unknown.*--epoch/i],
+  [["--epochs", "0"], /--epochs must be a whole number ≥ 1/],
+  [["--epochs", "-2"], /--epochs/],
+  [["--epochs", "2.5"], /--epochs/],
+  [["--batch-size", "0"], /--batch-size must be a whole number ≥ 1/],
+  [["--lr", "abc"], /--lr must be a number > 0/],
+  [["--lr", "0"], /--lr must be a number > 0/],
+  [["--lr", "-0.1"], /--lr/],
+  [["--hidden", "0"], /--hidden/],
+  [["--hidden", "30,,10"], /--hidden/],
+  [["--activation", "swish"], /--activation must be one of relu, tanh, sigmoid/],
+  [["--seed", "x"], /--seed/],
+  [["--out", "/tmp/elsewhere.safetensors"], /--out .* is outside the folders this task may write/],
+];
+
+Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and writes no model", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    for (const [flags, pattern] of badTrainFlags) {
+      const out = flags[0] === "--out" ? [] : ["--out", `${scratch.dir}/m.safetensors`];
+      const result = await runTask("train", [...flags, ...out]);
+      assertCleanError(result, pattern);
+    }
+    assert.deepEqual(listDir(scratch.dir), []);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli train: a missing or broken data folder names the file, exits 1 and writes no model", async () => {
+  const scratch = await scratchModelsDir();
+  const data = await Deno.makeTempDir();
+  try {
+    const missing = await runTask("train", ["--data", `${data}/nope`, "--out", `${scratch.dir}/m.safetensors`]);
+    assertCleanError(missing, /nope\/train_X\.csv: file not found/);
+    const row = Array.from({ length: 784 }, () => "0");
+    await Deno.writeTextFile(
+      `${data}/train_X.csv`,
+      [row.join(","), [...row.slice(0, 5), "abc", ...row.slice(6)].join(",")].join("\n"),
+    );
+    await Deno.writeTextFile(`${data}/train_label.csv`, "1,0,0,0,0,0,0,0,0,0\n0,1,0,0,0,0,0,0,0,0\n");
+    const broken = await runTask("train", ["--data", data, "--out", `${scratch.dir}/m.safetensors`]);
+    assertCleanError(broken, /train_X\.csv, line 2, column 6: "abc" is not a number/);
+    assert.deepEqual(listDir(scratch.dir), []);
+  } finally {
+    await scratch.remove();
+    await Deno.remove(data, { recursive: true });
+  }
+});
+
+Deno.test("cli train: a diverging run (--lr 1000) stops with a clear message and writes no model", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const result = await runTask("train", ["--lr", "1000", "--epochs", "3", "--out", `${scratch.dir}/m.safetensors`]);
+    assertCleanError(result, /training diverged in epoch 1: the loss became (NaN|Infinity).*smaller learning rate/);
+    assert.deepEqual(listDir(scratch.dir), []);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli train: same flags give a byte-identical model file, another seed a different one", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const files = [];
+    for (const [name, seed] of [["a", "3"], ["b", "3"], ["c", "4"]]) {
+      const out = `${scratch.dir}/${name}.safetensors`;
+      const result = await runTask("train", ["--epochs", "2", "--seed", seed, "--out", out]);
+      assert.equal(result.code, 0, result.stderr);
+      files.push(await Deno.readFile(out));
+    }
+    assert.deepEqual(files[0], files[1]);
+    assert.notDeepEqual(files[0], files[2]);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli end to end: the spec defaults reach ≥ 84% test accuracy, and eval agrees with train", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const model = `${scratch.dir}/spec.safetensors`;
+    const result = await runTask("train", ["--json", "--out", model]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = lastJson(result);
+    assert.equal(summary.epochs, 30);
+    assert.equal(summary.batch_size, 10);
+    assert.equal(summary.lr, 0.01);
+    assert.equal(summary.seed, 0);
+    assert.equal(summary.model, model);
+    assert.ok((summary.test_accuracy as number) >= 0.84, `test accuracy ${summary.test_accuracy}`);
+    assert.ok((summary.train_accuracy as number) > (summary.test_accuracy as number));
+    assert.ok((summary.train_seconds as number) > 0);
+    // one progress line per epoch went to stderr with --json
+    assert.equal(result.stderr.split("\n").filter((l) => /^epoch\s+\d+\/30/.test(l)).length, 30);
+
+    const evaluation = await runTask("eval", ["--model", model, "--json"]);
+    assert.equal(evaluation.code, 0, evaluation.stderr);
+    const report = lastJson(evaluation) as { accuracy: number; n: number; confusion: number[][] };
+    assert.equal(report.n, 350);
+    assert.equal(report.accuracy, summary.test_accuracy);
+    assert.equal(report.confusion.length, 10);
+    assert.equal(report.confusion.flat().reduce((a, b) => a + b, 0), 350);
+    const diagonal = report.confusion.reduce((s, row, k) => s + row[k], 0);
+    assert.equal(diagonal / 350, report.accuracy);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli eval: needs only the test files; a missing or broken model is one clear error", async () => {
+  const scratch = await scratchModelsDir();
+  const data = await Deno.makeTempDir();
+  try {
+    const model = `${scratch.dir}/m.safetensors`;
+    assert.equal((await runTask("train", ["--epochs", "1", "--out", model])).code, 0);
+    await Deno.copyFile("data/test_X.csv", `${data}/test_X.csv`);
+    await Deno.copyFile("data/test_label.csv", `${data}/test_label.csv`);
+    const ok = await runTask("eval", ["--model", model, "--data", data, "--json"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(lastJson(ok).n, 350);
+    assertCleanError(
+      await runTask("eval", ["--model", `${scratch.dir}/none.safetensors`]),
+      /none\.safetensors: model file not found/,
+    );
+    await Deno.writeTextFile(`${scratch.dir}/junk.safetensors`, "this is not a model");
+    assertCleanError(
+      await runTask("eval", ["--model", `${scratch.dir}/junk.safetensors`]),
+      /junk\.safetensors: not a valid safetensors file/,
+    );
+    assertCleanError(await runTask("eval", []), /--model/);
+    assertCleanError(await runTask("eval", ["--model", model, "--bogus"]), /unknown.*--bogus/i);
+  } finally {
+    await scratch.remove();
+    await Deno.remove(data, { recursive: true });
+  }
+});
+
+Deno.test("cli: --help prints the usage and exits 0", async () => {
+  for (const task of ["train", "eval"]) {
+    const result = await runTask(task, ["--help"]);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, new RegExp(`Usage: deno task ${task}`));
+  }
+});
