@@ -1,0 +1,98 @@
+/**
+ * `deno task predict`: reads a person's own digit pictures (PNG or JPEG, any
+ * size, dark ink on light paper or light ink on dark) and prints the model's
+ * digit and its ten probabilities for each.
+ *
+ * Each picture goes through the MNIST-style preprocessing of
+ * `lib/preprocess.ts` (the same the web page uses). A picture that cannot be
+ * read is reported in one sentence on stderr and the others are still
+ * answered; the exit status is then 1.
+ *
+ * @module
+ */
+
+import { INPUT_SCALE, PIXELS } from "../lib/dataset.ts";
+import { InputError } from "../lib/errors.ts";
+import { readImage } from "../lib/image.ts";
+import { loadModel } from "../lib/model_file.ts";
+import type { Network } from "../lib/network.ts";
+import { mnistPreprocess } from "../lib/preprocess.ts";
+import { argmax } from "../lib/tensor.ts";
+import { parseFlags, run, UsageError, wantsHelp } from "./common.ts";
+
+const USAGE = `Usage: deno task predict --model FILE [--json] IMAGE…
+
+Reads each IMAGE (PNG or JPEG, any size; dark ink on light paper or light ink
+on dark; the digit anywhere in the picture), preprocesses it the way MNIST was
+made (grayscale, invert if the background is light, crop to the ink, scale to
+fit 20×20, centre by centre of mass in 28×28) and prints the digit the model
+reads and its ten probabilities.
+
+  --model FILE   the model file (safetensors) written by deno task train (required)
+  --json         one JSON line per image: {"file": …, "digit": …, "probabilities": […]}
+  -h, --help     this text
+
+A picture that cannot be read is reported on stderr as "error: IMAGE: …"; the
+other pictures are still answered and the exit status is 1.`;
+
+/** The digit and probabilities for one image file. */
+interface Prediction {
+  file: string;
+  digit: number;
+  probabilities: number[];
+}
+
+async function main(): Promise<void> {
+  if (wantsHelp(Deno.args)) return console.log(USAGE);
+  const { values, positionals } = parseFlags(Deno.args, {
+    model: { type: "string" },
+    json: { type: "boolean" },
+  }, true);
+  if (values.model === undefined) throw new UsageError("--model FILE is required");
+  if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
+  const { net } = await loadModel(values.model);
+  if (net.inputSize !== PIXELS) {
+    throw new InputError(
+      `${values.model}: the model takes ${net.inputSize} inputs, not the 784 pixels of a 28×28 image`,
+    );
+  }
+  let failed = 0;
+  for (const file of positionals) {
+    let prediction: Prediction;
+    try {
+      prediction = await predictFile(net, file);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      console.error(`error: ${error.message}`);
+      failed++;
+      continue;
+    }
+    console.log(values.json ? JSON.stringify(prediction) : formatPrediction(prediction));
+  }
+  if (failed > 0) Deno.exitCode = 1;
+}
+
+/** Reads, preprocesses and classifies one image file. */
+async function predictFile(net: Network, file: string): Promise<Prediction> {
+  const image = await readImage(file);
+  const pixels = mnistPreprocess(image);
+  if (pixels === null) {
+    throw new InputError(`${file}: no digit found: the picture is blank (nothing stands out from the background)`);
+  }
+  const x = new Float32Array(PIXELS); // [1, 784], scaled as the training data
+  for (let i = 0; i < PIXELS; i++) x[i] = pixels[i] * INPUT_SCALE;
+  const probabilities = [...net.probabilities(x, 1)];
+  return { file, digit: argmax(probabilities), probabilities };
+}
+
+/** The digit, then the ten probabilities as a little bar chart. */
+function formatPrediction({ file, digit, probabilities }: Prediction): string {
+  const lines = [`${file}: ${digit} (probability ${(100 * probabilities[digit]).toFixed(1)}%)`];
+  probabilities.forEach((p, k) => {
+    const bar = "█".repeat(Math.round(p * 40));
+    lines.push(`  ${k}  ${p.toFixed(4)}  ${bar}${k === digit ? " ←" : ""}`);
+  });
+  return lines.join("\n");
+}
+
+if (import.meta.main) await run(USAGE, main);
