@@ -4,15 +4,21 @@
  * @module
  */
 
-import { loadSplit } from "../lib/data.ts";
+import { hasSplit, loadSplit } from "../lib/data.ts";
+import { cleanTestIndices } from "../lib/audit.ts";
+import { type Dataset, subset } from "../lib/dataset.ts";
+import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
+import type { Network } from "../lib/network.ts";
 import { loadModel } from "../lib/model_file.ts";
 import { parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval --model FILE [--data DIR] [--json]
 
-Evaluates a model on DIR/test_X.csv and DIR/test_label.csv.
+Evaluates a model on the test split of DIR (test_X.csv + test_label.csv, t10k-*-ubyte[.gz] or mnist_test.csv;
+only the test files are needed). When DIR also holds training files, also reports the "clean" accuracy on the
+test images that do not appear in the training set.
 
   --model FILE   the model file (safetensors) to evaluate (required)
   --data DIR     dataset folder (default: data)
@@ -30,10 +36,13 @@ async function main(): Promise<void> {
   const { net } = await loadModel(values.model);
   const test = await loadSplit(values.data ?? "data", "test");
   const result = evaluate(net, test);
+  const clean = await cleanAccuracy(net, values.data ?? "data", test);
   if (values.json) {
     console.log(JSON.stringify({
       accuracy: result.accuracy,
       n: result.n,
+      clean_test_accuracy: "accuracy" in clean ? clean.accuracy : null,
+      clean_test_n: "accuracy" in clean ? clean.n : null,
       loss: result.loss,
       per_class: result.perClass,
       confusion: result.confusion,
@@ -44,10 +53,36 @@ async function main(): Promise<void> {
   console.log(
     `accuracy ${(100 * result.accuracy).toFixed(2)}% on ${result.n} test images, mean loss ${result.loss.toFixed(4)}`,
   );
+  console.log(
+    "accuracy" in clean
+      ? `clean accuracy ${(100 * clean.accuracy).toFixed(2)}% on the ${clean.n} of ${result.n} test images ` +
+        `that are not in the training files`
+      : `clean accuracy: not available (${clean.unavailable})`,
+  );
   console.log("\nper-class accuracy:");
   result.perClass.forEach((a, k) => console.log(`  ${k}: ${Number.isNaN(a) ? "  n/a" : (100 * a).toFixed(1) + "%"}`));
   console.log("\nconfusion matrix (rows: true digit, columns: predicted digit):");
   console.log(formatConfusion(result.confusion));
+}
+
+/**
+ * Accuracy on the test images that do not appear in `dir`'s training files,
+ * or why it cannot be measured.
+ */
+async function cleanAccuracy(
+  net: Network,
+  dir: string,
+  test: Dataset,
+): Promise<{ accuracy: number; n: number } | { unavailable: string }> {
+  if (!await hasSplit(dir, "train")) return { unavailable: `${dir} holds no training files to compare with` };
+  try {
+    const clean = subset(test, cleanTestIndices(await loadSplit(dir, "train"), test));
+    if (clean.n === 0) return { unavailable: "every test image also appears in the training files" };
+    return { accuracy: evaluate(net, clean).accuracy, n: clean.n };
+  } catch (error) {
+    if (error instanceof InputError) return { unavailable: `the training files cannot be read: ${error.message}` };
+    throw error;
+  }
 }
 
 if (import.meta.main) await run(USAGE, main);

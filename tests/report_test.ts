@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { DOMParser } from "linkedom";
+import pl from "nodejs-polars";
+import {
+  confusionSvg,
+  countBins,
+  type EpochRecord,
+  metricsCsv,
+  REPORT_FILES,
+  trainingChartSvg,
+  writeReport,
+} from "../lib/report.ts";
+import { exists, lastJson, listDir, runTask, scratchModelsDir } from "./task.ts";
+
+const EPOCHS: EpochRecord[] = Array.from({ length: 6 }, (_, i) => ({
+  epoch: i + 1,
+  loss: 2 / (i + 1),
+  trainAccuracy: 0.5 + 0.07 * i,
+  testAccuracy: 0.45 + 0.06 * i,
+  lr: 0.01,
+  seconds: 0.1 + 0.01 * i,
+}));
+
+/** The SVG parsed as XML, and the text of all its <text> elements. */
+function parseSvg(svg: string) {
+  // deno-lint-ignore no-explicit-any
+  const doc: any = new DOMParser().parseFromString(svg, "image/svg+xml");
+  // deno-lint-ignore no-explicit-any
+  const texts = [...doc.querySelectorAll("text")].map((t: any) => t.textContent as string);
+  return { doc, texts, all: texts.join(" | ") };
+}
+
+Deno.test("report: metrics.csv has the documented columns and reads back with polars", () => {
+  const csv = metricsCsv(EPOCHS);
+  const df = pl.readCSV(Buffer.from(csv), { hasHeader: true });
+  assert.deepEqual(df.columns, ["epoch", "loss", "train_accuracy", "test_accuracy", "lr", "seconds"]);
+  assert.equal(df.height, EPOCHS.length);
+  assert.deepEqual(df.getColumn("epoch").toArray(), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(df.getColumn("test_accuracy").toArray(), EPOCHS.map((e) => e.testAccuracy));
+  assert.deepEqual(df.getColumn("loss").toArray(), EPOCHS.map((e) => e.loss));
+});
+
+Deno.test("report: the training chart has a title, axis labels, a legend and a point per epoch and series", () => {
+  const title = "784-30-10 (relu), batch 10 & more";
+  const svg = trainingChartSvg({ title, summary: ["test accuracy 75.00%"], epochs: EPOCHS, confusion: [] });
+  assert.match(svg, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(svg, /<title>Training report: 784-30-10 \(relu\), batch 10 &amp; more<\/title>/, "escaped title");
+  const { doc, all } = parseSvg(svg);
+  for (const label of ["epoch", "mean cross-entropy loss", "accuracy (%)", "train accuracy", "test accuracy"]) {
+    assert.ok(all.includes(label), `"${label}" shown`);
+  }
+  assert.ok(all.includes("test accuracy 75.00%"), "summary line");
+  assert.ok(all.includes("test 75.0%"), "the last test accuracy labels its line");
+  // loss dots + train and test dots + the two legend swatches
+  assert.equal(doc.querySelectorAll("circle").length, 3 * EPOCHS.length + 2);
+  assert.ok(!all.includes("learning rate"), "no learning-rate panel for a constant rate");
+  const scheduled = EPOCHS.map((e, i) => ({ ...e, lr: 0.01 * 0.5 ** i }));
+  assert.ok(
+    parseSvg(trainingChartSvg({ title, summary: [], epochs: scheduled, confusion: [] })).all.includes("learning rate"),
+  );
+});
+
+Deno.test("report: the confusion heatmap has a cell per pair, the counts, axis labels and a legend", () => {
+  const confusion = Array.from(
+    { length: 10 },
+    (_, t) => Array.from({ length: 10 }, (_, p) => (t === p ? 30 + t : t === p + 1 ? 3 : 0)),
+  );
+  const { doc, texts, all } = parseSvg(confusionSvg(confusion, "Confusion matrix on the test set", ["a run"]));
+  assert.ok(all.includes("predicted digit") && all.includes("true digit"));
+  assert.ok(all.includes("images per cell"), "legend label");
+  assert.ok(texts.includes("39") && texts.includes("3"), "counts printed in their cells");
+  // deno-lint-ignore no-explicit-any
+  const counts = [...doc.querySelectorAll('g[aria-label="text"] text')].map((t: any) => Number(t.textContent));
+  assert.deepEqual(counts.sort((a, b) => a - b), confusion.flat().filter((c) => c > 0).sort((a, b) => a - b));
+  // 100 cells + the legend's colour bins
+  assert.equal(doc.querySelectorAll("rect").length, 100 + countBins(39).range.length + 1);
+});
+
+Deno.test("report: colour bins step 1, 2, 5, 10, 20 … up to the largest count", () => {
+  assert.deepEqual(countBins(1).domain, [1]);
+  assert.deepEqual(countBins(39).domain, [1, 2, 5, 10, 20]);
+  assert.deepEqual(countBins(6000).domain, [1, 2, 5, 10, 20, 50, 100, 200]);
+  const bins = countBins(50);
+  assert.equal(bins.range.length, bins.domain.length + 1, "one colour below the first threshold (zero)");
+});
+
+Deno.test("report: writeReport creates the folder, writes every file, leaves no temporary files", async () => {
+  const dir = `${await Deno.makeTempDir()}/nested/report`;
+  try {
+    const input = { title: "t", summary: [], epochs: EPOCHS, confusion: [[3, 1], [0, 2]] };
+    const files = await writeReport(dir, input);
+    assert.deepEqual(files, REPORT_FILES.map((f) => `${dir}/${f}`));
+    await writeReport(dir, { ...input, epochs: EPOCHS.slice(0, 2) }); // overwrites
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [...REPORT_FILES].sort());
+    assert.equal(Deno.readTextFileSync(`${dir}/metrics.csv`).trim().split("\n").length, 3);
+    assert.match(Deno.readTextFileSync(`${dir}/index.html`), /<img src="training\.svg"/);
+  } finally {
+    await Deno.remove(dir.replace(/\/nested\/report$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("report: deno task train --report writes the run's figures; a folder outside reports/ is refused", async () => {
+  const models = await scratchModelsDir();
+  const report = `reports/.test-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const model = `${models.dir}/m.safetensors`;
+    const run = await runTask("train", ["--epochs", "2", "--out", model, "--report", report, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const result = lastJson(run);
+    assert.equal(result.report, report);
+    assert.deepEqual(listDir(report), [...REPORT_FILES].sort());
+    const csv = pl.readCSV(Buffer.from(Deno.readTextFileSync(`${report}/metrics.csv`)), { hasHeader: true });
+    assert.equal(csv.height, 2);
+    assert.equal(csv.getColumn("test_accuracy").toArray()[1], result.test_accuracy);
+    assert.equal(csv.getColumn("lr").toArray()[0], 0.01);
+    const svg = Deno.readTextFileSync(`${report}/confusion.svg`);
+    assert.match(svg, /350 test images, accuracy/);
+    const outside = await Deno.makeTempDir();
+    const refused = await runTask("train", [
+      "--epochs",
+      "1",
+      "--out",
+      `${models.dir}/x.safetensors`,
+      "--report",
+      outside,
+    ]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /^error: --report \S+ is outside the folders this task may write \(models\/, reports\/\)/,
+    );
+    assert.equal(exists(`${models.dir}/x.safetensors`), false, "no model written");
+    await Deno.remove(outside);
+  } finally {
+    await models.remove();
+    await Deno.remove(report, { recursive: true }).catch(() => {});
+  }
+});
