@@ -78,18 +78,20 @@ async function main(): Promise<number> {
   await sh(deno, ["install", "--quiet"]);
 
   const results: { name: string; passed: number; failed: number }[] = [];
-  for (const [name, args] of [
-    ["deno fmt --check", ["fmt", "--check"]],
-    ["deno lint", ["lint"]],
-    ["deno check", ["check", "."]],
-  ] as const) {
+  for (
+    const [name, args] of [
+      ["deno fmt --check", ["fmt", "--check"]],
+      ["deno lint", ["lint"]],
+      ["deno check", ["check", "."]],
+    ] as const
+  ) {
     console.log(`== ${name}`);
     const ok = await sh(deno, [...args]);
     results.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
   }
 
   console.log("== deno test --doc (JSDoc examples)");
-  await sh(deno, ["test", "--doc", ...TEST_PERMISSIONS, `--junit-path=${OUT}/doc.xml`, "lib/", "cli/"]);
+  await sh(deno, ["test", "--doc", ...TEST_PERMISSIONS, `--junit-path=${OUT}/doc.xml`, "lib/", "cli/", "web/"]);
   results.push({ name: "JSDoc examples", ...countJunit(`${OUT}/doc.xml`) });
 
   console.log("== deno test tests/");
