@@ -1,0 +1,274 @@
+/**
+ * Re-executes the tutorial notebooks in the Deno Jupyter kernel, top to
+ * bottom, and saves each one in place with its outputs.
+ *
+ *   deno task notebooks              all of notebooks/*.ipynb, in order
+ *   deno task notebooks 03           only the notebooks whose name contains "03"
+ *
+ * Jupyter's own Python client runs the cells: nbclient with jupyter-client
+ * (Debian: `apt-get install python3-nbclient jupyter-client`), driving the
+ * kernel that `deno jupyter --install` registers. The kernelspec is
+ * (re)installed for the very deno binary running this script, so the
+ * notebooks run on the same Deno as everything else. Cells run in the
+ * notebooks/ folder, as in JupyterLab and VS Code, so `../lib/mod.ts` and
+ * `../data` resolve and deno.json's imports apply.
+ *
+ * Permissions: the task runs with `--allow-read --allow-run
+ * --allow-env=MINIMNIST_PYTHON` (it starts python3 and deno; Python writes the
+ * executed notebooks). The kernel itself runs notebook code with all
+ * permissions: Deno 2.9's Jupyter kernel grants `--allow-all`, whatever
+ * started it (checked in a notebook: `Deno.permissions.query` says "granted"
+ * for read, write, run, net, env, ffi and sys).
+ *
+ * @module
+ */
+
+/** The folder holding the notebooks. */
+export const NOTEBOOK_DIR: string = new URL("../notebooks", import.meta.url).pathname;
+
+/** The kernelspec name `deno jupyter --install` registers, as named in every notebook. */
+export const KERNEL_NAME = "deno";
+
+/** Seconds a single cell may run before the run fails. */
+export const CELL_TIMEOUT = 600;
+
+/** What to install when Jupyter's client is missing. */
+export const JUPYTER_HINT =
+  "install Jupyter's client: `sudo apt-get install python3-nbclient jupyter-client` (Debian/Ubuntu)";
+
+/** How a notebook run ended. */
+export type NotebookRun =
+  | { ok: true; seconds: number }
+  | { ok: false; notebook: string; cell: number | null; error: string };
+
+/**
+ * The Python interpreter that has nbclient: `$MINIMNIST_PYTHON`, else Debian's
+ * `/usr/bin/python3` (a `python3` earlier on PATH, e.g. pyenv's, often lacks
+ * the Debian packages), else `python3`.
+ *
+ * @example
+ * ```ts
+ * import { pythonPath } from "./notebooks.ts";
+ * console.log(pythonPath()); // "/usr/bin/python3" on Debian
+ * ```
+ */
+export function pythonPath(): string {
+  const chosen = Deno.env.get("MINIMNIST_PYTHON");
+  if (chosen) return chosen;
+  try {
+    Deno.statSync("/usr/bin/python3");
+    return "/usr/bin/python3";
+  } catch {
+    return "python3";
+  }
+}
+
+/**
+ * The notebooks in `dir` (file names, sorted, so in reading order).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listNotebooks } from "./notebooks.ts";
+ * assert.ok(listNotebooks().every((name) => name.endsWith(".ipynb")));
+ * ```
+ */
+export function listNotebooks(dir: string = NOTEBOOK_DIR): string[] {
+  return [...Deno.readDirSync(dir)]
+    .filter((e) => e.isFile && e.name.endsWith(".ipynb") && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort();
+}
+
+/**
+ * Checks that Python can import nbclient and jupyter_client; throws an Error
+ * that says what to install when it cannot.
+ *
+ * @example
+ * ```ts ignore
+ * import { requireJupyterClient } from "./notebooks.ts";
+ * await requireJupyterClient();
+ * ```
+ */
+export async function requireJupyterClient(python: string = pythonPath()): Promise<void> {
+  let result: Deno.CommandOutput;
+  try {
+    result = await new Deno.Command(python, {
+      args: ["-c", "import nbclient, nbformat, jupyter_client"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    throw new Error(`cannot run ${python} (${(error as Error).message}); ${JUPYTER_HINT}`);
+  }
+  if (!result.success) {
+    const why = new TextDecoder().decode(result.stderr).trim().split("\n").at(-1);
+    throw new Error(`${python} cannot import nbclient/jupyter_client (${why}); ${JUPYTER_HINT}`);
+  }
+}
+
+/**
+ * Registers the Deno kernel for `deno` (the running binary unless given):
+ * `deno jupyter --install --force`, so the kernelspec is rewritten when it
+ * points to another deno. Older Deno releases without `--force` get plain
+ * `--install`.
+ *
+ * @example
+ * ```ts ignore
+ * import { installKernel } from "./notebooks.ts";
+ * await installKernel();
+ * ```
+ */
+export async function installKernel(deno: string = Deno.execPath()): Promise<void> {
+  const help = await new Deno.Command(deno, { args: ["jupyter", "--help"], stdout: "piped", stderr: "piped" })
+    .output();
+  const force = new TextDecoder().decode(help.stdout).includes("--force");
+  const args = ["jupyter", "--install", ...(force ? ["--force"] : [])];
+  const result = await new Deno.Command(deno, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!result.success) {
+    const why = new TextDecoder().decode(result.stderr).trim();
+    throw new Error(`\`${deno} ${args.join(" ")}\` failed: ${why}`);
+  }
+}
+
+/**
+ * Runs in Python: executes one notebook with nbclient in the given folder,
+ * writes the executed notebook (when asked), and prints one JSON line.
+ * The kernelspec must start the expected deno binary.
+ */
+const RUNNER = String.raw`
+import json, os, sys, time
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+source, output, cwd, kernel, deno, timeout = sys.argv[1:7]
+
+def report(**fields):
+    print(json.dumps(fields), flush=True)
+    sys.exit(0)
+
+try:
+    spec = KernelSpecManager().get_kernel_spec(kernel)
+except NoSuchKernel:
+    report(ok=False, cell=None, error=f"no Jupyter kernel named {kernel!r} (run: {deno} jupyter --install)")
+if os.path.realpath(spec.argv[0]) != os.path.realpath(deno):
+    report(ok=False, cell=None, error=f"the {kernel!r} kernelspec at {spec.resource_dir} starts {spec.argv[0]}, "
+           f"not {deno}; run: {deno} jupyter --install --force")
+
+nb = nbformat.read(source, as_version=4)
+current = {"index": None}
+def on_cell_start(cell, cell_index):
+    current["index"] = cell_index
+
+client = NotebookClient(
+    nb, kernel_name=kernel, timeout=int(timeout), record_timing=False,
+    resources={"metadata": {"path": cwd}}, on_cell_start=on_cell_start,
+)
+started = time.monotonic()
+try:
+    client.execute()
+except CellExecutionError as error:
+    report(ok=False, cell=current["index"], error=str(error))
+except (CellTimeoutError, DeadKernelError) as error:
+    report(ok=False, cell=current["index"], error=f"{type(error).__name__}: {error}")
+seconds = time.monotonic() - started
+if output:
+    tmp = output + ".tmp"
+    nbformat.write(nb, tmp)
+    os.replace(tmp, output)
+report(ok=True, seconds=seconds)
+`;
+
+/** Where and how {@linkcode executeNotebook} runs a notebook. */
+export interface ExecuteOptions {
+  /** The folder the kernel runs in (relative paths in cells resolve from it); notebooks/ unless given. */
+  cwd?: string;
+  /** Where to write the executed notebook (atomically); nothing is written unless given. */
+  output?: string;
+  /** The deno binary the kernelspec must start; the running one unless given. */
+  deno?: string;
+  /** Seconds per cell; {@linkcode CELL_TIMEOUT} unless given. */
+  timeout?: number;
+}
+
+/**
+ * Executes the notebook at `path` top to bottom in the Deno kernel. A cell
+ * error ends the run: the result names the notebook, the cell's index
+ * (0-based, counting Markdown cells) and the error with its traceback.
+ *
+ * @example
+ * ```ts ignore
+ * import { executeNotebook } from "./notebooks.ts";
+ * const run = await executeNotebook("notebooks/01_data.ipynb");
+ * if (!run.ok) console.error(run.cell, run.error);
+ * ```
+ */
+export async function executeNotebook(path: string, options: ExecuteOptions = {}): Promise<NotebookRun> {
+  const args = [
+    "-c",
+    RUNNER,
+    path,
+    options.output ?? "",
+    options.cwd ?? NOTEBOOK_DIR,
+    KERNEL_NAME,
+    options.deno ?? Deno.execPath(),
+    String(options.timeout ?? CELL_TIMEOUT),
+  ];
+  const result = await new Deno.Command(pythonPath(), { args, stdout: "piped", stderr: "piped" }).output();
+  const stdout = new TextDecoder().decode(result.stdout).trim();
+  const last = stdout.split("\n").at(-1) ?? "";
+  const name = path.split("/").at(-1) ?? path;
+  let report: { ok: boolean; cell?: number | null; error?: string; seconds?: number };
+  try {
+    report = JSON.parse(last);
+  } catch {
+    const stderr = new TextDecoder().decode(result.stderr).trim();
+    return { ok: false, notebook: name, cell: null, error: `the notebook runner failed:\n${stderr || stdout}` };
+  }
+  if (report.ok) return { ok: true, seconds: report.seconds ?? NaN };
+  return { ok: false, notebook: name, cell: report.cell ?? null, error: report.error ?? "unknown error" };
+}
+
+/** One line naming the notebook and the cell that failed, then the error. */
+export function describeFailure(run: Extract<NotebookRun, { ok: false }>): string {
+  const where = run.cell === null ? run.notebook : `${run.notebook}, cell ${run.cell}`;
+  return `${where}: ${run.error}`;
+}
+
+const USAGE = `usage: deno task notebooks [NAME-FILTER…]
+
+Re-executes notebooks/*.ipynb (those whose file name contains a filter, when given) top to bottom in
+the Deno Jupyter kernel and saves each one in place with its outputs. Needs python3 with nbclient
+(Debian: apt-get install python3-nbclient jupyter-client); set MINIMNIST_PYTHON to choose the python.`;
+
+async function main(args: string[]): Promise<void> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  const filters = args;
+  const names = listNotebooks().filter((n) => filters.length === 0 || filters.some((f) => n.includes(f)));
+  if (names.length === 0) throw new Error(`no notebook in ${NOTEBOOK_DIR} matches ${filters.join(", ")}`);
+  await requireJupyterClient();
+  await installKernel();
+  const started = performance.now();
+  for (const name of names) {
+    const path = `${NOTEBOOK_DIR}/${name}`;
+    const result = await executeNotebook(path, { output: path });
+    if (!result.ok) throw new Error(describeFailure(result));
+    console.log(`${name}: ran and saved in ${result.seconds.toFixed(1)} s`);
+  }
+  console.log(`${names.length} notebook(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (error) {
+    // the whole message: a failed cell's error comes with its traceback
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
