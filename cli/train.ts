@@ -5,7 +5,9 @@
  */
 
 import { loadSplit } from "../lib/data.ts";
-import { PIXELS } from "../lib/dataset.ts";
+import { PIXELS, subset } from "../lib/dataset.ts";
+import { cleanTestIndices } from "../lib/audit.ts";
+import { type EpochRecord, writeReport } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/model_file.ts";
 import { Network } from "../lib/network.ts";
@@ -14,6 +16,17 @@ import { SGD } from "../lib/train.ts";
 import { ACTIVATIONS } from "../lib/activations.ts";
 import { oneOf, parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
 import { Progress } from "./progress.ts";
+import { EarlyStopping } from "../lib/early_stopping.ts";
+import {
+  parseRecipe,
+  type Recipe,
+  RECIPE_FLAGS,
+  RECIPE_USAGE,
+  recipeMetadata,
+  splitForValidation,
+  trainingHooks,
+  withPreset,
+} from "./recipe.ts";
 
 const USAGE = `Usage: deno task train [flags]
 
@@ -25,8 +38,10 @@ Trains a 784-…-10 network by minibatch SGD and saves it as safetensors.
   --lr X              learning rate (default: 0.01)
   --hidden N[,N…]     hidden layer sizes (default: 30)
   --activation NAME   relu, tanh or sigmoid (default: relu)
+${RECIPE_USAGE}
   --seed N            random seed for weights and shuffling (default: 0)
   --out FILE          model file to write (default: models/mlp.safetensors)
+  --report DIR        also write metrics.csv, training.svg, confusion.svg, index.html there (inside reports/)
   --json              end with one JSON line of results
   -h, --help          this text`;
 
@@ -40,12 +55,16 @@ export interface TrainConfig {
   activation: (typeof ACTIVATIONS)[number];
   seed: number;
   out: string;
+  /** Folder for the training report, or null for none. */
+  report: string | null;
   json: boolean;
+  /** Optimiser, schedule, augmentation, validation split, preset (see recipe.ts). */
+  recipe: Recipe;
 }
 
 /** Reads the flags; a bad one is a {@linkcode UsageError}. */
 export function parseTrainArgs(args: string[]): TrainConfig {
-  const { values } = parseFlags(args, {
+  const { values: given } = parseFlags(args, {
     data: { type: "string" },
     epochs: { type: "string" },
     "batch-size": { type: "string" },
@@ -54,8 +73,11 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     activation: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
+    report: { type: "string" },
     json: { type: "boolean" },
+    ...RECIPE_FLAGS,
   });
+  const values = withPreset(given);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isSafeInteger(seed) || seed < 0 || values.seed?.trim() === "") {
     throw new UsageError(`--seed must be a whole number ≥ 0, got "${values.seed}"`);
@@ -69,7 +91,9 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     activation: oneOf("activation", values.activation, ACTIVATIONS, "relu"),
     seed,
     out: values.out ?? "models/mlp.safetensors",
+    report: values.report ?? null,
     json: values.json ?? false,
+    recipe: parseRecipe(values, positiveInt("epochs", values.epochs, 30)),
   };
 }
 
@@ -91,8 +115,21 @@ async function main(): Promise<void> {
       `--out ${config.out} is outside the folders this task may write (models/, reports/); choose a path inside models/`,
     );
   }
-  const train = await loadSplit(config.data, "train");
+  if (config.report !== null) {
+    const report = await Deno.permissions.query({ name: "write", path: config.report || "." });
+    if (config.report === "" || report.state !== "granted") {
+      throw new UsageError(
+        `--report ${config.report} is outside the folders this task may write (models/, reports/); ` +
+          `choose a folder inside reports/`,
+      );
+    }
+  }
+  const trainFiles = await loadSplit(config.data, "train");
+  const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
   const test = await loadSplit(config.data, "test");
+  // "clean" test images: those that do not also appear in the training files
+  const cleanTest = subset(test, cleanTestIndices(trainFiles, test));
+  const records: EpochRecord[] = [];
   const sizes = [PIXELS, ...config.hidden, 10];
   const rng = new Random(config.seed);
   const net = new Network({ sizes, activations: config.activation }).init(rng);
@@ -101,13 +138,22 @@ async function main(): Promise<void> {
     `training ${sizes.join("-")} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`,
   );
+  const { recipe } = config;
+  if (recipe.preset !== "none" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
+    log(
+      `recipe${recipe.preset === "none" ? "" : ` (preset ${recipe.preset})`}: ${recipe.optimizer}, ` +
+        `weight decay ${recipe.weightDecay}, ${recipe.schedule} schedule, augment ${recipe.augment.kind}` +
+        (validation ? `, ${validation.n} validation images held out` : ""),
+    );
+  }
+  const stopper = new EarlyStopping(recipe.patience);
   const progress = new Progress();
   let trainSeconds = 0;
   let last = { trainAccuracy: NaN, testAccuracy: NaN, loss: NaN };
-  SGD(net, train, {
+  const history = SGD(net, train, {
     epochs: config.epochs,
     batchSize: config.batchSize,
-    lr: config.lr,
+    ...trainingHooks(recipe, config.lr, config.epochs),
     rng,
     onBatch: (done, total) => progress.update(done, total),
     onEpoch: (stats) => {
@@ -118,29 +164,71 @@ async function main(): Promise<void> {
         testAccuracy: evaluate(net, test).accuracy,
         loss: stats.loss,
       };
+      records.push({ ...last, epoch: stats.epoch, lr: stats.lr, seconds: stats.seconds });
+      const checked = validation && evaluate(net, validation);
       log(
         `epoch ${String(stats.epoch).padStart(String(config.epochs).length)}/${config.epochs}  ` +
           `loss ${stats.loss.toFixed(4)}  train ${percent(last.trainAccuracy)}  test ${percent(last.testAccuracy)}  ` +
-          `${stats.seconds.toFixed(3)} s`,
+          (checked ? `val ${percent(checked.accuracy)}  ` : "") + `${stats.seconds.toFixed(3)} s`,
       );
+      // the validation set, never the test set, chooses the epoch whose weights are kept
+      return checked ? stopper.update(stats.epoch, checked.accuracy, checked.loss, net) : undefined;
     },
   });
+  if (validation) {
+    stopper.restore(net);
+    last = { ...last, trainAccuracy: evaluate(net, train).accuracy, testAccuracy: evaluate(net, test).accuracy };
+    log(
+      `kept the weights of epoch ${stopper.bestEpoch} (best validation accuracy ${percent(stopper.bestAccuracy)})` +
+        (history.length < config.epochs ? `; stopped after ${history.length} epochs` : ""),
+    );
+  }
+  const chosen: Record<string, string> = validation
+    ? {
+      best_epoch: String(stopper.bestEpoch),
+      validation_accuracy: String(stopper.bestAccuracy),
+      validation_examples: String(validation.n),
+    }
+    : {};
   await saveModel(config.out, net, {
     epochs: String(config.epochs),
     batch_size: String(config.batchSize),
     lr: String(config.lr),
     hidden: config.hidden.join(","),
-    optimizer: "sgd",
     seed: String(config.seed),
     train_examples: String(train.n),
+    epochs_run: String(history.length),
+    ...recipeMetadata(recipe),
+    ...chosen,
   });
+  const cleanAccuracy = cleanTest.n > 0 ? evaluate(net, cleanTest).accuracy : NaN;
+  const cleanText = `clean test accuracy ${percent(cleanAccuracy)} on the ${cleanTest.n} of ${test.n} test images ` +
+    `not in the training files`;
   log(
     `done: test accuracy ${percent(last.testAccuracy)}, train accuracy ${percent(last.trainAccuracy)}, ` +
       `${trainSeconds.toFixed(3)} s of training; model written to ${config.out}`,
   );
+  log(`      ${cleanText}`);
+  if (config.report !== null) {
+    const files = await writeReport(config.report, {
+      title: `${sizes.join("-")} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
+        `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "none" ? "" : `, preset ${recipe.preset}`),
+      summary: [
+        `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
+        cleanText,
+        `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${trainSeconds.toFixed(2)} s of training`,
+        `data: ${config.data}; model: ${config.out}`,
+      ],
+      epochs: records,
+      confusion: evaluate(net, test).confusion,
+    });
+    log(`report written: ${files.join(", ")}`);
+  }
   if (config.json) {
     console.log(JSON.stringify({
       test_accuracy: last.testAccuracy,
+      clean_test_accuracy: cleanTest.n > 0 ? cleanAccuracy : null,
+      clean_test_n: cleanTest.n,
       train_accuracy: last.trainAccuracy,
       loss: last.loss,
       train_seconds: trainSeconds,
@@ -151,6 +239,16 @@ async function main(): Promise<void> {
       activation: config.activation,
       seed: config.seed,
       model: config.out,
+      report: config.report,
+      preset: recipe.preset,
+      optimizer: recipe.optimizer,
+      weight_decay: recipe.weightDecay,
+      schedule: recipe.schedule,
+      augment: recipe.augment.kind,
+      val_split: recipe.valSplit,
+      validation_accuracy: validation ? stopper.bestAccuracy : null,
+      best_epoch: validation ? stopper.bestEpoch : null,
+      epochs_run: history.length,
     }));
   }
 }

@@ -7,9 +7,14 @@
  * |-------------------|----------------------------------------------------|
  * | `dataset.ts`      | the in-memory dataset (Float32Array pixels, labels) |
  * | `data.ts`         | loading and validating dataset files (polars)       |
+ * | `idx.ts`          | the IDX format of the official MNIST files, gzip    |
+ * | `audit.ts`        | data audit: statistics, duplicates, clean test set  |
+ * | `report.ts`       | training report: metrics CSV, SVG charts (Plot)     |
  * | `random.ts`       | seeded random numbers, normal samples, shuffling    |
  * | `tensor.ts`       | the buffer types                                    |
  * | `dense.ts`        | the dense layer, forward and backward               |
+ * | `sparse.ts`       | nonzero inputs listed once (CSR); layer 0 on them   |
+ * | `simd.ts`         | layer 0's hot loops in WebAssembly SIMD (simd.wat)  |
  * | `activations.ts`  | ReLU, tanh, sigmoid, forward and backward           |
  * | `loss.ts`         | softmax, cross-entropy and their fused gradient     |
  * | `network.ts`      | the multi-layer perceptron: forward, backprop       |
@@ -18,6 +23,8 @@
  * | `metrics.ts`      | accuracy, confusion matrix, evaluate                |
  * | `safetensors.ts`  | the safetensors format                              |
  * | `model_file.ts`   | a network saved to and loaded from a model file     |
+ * | `preprocess.ts`   | any digit picture → MNIST's 28 × 28 (browser-safe)  |
+ * | `image.ts`        | PNG and JPEG files decoded to grayscale             |
  *
  * @example
  * ```ts
@@ -31,16 +38,23 @@
  */
 
 export * from "./activations.ts";
+export * from "./audit.ts";
 export * from "./data.ts";
 export * from "./dataset.ts";
 export * from "./dense.ts";
 export * from "./errors.ts";
+export * from "./idx.ts";
+export * from "./image.ts";
 export * from "./loss.ts";
 export * from "./metrics.ts";
 export * from "./model_file.ts";
 export * from "./network.ts";
 export * from "./optimizers.ts";
+export * from "./preprocess.ts";
 export * from "./random.ts";
+export * from "./report.ts";
 export * from "./safetensors.ts";
+export * from "./simd.ts";
+export * from "./sparse.ts";
 export * from "./tensor.ts";
 export * from "./train.ts";

@@ -155,21 +155,61 @@ export class Network {
    * with ∂L/∂W and ∂L/∂b of the batch's mean cross-entropy L, and returns L.
    */
   backprop(x: Floats, labels: ArrayLike<number>, B: number): number {
-    const logits = this.forward(x, B);
-    const C = this.outputSize;
+    this.#reserve(B);
+    this.layers[0].forward(this.#outputs[0], x, B); // z⁰ = x · W⁰ + b⁰   [B, n₁]
+    const loss = this.backpropAboveFirstLayer(labels, B);
+    this.layers[0].backward(null, this.#deltas[0], x, B); // ∂L/∂W⁰ = xᵀ · δ⁰, ∂L/∂b⁰ = Σ_rows δ⁰
+    return loss;
+  }
+
+  /**
+   * backprop from layer 0's output on: for when the caller computes layer 0
+   * itself (the sparse fast path in `train.ts`). Expects z⁰ = x · W⁰ + b⁰
+   * (before the activation) in {@linkcode firstLayerOutput}; runs the rest of
+   * the forward pass and the whole backward pass except layer 0's gradients,
+   * leaving δ⁰ = ∂L/∂z⁰ [B, sizes[1]] in {@linkcode firstLayerDelta}.
+   * Fills the gradients of layers 1 … L−1 and returns the batch's mean loss.
+   */
+  backpropAboveFirstLayer(labels: ArrayLike<number>, B: number): number {
+    this.#reserve(B);
     const L = this.layers.length;
+    const C = this.outputSize;
+    for (let l = 0; l < L; l++) {
+      const out = this.#outputs[l];
+      if (l > 0) this.layers[l].forward(out, this.#outputs[l - 1], B); // zˡ = aˡ⁻¹ · Wˡ + bˡ
+      if (l < this.activations.length) this.activations[l].forward(out, out, B * this.layers[l].outputs); // aˡ = f(zˡ)
+    }
+    const logits = this.#outputs[L - 1];
     softmaxForward(this.#probs, logits, B, C);
     const loss = crossEntropyLoss(this.#probs, labels, B, C);
-    softmaxCrossEntropyBackward(this.#deltas[L - 1], this.#probs, labels, B, C);
-    for (let l = L - 1; l >= 0; l--) {
-      const input = l === 0 ? x : this.#outputs[l - 1];
-      const dInput = l === 0 ? null : this.#deltas[l - 1];
-      this.layers[l].backward(dInput, this.#deltas[l], input, B);
-      if (dInput !== null) {
-        this.activations[l - 1].backward(dInput, dInput, this.#outputs[l - 1], B * this.layers[l].inputs);
+    softmaxCrossEntropyBackward(this.#deltas[L - 1], this.#probs, labels, B, C); // δᴸ⁻¹ = (P − Y) / B
+    for (let l = L - 1; l >= 1; l--) {
+      const dInput = this.#deltas[l - 1];
+      const below = this.activations[l - 1];
+      if (below.name === "relu") {
+        // ∂L/∂Wˡ, ∂L/∂bˡ and δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ [aˡ⁻¹ > 0], the ReLU mask fused in
+        this.layers[l].backward(dInput, this.#deltas[l], this.#outputs[l - 1], B, true);
+      } else {
+        this.layers[l].backward(dInput, this.#deltas[l], this.#outputs[l - 1], B); // ∂L/∂Wˡ, ∂L/∂bˡ, ∂L/∂aˡ⁻¹
+        below.backward(dInput, dInput, this.#outputs[l - 1], B * this.layers[l].inputs); // δˡ⁻¹ = ∂L/∂aˡ⁻¹ ⊙ f′(zˡ⁻¹)
       }
     }
     return loss;
+  }
+
+  /**
+   * The buffer for layer 0's output z⁰ [B, sizes[1]] that
+   * {@linkcode backpropAboveFirstLayer} reads; valid until the next call with a larger B.
+   */
+  firstLayerOutput(B: number): Floats {
+    this.#reserve(B);
+    return this.#outputs[0];
+  }
+
+  /** δ⁰ = ∂L/∂z⁰ [B, sizes[1]] left by the last backprop; valid until the next call with a larger B. */
+  firstLayerDelta(B: number): Floats {
+    this.#reserve(B);
+    return this.#deltas[0];
   }
 
   /** Class probabilities [B, outputSize] for x[B, inputSize], in a new array. */

@@ -114,7 +114,11 @@ Deno.test("model file: an independent reader (Python, numpy, no shared code) giv
       const out = await new Deno.Command(PYTHON, {
         args: ["tests/independent_reader.py", `${dir}/m.safetensors`, `${dir}/x.csv`],
       }).output();
-      assert.equal(out.code, 0, `the python reader failed (needs python3-numpy): ${new TextDecoder().decode(out.stderr)}`);
+      assert.equal(
+        out.code,
+        0,
+        `the python reader failed (needs python3-numpy): ${new TextDecoder().decode(out.stderr)}`,
+      );
       const theirs = JSON.parse(new TextDecoder().decode(out.stdout)) as {
         predictions: number[];
         probabilities: number[][];

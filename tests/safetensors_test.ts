@@ -78,7 +78,11 @@ Deno.test("safetensors: wrong dtype, bad shape, bad offsets and non-string metad
 });
 
 Deno.test("safetensors: tensors must tile the data section exactly (no gaps, overlaps, missing or extra bytes)", () => {
-  const f32 = (begin: number, end: number) => ({ dtype: "F32", shape: [(end - begin) / 4], data_offsets: [begin, end] });
+  const f32 = (begin: number, end: number) => ({
+    dtype: "F32",
+    shape: [(end - begin) / 4],
+    data_offsets: [begin, end],
+  });
   assertRejects(rawFile({ a: f32(0, 4), b: f32(0, 4) }, new Uint8Array(8)), /tensor "b" overlaps/);
   assertRejects(rawFile({ a: f32(4, 8) }, new Uint8Array(8)), /gap before tensor "a"/);
   assertRejects(rawFile({ a: f32(0, 8) }, new Uint8Array(4)), /need 8 bytes of data but the file holds 4/);

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { epochFlops, linearity, median, parseBenchArgs, type ScaleCell } from "../cli/bench.ts";
+import { lastJson, runTask } from "./task.ts";
+
+Deno.test("bench helpers: median, the FLOP convention, linearity of the scale table", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  assert.equal(epochFlops(23860, 1000), 6 * 23860 * 1000);
+  const cell = (examples: number, perExampleMicros: number): ScaleCell => ({
+    examples,
+    hidden: 30,
+    batch: 10,
+    epochs: 1,
+    secondsPerEpoch: 2 * examples * perExampleMicros / 1e6, // wall time: the machine is busy
+    cpuSecondsPerEpoch: examples * perExampleMicros / 1e6,
+    setupSeconds: 0,
+    examplesPerSecond: 1e6 / perExampleMicros / 2,
+    gflops: 1,
+    rssMB: 1,
+  });
+  const [row] = linearity([cell(60000, 3.3), cell(1000, 3), cell(10000, 3.1)]);
+  assert.deepEqual(row.perExample.map((v) => Math.round(v * 10) / 10), [3, 3.1, 3.3]);
+  assert.ok(Math.abs(row.growth - 1.1) < 1e-9);
+});
+
+Deno.test("bench flags: defaults, --quick, and bad values", () => {
+  const d = parseBenchArgs([]);
+  assert.equal(d.numpyRef, "../shared/bench/numpy_ref.py");
+  assert.equal(d.rounds, 3);
+  assert.equal(d.runs, 5);
+  assert.equal(parseBenchArgs(["--quick"]).rounds, 1);
+  assert.throws(() => parseBenchArgs(["--runs", "0"]), /--runs must be a whole number/);
+  assert.throws(() => parseBenchArgs(["--fast"]), /fast/);
+});
+
+Deno.test("deno task bench runs end to end and says why numpy is skipped when the script is missing", async () => {
+  const result = await runTask("bench", [
+    "--numpy-ref",
+    "tests/no-such-numpy-ref.py",
+    "--quick",
+    "--runs",
+    "1",
+    "--skip-scale",
+    "--json",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = lastJson(result) as {
+    spec: { deno_seconds_median: number; ratio: number | null; numpy_skipped: string; test_accuracy_mean: number };
+    wide: { deno_seconds_median: number };
+    scale: unknown[];
+  };
+  assert.ok(report.spec.deno_seconds_median > 0);
+  assert.equal(report.spec.ratio, null);
+  assert.match(report.spec.numpy_skipped, /no-such-numpy-ref\.py was not found/);
+  assert.ok(report.spec.test_accuracy_mean > 0.8, `accuracy ${report.spec.test_accuracy_mean}`);
+  assert.ok(report.wide.deno_seconds_median > 0);
+  assert.deepEqual(report.scale, []);
+  assert.match(result.stderr, /### The spec/);
+});
