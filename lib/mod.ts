@@ -20,6 +20,11 @@
  * | `network.ts`      | the multi-layer perceptron: forward, backprop       |
  * | `optimizers.ts`   | gradient descent, momentum, Adam                    |
  * | `train.ts`        | the SGD loop over minibatches                       |
+ * | `schedule.ts`     | learning-rate schedules: constant, step, cosine     |
+ * | `augment.ts`      | shifts, rotations, zoom, elastic distortions        |
+ * | `split.ts`        | stratified, seeded validation split                 |
+ * | `early_stopping.ts` | best-validation weights, stopping on patience     |
+ * | `presets.ts`      | named sets of train flags: spec, best               |
  * | `metrics.ts`      | accuracy, confusion matrix, evaluate                |
  * | `safetensors.ts`  | the safetensors format                              |
  * | `model_file.ts`   | a network saved to and loaded from a model file     |
@@ -39,9 +44,11 @@
 
 export * from "./activations.ts";
 export * from "./audit.ts";
+export * from "./augment.ts";
 export * from "./data.ts";
 export * from "./dataset.ts";
 export * from "./dense.ts";
+export * from "./early_stopping.ts";
 export * from "./errors.ts";
 export * from "./idx.ts";
 export * from "./image.ts";
@@ -51,10 +58,13 @@ export * from "./model_file.ts";
 export * from "./network.ts";
 export * from "./optimizers.ts";
 export * from "./preprocess.ts";
+export * from "./presets.ts";
 export * from "./random.ts";
 export * from "./report.ts";
 export * from "./safetensors.ts";
+export * from "./schedule.ts";
 export * from "./simd.ts";
 export * from "./sparse.ts";
+export * from "./split.ts";
 export * from "./tensor.ts";
 export * from "./train.ts";
