@@ -154,7 +154,11 @@ export function trainingChartSvg(input: ReportInput): string {
   const document = newDocument();
   const rows = input.epochs;
   const maxEpoch = Math.max(1, ...rows.map((r) => r.epoch));
-  const x = { label: "epoch", domain: [rows.length > 0 ? Math.min(...rows.map((r) => r.epoch)) : 0, maxEpoch] };
+  const minEpoch = rows.length > 0 ? Math.min(...rows.map((r) => r.epoch)) : 0;
+  // whole epochs only: Plot's automatic ticks would put 1.5, 2.5, … on a short run
+  const step = Math.max(1, Math.ceil((maxEpoch - minEpoch) / 10));
+  const ticks = Array.from({ length: Math.floor((maxEpoch - minEpoch) / step) + 1 }, (_, k) => minEpoch + k * step);
+  const x = { label: "epoch", domain: [minEpoch, maxEpoch], ticks, tickFormat: "d" };
   const common = { document, width: WIDTH, height: 240, marginLeft: 60, marginRight: 100, marginTop: 24, x };
   const loss = Plot.plot({
     ...common,
