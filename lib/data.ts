@@ -390,8 +390,7 @@ async function readNumericCsv(path: string, width: number): Promise<NumericTable
   }
   // polars sizes the table by its widest rows and may drop extra values on the last one, so the row
   // widths are checked on the bytes themselves (one pass; the files hold plain numbers, no quoted commas).
-  const ragged = firstRaggedLine(bytes, width);
-  if (ragged) throw new InputError(`${path}, line ${ragged.number}: expected ${width} values, found ${ragged.count}`);
+  checkLineWidths(bytes, path, width, 1);
   const raw = df.getColumns();
   if (raw.length !== width) throw new InputError(`${path}: expected ${width} columns, found ${raw.length}`);
   const columns = raw.map((column, j) => {
@@ -420,27 +419,6 @@ async function readFileOrFail(path: string): Promise<Uint8Array> {
     if (error instanceof Deno.errors.PermissionDenied) throw new InputError(`${path}: permission denied`);
     throw new InputError(`${path}: cannot be read (${(error as Error).message})`);
   }
-}
-
-/** The first line whose number of comma-separated values is not `width`, if any. */
-function firstRaggedLine(bytes: Uint8Array, width: number): { number: number; count: number } | undefined {
-  let line = 1, commas = 0, empty = true;
-  const end = bytes.length;
-  for (let k = 0; k <= end; k++) {
-    const b = k < end ? bytes[k] : 0x0a; // a last line without a newline ends at the end of the file
-    if (b === 0x0a) {
-      if (k === end && empty) return undefined; // nothing after the final newline
-      const count = empty ? 0 : commas + 1;
-      if (count !== width) return { number: line, count };
-      line++;
-      commas = 0;
-      empty = true;
-    } else if (b === 0x2c) {
-      commas++;
-      empty = false;
-    } else if (b !== 0x0d) empty = false;
-  }
-  return undefined;
 }
 
 function firstLine(message: string): string {

@@ -28,6 +28,7 @@
  * | `metrics.ts`      | accuracy, confusion matrix, evaluate                |
  * | `safetensors.ts`  | the safetensors format                              |
  * | `model_file.ts`   | a network saved to and loaded from a model file     |
+ * | `atomic_write.ts` | writing a file whole or not at all (temp + rename)  |
  * | `preprocess.ts`   | any digit picture → MNIST's 28 × 28 (browser-safe)  |
  * | `image.ts`        | PNG and JPEG files decoded to grayscale             |
  *
@@ -43,6 +44,7 @@
  */
 
 export * from "./activations.ts";
+export * from "./atomic_write.ts";
 export * from "./audit.ts";
 export * from "./augment.ts";
 export * from "./data.ts";

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { writeFileAtomic } from "./atomic_write.ts";
 import { isActivationName } from "./activations.ts";
 import { INPUT_SCALE } from "./dataset.ts";
 import { InputError } from "./errors.ts";
@@ -136,14 +137,7 @@ export async function saveModel(path: string, net: Network, extra: Record<string
   const bytes = modelToBytes(net, extra);
   const slash = path.lastIndexOf("/");
   if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-  const temp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(temp, bytes);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, bytes);
 }
 
 /** Reads and validates the model at `path`; a missing or bad file throws an {@linkcode InputError}. */

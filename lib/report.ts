@@ -19,6 +19,7 @@
  * @module
  */
 
+import { writeFileAtomic } from "./atomic_write.ts";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import pl from "nodejs-polars";
@@ -327,18 +328,6 @@ function indexHtml(input: ReportInput): string {
 `;
 }
 
-/** Writes `text` to `path` through a temporary file and a rename. */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeTextFile(temp, text);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
-}
-
 /**
  * Renders the whole report, then writes its files into `dir` (created if
  * needed), each atomically. Returns the paths written.
@@ -375,7 +364,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<stri
   const written: string[] = [];
   for (const name of REPORT_FILES) {
     const path = dir.endsWith("/") ? dir + name : `${dir}/${name}`;
-    await writeAtomic(path, contents[name]);
+    await writeFileAtomic(path, contents[name]);
     written.push(path);
   }
   return written;
