@@ -92,9 +92,10 @@ export function oneOf<T extends string>(
 }
 
 /**
- * Runs a tool's main function: bad input and usage errors become one line on
- * stderr and exit status 1 (2 for usage); anything else is reported as an
- * internal error (exit status 2), still without a stack trace.
+ * Runs a tool's main function: bad input, a refused permission and usage
+ * errors become one `error:` line on stderr (usage errors followed by the
+ * usage text) and exit status 1; anything else is reported as an internal
+ * error (exit status 2), still without a stack trace.
  */
 export async function run(usage: string, main: () => Promise<void>): Promise<void> {
   try {

@@ -14,7 +14,16 @@ import { Network } from "../lib/network.ts";
 import { Random } from "../lib/random.ts";
 import { SGD } from "../lib/train.ts";
 import { ACTIVATIONS } from "../lib/activations.ts";
-import { oneOf, parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
+import {
+  nonNegativeInt,
+  oneOf,
+  parseFlags,
+  positiveInt,
+  positiveNumber,
+  run,
+  UsageError,
+  wantsHelp,
+} from "./common.ts";
 import { Progress } from "./progress.ts";
 import { EarlyStopping } from "../lib/early_stopping.ts";
 import {
@@ -78,28 +87,34 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     ...RECIPE_FLAGS,
   });
   const values = withPreset(given);
-  const seed = values.seed === undefined ? 0 : Number(values.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0 || values.seed?.trim() === "") {
-    throw new UsageError(`--seed must be a whole number ≥ 0, got "${values.seed}"`);
-  }
+  const epochs = positiveInt("epochs", values.epochs, 30);
   return {
     data: values.data ?? "data",
-    epochs: positiveInt("epochs", values.epochs, 30),
+    epochs,
     batchSize: positiveInt("batch-size", values["batch-size"], 10),
     lr: positiveNumber("lr", values.lr, 0.01),
     hidden: parseHidden(values.hidden ?? "30"),
     activation: oneOf("activation", values.activation, ACTIVATIONS, "relu"),
-    seed,
+    seed: nonNegativeInt("seed", values.seed, 0),
     out: values.out ?? "models/mlp.safetensors",
     report: values.report ?? null,
     json: values.json ?? false,
-    recipe: parseRecipe(values, positiveInt("epochs", values.epochs, 30)),
+    recipe: parseRecipe(values, epochs),
   };
 }
 
 function parseHidden(text: string): number[] {
-  const sizes = text.split(",").map((part) => positiveInt("hidden", part.trim() === "" ? "" : part, 0));
-  return sizes;
+  return text.split(",").map((part) => positiveInt("hidden", part, 0));
+}
+
+/** Refuses, before any work, a path the task's --allow-write does not cover. */
+async function requireWritable(flag: string, path: string, advice: string): Promise<void> {
+  const { state } = await Deno.permissions.query({ name: "write", path: path || "." });
+  if (path === "" || state !== "granted") {
+    throw new UsageError(
+      `--${flag} ${path} is outside the folders this task may write (models/, reports/); ${advice}`,
+    );
+  }
 }
 
 function percent(x: number): string {
@@ -109,21 +124,8 @@ function percent(x: number): string {
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseTrainArgs(Deno.args);
-  const { state } = await Deno.permissions.query({ name: "write", path: config.out });
-  if (state !== "granted") {
-    throw new UsageError(
-      `--out ${config.out} is outside the folders this task may write (models/, reports/); choose a path inside models/`,
-    );
-  }
-  if (config.report !== null) {
-    const report = await Deno.permissions.query({ name: "write", path: config.report || "." });
-    if (config.report === "" || report.state !== "granted") {
-      throw new UsageError(
-        `--report ${config.report} is outside the folders this task may write (models/, reports/); ` +
-          `choose a folder inside reports/`,
-      );
-    }
-  }
+  await requireWritable("out", config.out, "choose a path inside models/");
+  if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   const trainFiles = await loadSplit(config.data, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
   const test = await loadSplit(config.data, "test");
@@ -150,6 +152,7 @@ async function main(): Promise<void> {
   const progress = new Progress();
   let trainSeconds = 0;
   let last = { trainAccuracy: NaN, testAccuracy: NaN, loss: NaN };
+  let testResult: ReturnType<typeof evaluate> | null = null; // the latest evaluation on the test set
   const history = SGD(net, train, {
     epochs: config.epochs,
     batchSize: config.batchSize,
@@ -159,11 +162,8 @@ async function main(): Promise<void> {
     onEpoch: (stats) => {
       progress.clear();
       trainSeconds += stats.seconds;
-      last = {
-        trainAccuracy: evaluate(net, train).accuracy,
-        testAccuracy: evaluate(net, test).accuracy,
-        loss: stats.loss,
-      };
+      testResult = evaluate(net, test);
+      last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss: stats.loss };
       records.push({ ...last, epoch: stats.epoch, lr: stats.lr, seconds: stats.seconds });
       const checked = validation && evaluate(net, validation);
       log(
@@ -177,7 +177,8 @@ async function main(): Promise<void> {
   });
   if (validation) {
     stopper.restore(net);
-    last = { ...last, trainAccuracy: evaluate(net, train).accuracy, testAccuracy: evaluate(net, test).accuracy };
+    testResult = evaluate(net, test);
+    last = { ...last, trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy };
     log(
       `kept the weights of epoch ${stopper.bestEpoch} (best validation accuracy ${percent(stopper.bestAccuracy)})` +
         (history.length < config.epochs ? `; stopped after ${history.length} epochs` : ""),
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
         `data: ${config.data}; model: ${config.out}`,
       ],
       epochs: records,
-      confusion: evaluate(net, test).confusion,
+      confusion: (testResult ?? evaluate(net, test)).confusion,
     });
     log(`report written: ${files.join(", ")}`);
   }

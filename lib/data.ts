@@ -213,10 +213,7 @@ const MNIST_CSV_WIDTH = 1 + PIXELS;
  * Line numbers in errors count the header.
  */
 export async function readMnistCsv(path: string): Promise<Dataset> {
-  const bytes = await readFileOrFail(path);
-  if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
-    throw new InputError(`${path}: the file is empty`);
-  }
+  const bytes = await readNonEmptyFile(path);
   const hasHeader = Number.isNaN(Number(firstCell(bytes).trim())) || firstCell(bytes).trim() === "";
   const first = hasHeader ? 2 : 1; // the file line of data row 0
   const rows = checkLineWidths(bytes, path, MNIST_CSV_WIDTH, first);
@@ -256,13 +253,7 @@ export async function readMnistCsv(path: string): Promise<Dataset> {
       continue;
     }
     for (let i = 0; i < rows; i++) {
-      const v = values[i];
-      if (!(v >= 0 && v <= 255 && Number.isInteger(v))) {
-        throw new InputError(
-          `${path}, line ${i + first}, column ${j + 1}: ${v} is not a pixel value (expected an integer 0–255)`,
-        );
-      }
-      x[i * PIXELS + j - 1] = v * INPUT_SCALE;
+      x[i * PIXELS + j - 1] = scaledPixel(values[i], path, i + first, j + 1);
     }
   }
   return makeDataset(x, labels);
@@ -328,13 +319,7 @@ export async function readPixelCsv(path: string): Promise<Float32Array> {
   const x = new Float32Array(table.rows * PIXELS);
   table.columns.forEach((column, j) => {
     for (let i = 0; i < table.rows; i++) {
-      const v = column[i];
-      if (!(v >= 0 && v <= 255 && Number.isInteger(v))) {
-        throw new InputError(
-          `${path}, line ${i + 1}, column ${j + 1}: ${v} is not a pixel value (expected an integer 0–255)`,
-        );
-      }
-      x[i * PIXELS + j] = v * INPUT_SCALE;
+      x[i * PIXELS + j] = scaledPixel(column[i], path, i + 1, j + 1);
     }
   });
   return x;
@@ -375,10 +360,10 @@ interface NumericTable {
  * with their line and column.
  */
 async function readNumericCsv(path: string, width: number): Promise<NumericTable> {
-  const bytes = await readFileOrFail(path);
-  if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
-    throw new InputError(`${path}: the file is empty`);
-  }
+  const bytes = await readNonEmptyFile(path);
+  // polars sizes the table by its widest rows and may drop extra values on the last one, so the row
+  // widths are checked on the bytes themselves (one pass; the files hold plain numbers, no quoted commas).
+  checkLineWidths(bytes, path, width, 1);
   let df: pl.DataFrame;
   try {
     df = pl.readCSV(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
@@ -388,9 +373,6 @@ async function readNumericCsv(path: string, width: number): Promise<NumericTable
   } catch (error) {
     throw new InputError(`${path}: not a readable CSV file (${firstLine((error as Error).message)})`);
   }
-  // polars sizes the table by its widest rows and may drop extra values on the last one, so the row
-  // widths are checked on the bytes themselves (one pass; the files hold plain numbers, no quoted commas).
-  checkLineWidths(bytes, path, width, 1);
   const raw = df.getColumns();
   if (raw.length !== width) throw new InputError(`${path}: expected ${width} columns, found ${raw.length}`);
   const columns = raw.map((column, j) => {
@@ -408,6 +390,25 @@ async function readNumericCsv(path: string, width: number): Promise<NumericTable
     return numbers.toTypedArray() as Float32Array;
   });
   return { rows: df.height, columns };
+}
+
+/** A pixel value 0–255 scaled to [0, 1]; anything else is an error at `line`, `column` of `path`. */
+function scaledPixel(v: number, path: string, line: number, column: number): number {
+  if (!(v >= 0 && v <= 255 && Number.isInteger(v))) {
+    throw new InputError(
+      `${path}, line ${line}, column ${column}: ${v} is not a pixel value (expected an integer 0–255)`,
+    );
+  }
+  return v * INPUT_SCALE;
+}
+
+/** The bytes of `path`; a file holding nothing but whitespace is an error. */
+async function readNonEmptyFile(path: string): Promise<Uint8Array> {
+  const bytes = await readFileOrFail(path);
+  if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
+    throw new InputError(`${path}: the file is empty`);
+  }
+  return bytes;
 }
 
 async function readFileOrFail(path: string): Promise<Uint8Array> {
