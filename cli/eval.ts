@@ -10,7 +10,7 @@ import { type Dataset, subset } from "../lib/dataset.ts";
 import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import type { Network } from "../lib/network.ts";
-import { loadModel } from "../lib/model_file.ts";
+import { loadModel, requireDigitNetwork } from "../lib/model_file.ts";
 import { parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   });
   if (values.model === undefined) throw new UsageError("--model FILE is required");
   const { net } = await loadModel(values.model);
+  requireDigitNetwork(net, values.model);
   const test = await loadSplit(values.data ?? "data", "test");
   const result = evaluate(net, test);
   const clean = await cleanAccuracy(net, values.data ?? "data", test);

@@ -14,7 +14,7 @@
 import { INPUT_SCALE, PIXELS } from "../lib/dataset.ts";
 import { InputError } from "../lib/errors.ts";
 import { readImage } from "../lib/image.ts";
-import { loadModel } from "../lib/model_file.ts";
+import { loadModel, requireDigitNetwork } from "../lib/model_file.ts";
 import type { Network } from "../lib/network.ts";
 import { mnistPreprocess } from "../lib/preprocess.ts";
 import { argmax } from "../lib/tensor.ts";
@@ -51,11 +51,7 @@ async function main(): Promise<void> {
   if (values.model === undefined) throw new UsageError("--model FILE is required");
   if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
   const { net } = await loadModel(values.model);
-  if (net.inputSize !== PIXELS) {
-    throw new InputError(
-      `${values.model}: the model takes ${net.inputSize} inputs, not the 784 pixels of a 28×28 image`,
-    );
-  }
+  requireDigitNetwork(net, values.model);
   let failed = 0;
   for (const file of positionals) {
     let prediction: Prediction;

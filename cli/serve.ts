@@ -12,7 +12,7 @@
  */
 
 import { InputError } from "../lib/errors.ts";
-import { modelFromBytes } from "../lib/model_file.ts";
+import { modelFromBytes, requireDigitNetwork } from "../lib/model_file.ts";
 import { datasetToBytes } from "../web/dataset_bytes.ts";
 import {
   bodyResponse,
@@ -115,6 +115,7 @@ async function inspectModel(path: string): Promise<{ ok: boolean; line: string }
   }
   try {
     const { net } = modelFromBytes(bytes, path);
+    requireDigitNetwork(net, path);
     return { ok: true, line: `model ${path}: ${net.sizes.join("-")} (${net.activationNames.join(",")})` };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

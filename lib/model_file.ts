@@ -20,7 +20,7 @@
 
 import { writeFileAtomic } from "./atomic_write.ts";
 import { isActivationName } from "./activations.ts";
-import { INPUT_SCALE } from "./dataset.ts";
+import { CLASSES, INPUT_SCALE, PIXELS } from "./dataset.ts";
 import { InputError } from "./errors.ts";
 import { Network } from "./network.ts";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.ts";
@@ -127,6 +127,29 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
     if (!p.value.every(Number.isFinite)) fail(`tensor ${p.name} holds NaN or infinite values`);
   }
   return { net, metadata };
+}
+
+/**
+ * Refuses, with an {@linkcode InputError} naming `source`, a network that does
+ * not read the 784 pixels of a 28 × 28 image into 10 digit classes: a valid
+ * model file, but not one that eval, predict or the page can use.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireDigitNetwork } from "./model_file.ts";
+ * import { Network } from "./network.ts";
+ * requireDigitNetwork(new Network({ sizes: [784, 30, 10], activations: "relu" }), "ok.safetensors");
+ * assert.throws(() => requireDigitNetwork(new Network({ sizes: [64, 8, 10], activations: "relu" }), "m"), /takes 64 inputs/);
+ * ```
+ */
+export function requireDigitNetwork(net: Network, source: string): void {
+  if (net.inputSize !== PIXELS || net.outputSize !== CLASSES) {
+    throw new InputError(
+      `${source}: the network takes ${net.inputSize} inputs and gives ${net.outputSize} outputs; ` +
+        `a digit model takes the ${PIXELS} pixels of a 28×28 image and gives ${CLASSES} classes`,
+    );
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { saveModel } from "../lib/model_file.ts";
+import { Network } from "../lib/network.ts";
 import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
@@ -141,6 +143,11 @@ Deno.test("cli eval: needs only the test files; a missing or broken model is one
     assertCleanError(
       await runTask("eval", ["--model", `${scratch.dir}/junk.safetensors`]),
       /junk\.safetensors: not a valid safetensors file/,
+    );
+    await saveModel(`${scratch.dir}/small.safetensors`, new Network({ sizes: [64, 8, 10], activations: "relu" }));
+    assertCleanError(
+      await runTask("eval", ["--model", `${scratch.dir}/small.safetensors`]),
+      /small\.safetensors: the network takes 64 inputs and gives 10 outputs; a digit model takes the 784 pixels/,
     );
     assertCleanError(await runTask("eval", []), /--model/);
     assertCleanError(await runTask("eval", ["--model", model, "--bogus"]), /unknown.*--bogus/i);

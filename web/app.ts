@@ -14,8 +14,7 @@
 /// <reference lib="dom" />
 
 import { INPUT_SCALE, PIXELS } from "../lib/dataset.ts";
-import { InputError } from "../lib/errors.ts";
-import { modelFromBytes } from "../lib/model_file.ts";
+import { modelFromBytes, requireDigitNetwork } from "../lib/model_file.ts";
 import type { Network } from "../lib/network.ts";
 import { mnistPreprocess, rgbaToGray } from "../lib/preprocess.ts";
 import { argmax } from "../lib/tensor.ts";
@@ -83,11 +82,7 @@ element<HTMLButtonElement>("clear").addEventListener("click", () => {
 function useModel(bytes: Uint8Array, source: string): boolean {
   try {
     const model = modelFromBytes(bytes, source);
-    if (model.net.inputSize !== PIXELS || model.net.outputSize !== 10) {
-      throw new InputError(
-        `${source}: the network takes ${model.net.inputSize} inputs and gives ${model.net.outputSize} outputs; the pad needs 784 and 10`,
-      );
-    }
+    requireDigitNetwork(model.net, source);
     net = model.net;
     const m = model.metadata;
     const trained = m.epochs === undefined ? "" : `, ${m.epochs} epochs, lr ${m.lr}, batch ${m.batch_size}`;
