@@ -9,9 +9,9 @@
  * @module
  */
 
-import { shiftImage } from "../lib/augment.ts";
-import { type Dataset, IMAGE_SIDE, makeDataset } from "../lib/dataset.ts";
-import type { Random } from "../lib/random.ts";
+import { shiftImage } from "../lib/data/augment.ts";
+import { type Dataset, IMAGE_SIDE, makeDataset } from "../lib/data/dataset.ts";
+import type { Random } from "../lib/nn/random.ts";
 
 /** A dataset grown by shifting, with where each example came from. */
 export interface ShiftedDataset {
@@ -31,8 +31,8 @@ export interface ShiftedDataset {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { makeDataset } from "../lib/dataset.ts";
- * import { Random } from "../lib/random.ts";
+ * import { makeDataset } from "../lib/data/dataset.ts";
+ * import { Random } from "../lib/nn/random.ts";
  * import { shiftedDataset } from "./shifted_dataset.ts";
  * const seed = makeDataset(new Float32Array(2 * 784).fill(0.5), new Uint8Array([3, 7]));
  * const grown = shiftedDataset(seed, 10, 2, new Random(0));

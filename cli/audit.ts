@@ -5,9 +5,9 @@
  * @module
  */
 
-import { type Audit, auditDataset, type SplitAudit } from "../lib/audit.ts";
-import { findSplit, hasSplit, loadSplit, readSplit, type Split, type SplitSource } from "../lib/data.ts";
-import type { Dataset } from "../lib/dataset.ts";
+import { type Audit, auditDataset, type SplitAudit } from "../lib/data/audit.ts";
+import { findSplit, hasSplit, loadSplit, readSplit, type Split, type SplitSource } from "../lib/data/load.ts";
+import type { Dataset } from "../lib/data/dataset.ts";
 import { parseFlags, run, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task audit [--data DIR] [--json]
@@ -30,8 +30,8 @@ const SHOW = 60;
  * ```ts
  * import assert from "node:assert/strict";
  * import { auditToJson } from "./audit.ts";
- * import { auditDataset } from "../lib/audit.ts";
- * import { makeDataset } from "../lib/dataset.ts";
+ * import { auditDataset } from "../lib/data/audit.ts";
+ * import { makeDataset } from "../lib/data/dataset.ts";
  * const test = makeDataset(new Float32Array([0, 1]), new Uint8Array([1, 2]), 1);
  * assert.deepEqual(auditToJson("d", {}, auditDataset(null, test)).test?.class_counts.slice(0, 3), [0, 1, 1]);
  * ```
@@ -91,8 +91,8 @@ function labelsText(labels: number[]): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { formatAudit } from "./audit.ts";
- * import { auditDataset } from "../lib/audit.ts";
- * import { makeDataset } from "../lib/dataset.ts";
+ * import { auditDataset } from "../lib/data/audit.ts";
+ * import { makeDataset } from "../lib/data/dataset.ts";
  * const train = makeDataset(new Float32Array([0, 0]), new Uint8Array([1, 1]), 1);
  * const text = formatAudit("d", { train: { layout: "seed", images: "x", labels: "y" } }, auditDataset(train, null));
  * assert.match(text, /rows 1, 2 \(label 1\)/);

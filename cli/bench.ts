@@ -8,13 +8,13 @@
 
 import { cpus } from "node:os";
 import process from "node:process";
-import { loadSplit } from "../lib/data.ts";
-import { CLASSES, type Dataset, PIXELS } from "../lib/dataset.ts";
+import { loadSplit } from "../lib/data/load.ts";
+import { CLASSES, type Dataset, PIXELS } from "../lib/data/dataset.ts";
 import { evaluate } from "../lib/metrics.ts";
-import { Network } from "../lib/network.ts";
-import { Random } from "../lib/random.ts";
-import { simdModule } from "../lib/simd.ts";
-import { SGD, type TrainOptions } from "../lib/train.ts";
+import { Network } from "../lib/nn/network.ts";
+import { Random } from "../lib/nn/random.ts";
+import { simdModule } from "../lib/kernels/simd.ts";
+import { SGD, type TrainOptions } from "../lib/nn/train.ts";
 import { shiftedDataset } from "../bench/shifted_dataset.ts";
 import { parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
 

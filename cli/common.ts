@@ -7,7 +7,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InputError } from "../lib/errors.ts";
-import { TrainingDivergedError } from "../lib/train.ts";
+import { TrainingDivergedError } from "../lib/nn/train.ts";
 
 /** Thrown for a bad command line; printed with the tool's usage text. */
 export class UsageError extends Error {

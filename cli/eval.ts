@@ -4,13 +4,13 @@
  * @module
  */
 
-import { hasSplit, loadSplit } from "../lib/data.ts";
-import { cleanTestIndices } from "../lib/audit.ts";
-import { type Dataset, subset } from "../lib/dataset.ts";
+import { hasSplit, loadSplit } from "../lib/data/load.ts";
+import { cleanTestIndices } from "../lib/data/audit.ts";
+import { type Dataset, subset } from "../lib/data/dataset.ts";
 import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
-import type { Network } from "../lib/network.ts";
-import { loadModel, requireDigitNetwork } from "../lib/model_file.ts";
+import type { Network } from "../lib/nn/network.ts";
+import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
 import { parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 

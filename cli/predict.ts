@@ -4,20 +4,20 @@
  * digit and its ten probabilities for each.
  *
  * Each picture goes through the MNIST-style preprocessing of
- * `lib/preprocess.ts` (the same the web page uses). A picture that cannot be
+ * `lib/image/preprocess.ts` (the same the web page uses). A picture that cannot be
  * read is reported in one sentence on stderr and the others are still
  * answered; the exit status is then 1.
  *
  * @module
  */
 
-import { INPUT_SCALE, PIXELS } from "../lib/dataset.ts";
+import { INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
 import { InputError } from "../lib/errors.ts";
-import { readImage } from "../lib/image.ts";
-import { loadModel, requireDigitNetwork } from "../lib/model_file.ts";
-import type { Network } from "../lib/network.ts";
-import { mnistPreprocess } from "../lib/preprocess.ts";
-import { argmax } from "../lib/tensor.ts";
+import { readImage } from "../lib/image/decode.ts";
+import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
+import type { Network } from "../lib/nn/network.ts";
+import { mnistPreprocess } from "../lib/image/preprocess.ts";
+import { argmax } from "../lib/nn/tensor.ts";
 import { parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task predict --model FILE [--json] IMAGE…

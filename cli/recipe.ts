@@ -10,14 +10,20 @@
  * @module
  */
 
-import { AUGMENTATIONS, Augmenter, type AugmentName, type AugmentOptions, DEFAULT_AUGMENT } from "../lib/augment.ts";
-import type { Dataset } from "../lib/dataset.ts";
-import { createOptimizer, type Optimizer, type OptimizerName, OPTIMIZERS } from "../lib/optimizers.ts";
-import { PRESET_NAMES, type PresetName, PRESETS } from "../lib/presets.ts";
-import { Random } from "../lib/random.ts";
-import { makeSchedule, type ScheduleName, SCHEDULES } from "../lib/schedule.ts";
-import { splitDataset } from "../lib/split.ts";
-import type { TrainOptions } from "../lib/train.ts";
+import {
+  AUGMENTATIONS,
+  Augmenter,
+  type AugmentName,
+  type AugmentOptions,
+  DEFAULT_AUGMENT,
+} from "../lib/data/augment.ts";
+import type { Dataset } from "../lib/data/dataset.ts";
+import { createOptimizer, type Optimizer, type OptimizerName, OPTIMIZERS } from "../lib/nn/optimizers.ts";
+import { PRESET_NAMES, type PresetName, PRESETS } from "../lib/nn/presets.ts";
+import { Random } from "../lib/nn/random.ts";
+import { makeSchedule, type ScheduleName, SCHEDULES } from "../lib/nn/schedule.ts";
+import { splitDataset } from "../lib/data/split.ts";
+import type { TrainOptions } from "../lib/nn/train.ts";
 import { nonNegativeInt, numberInRange, oneOf, UsageError } from "./common.ts";
 
 /** The recipe's flags, for `parseFlags` (all take a value). */

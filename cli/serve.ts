@@ -5,14 +5,14 @@
  * `web/app.ts` and `web/worker.ts` (with the parts of `lib/` they import) into
  * two ES modules at start, then only serves the page, those two scripts, the
  * model file and, for "train here", the dataset in a compact binary form
- * (`web/dataset_bytes.ts`) loaded with `lib/data.ts`. There is no server work
+ * (`web/dataset_bytes.ts`) loaded with `lib/data/load.ts`. There is no server work
  * per stroke.
  *
  * @module
  */
 
 import { InputError } from "../lib/errors.ts";
-import { modelFromBytes, requireDigitNetwork } from "../lib/model_file.ts";
+import { modelFromBytes, requireDigitNetwork } from "../lib/io/model_file.ts";
 import { datasetToBytes } from "../web/dataset_bytes.ts";
 import {
   bodyResponse,
@@ -152,7 +152,7 @@ async function routes(config: ServeConfig, log: (line: string) => void): Promise
   const dataset = (split: "train" | "test"): Route => async () => {
     let bytes = datasets.get(split);
     if (bytes === undefined) {
-      bytes = import("../lib/data.ts").then(async ({ loadSplit }) => {
+      bytes = import("../lib/data/load.ts").then(async ({ loadSplit }) => {
         return datasetToBytes(await loadSplit(config.data, split)) as Uint8Array<ArrayBuffer>;
       });
       datasets.set(split, bytes);

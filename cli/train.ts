@@ -4,16 +4,16 @@
  * @module
  */
 
-import { loadSplit } from "../lib/data.ts";
-import { PIXELS, subset } from "../lib/dataset.ts";
-import { cleanTestIndices } from "../lib/audit.ts";
+import { loadSplit } from "../lib/data/load.ts";
+import { PIXELS, subset } from "../lib/data/dataset.ts";
+import { cleanTestIndices } from "../lib/data/audit.ts";
 import { type EpochRecord, writeReport } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
-import { saveModel } from "../lib/model_file.ts";
-import { Network } from "../lib/network.ts";
-import { Random } from "../lib/random.ts";
-import { SGD } from "../lib/train.ts";
-import { ACTIVATIONS } from "../lib/activations.ts";
+import { saveModel } from "../lib/io/model_file.ts";
+import { Network } from "../lib/nn/network.ts";
+import { Random } from "../lib/nn/random.ts";
+import { SGD } from "../lib/nn/train.ts";
+import { ACTIVATIONS } from "../lib/nn/activations.ts";
 import {
   nonNegativeInt,
   oneOf,
@@ -25,7 +25,7 @@ import {
   wantsHelp,
 } from "./common.ts";
 import { Progress } from "./progress.ts";
-import { EarlyStopping } from "../lib/early_stopping.ts";
+import { EarlyStopping } from "../lib/nn/early_stopping.ts";
 import {
   parseRecipe,
   type Recipe,

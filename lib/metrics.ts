@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { Dataset } from "./dataset.ts";
-import { crossEntropyLoss, softmaxForward } from "./loss.ts";
-import type { Network } from "./network.ts";
-import { argmax } from "./tensor.ts";
+import type { Dataset } from "./data/dataset.ts";
+import { crossEntropyLoss, softmaxForward } from "./nn/loss.ts";
+import type { Network } from "./nn/network.ts";
+import { argmax } from "./nn/tensor.ts";
 
 /** What {@linkcode evaluate} measures. */
 export interface Evaluation {
@@ -74,9 +74,9 @@ export function perClassAccuracy(confusion: number[][]): number[] {
  * ```ts
  * import assert from "node:assert/strict";
  * import { evaluate } from "./metrics.ts";
- * import { Network } from "./network.ts";
- * import { Random } from "./random.ts";
- * import { makeDataset } from "./dataset.ts";
+ * import { Network } from "./nn/network.ts";
+ * import { Random } from "./nn/random.ts";
+ * import { makeDataset } from "./data/dataset.ts";
  * const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
  * const data = makeDataset(new Float32Array(784), new Uint8Array([5]));
  * const result = evaluate(net, data);

@@ -3,34 +3,35 @@
  * arrays. This module re-exports the public API; each concept lives in its
  * own file:
  *
- * | file              | concept                                            |
- * |-------------------|----------------------------------------------------|
- * | `dataset.ts`      | the in-memory dataset (Float32Array pixels, labels) |
- * | `data.ts`         | loading and validating dataset files (polars)       |
- * | `idx.ts`          | the IDX format of the official MNIST files, gzip    |
- * | `audit.ts`        | data audit: statistics, duplicates, clean test set  |
- * | `report.ts`       | training report: metrics CSV, SVG charts (Plot)     |
- * | `random.ts`       | seeded random numbers, normal samples, shuffling    |
- * | `tensor.ts`       | the buffer types                                    |
- * | `dense.ts`        | the dense layer, forward and backward               |
- * | `sparse.ts`       | nonzero inputs listed once (CSR); layer 0 on them   |
- * | `simd.ts`         | layer 0's hot loops in WebAssembly SIMD (simd.wat)  |
- * | `activations.ts`  | ReLU, tanh, sigmoid, forward and backward           |
- * | `loss.ts`         | softmax, cross-entropy and their fused gradient     |
- * | `network.ts`      | the multi-layer perceptron: forward, backprop       |
- * | `optimizers.ts`   | gradient descent, momentum, Adam                    |
- * | `train.ts`        | the SGD loop over minibatches                       |
- * | `schedule.ts`     | learning-rate schedules: constant, step, cosine     |
- * | `augment.ts`      | shifts, rotations, zoom, elastic distortions        |
- * | `split.ts`        | stratified, seeded validation split                 |
- * | `early_stopping.ts` | best-validation weights, stopping on patience     |
- * | `presets.ts`      | named sets of train flags: spec, best               |
- * | `metrics.ts`      | accuracy, confusion matrix, evaluate                |
- * | `safetensors.ts`  | the safetensors format                              |
- * | `model_file.ts`   | a network saved to and loaded from a model file     |
- * | `atomic_write.ts` | writing a file whole or not at all (temp + rename)  |
- * | `preprocess.ts`   | any digit picture → MNIST's 28 × 28 (browser-safe)  |
- * | `image.ts`        | PNG and JPEG files decoded to grayscale             |
+ * | folder / file         | concept                                              |
+ * |-----------------------|------------------------------------------------------|
+ * | `nn/tensor.ts`        | the buffer types                                     |
+ * | `nn/random.ts`        | seeded random numbers, normal samples, shuffling     |
+ * | `nn/dense.ts`         | the dense layer, forward and backward                |
+ * | `nn/activations.ts`   | ReLU, tanh, sigmoid, forward and backward            |
+ * | `nn/loss.ts`          | softmax, cross-entropy and their fused gradient      |
+ * | `nn/network.ts`       | the multi-layer perceptron: forward, backprop        |
+ * | `nn/optimizers.ts`    | gradient descent, momentum, Adam                     |
+ * | `nn/train.ts`         | the SGD loop over minibatches                        |
+ * | `nn/schedule.ts`      | learning-rate schedules: constant, step, cosine      |
+ * | `nn/early_stopping.ts`| best-validation weights, stopping on patience        |
+ * | `nn/presets.ts`       | named sets of train flags: spec, best                |
+ * | `kernels/sparse.ts`   | nonzero inputs listed once (CSR); layer 0 on them    |
+ * | `kernels/simd.ts`     | layer 0's hot loops in WebAssembly SIMD (simd.wat)   |
+ * | `data/dataset.ts`     | the in-memory dataset (Float32Array pixels, labels)  |
+ * | `data/load.ts`        | loading and validating dataset files (polars)        |
+ * | `data/idx.ts`         | the IDX format of the official MNIST files, gzip     |
+ * | `data/split.ts`       | stratified, seeded validation split                  |
+ * | `data/augment.ts`     | shifts, rotations, zoom, elastic distortions         |
+ * | `data/audit.ts`       | data audit: statistics, duplicates, clean test set   |
+ * | `io/safetensors.ts`   | the safetensors format                               |
+ * | `io/model_file.ts`    | a network saved to and loaded from a model file      |
+ * | `io/atomic_write.ts`  | writing a file whole or not at all (temp + rename)   |
+ * | `image/decode.ts`     | PNG and JPEG files decoded to grayscale              |
+ * | `image/preprocess.ts` | any digit picture → MNIST's 28 × 28 (browser-safe)   |
+ * | `metrics.ts`          | accuracy, confusion matrix, evaluate                 |
+ * | `report.ts`           | training report: metrics CSV, SVG charts (Plot)      |
+ * | `errors.ts`           | `InputError`: one sentence for bad input             |
  *
  * @example
  * ```ts
@@ -43,30 +44,30 @@
  * @module
  */
 
-export * from "./activations.ts";
-export * from "./atomic_write.ts";
-export * from "./audit.ts";
-export * from "./augment.ts";
-export * from "./data.ts";
-export * from "./dataset.ts";
-export * from "./dense.ts";
-export * from "./early_stopping.ts";
+export * from "./nn/activations.ts";
+export * from "./io/atomic_write.ts";
+export * from "./data/audit.ts";
+export * from "./data/augment.ts";
+export * from "./data/load.ts";
+export * from "./data/dataset.ts";
+export * from "./nn/dense.ts";
+export * from "./nn/early_stopping.ts";
 export * from "./errors.ts";
-export * from "./idx.ts";
-export * from "./image.ts";
-export * from "./loss.ts";
+export * from "./data/idx.ts";
+export * from "./image/decode.ts";
+export * from "./nn/loss.ts";
 export * from "./metrics.ts";
-export * from "./model_file.ts";
-export * from "./network.ts";
-export * from "./optimizers.ts";
-export * from "./preprocess.ts";
-export * from "./presets.ts";
-export * from "./random.ts";
+export * from "./io/model_file.ts";
+export * from "./nn/network.ts";
+export * from "./nn/optimizers.ts";
+export * from "./image/preprocess.ts";
+export * from "./nn/presets.ts";
+export * from "./nn/random.ts";
 export * from "./report.ts";
-export * from "./safetensors.ts";
-export * from "./schedule.ts";
-export * from "./simd.ts";
-export * from "./sparse.ts";
-export * from "./split.ts";
-export * from "./tensor.ts";
-export * from "./train.ts";
+export * from "./io/safetensors.ts";
+export * from "./nn/schedule.ts";
+export * from "./kernels/simd.ts";
+export * from "./kernels/sparse.ts";
+export * from "./data/split.ts";
+export * from "./nn/tensor.ts";
+export * from "./nn/train.ts";

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "./io/atomic_write.ts";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import pl from "nodejs-polars";

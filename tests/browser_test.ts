@@ -16,14 +16,14 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
-import { loadSplit } from "../lib/data.ts";
-import { type Dataset, INPUT_SCALE, PIXELS } from "../lib/dataset.ts";
-import { modelFromBytes, modelToBytes } from "../lib/model_file.ts";
-import { Network } from "../lib/network.ts";
-import { mnistPreprocess, rgbaToGray } from "../lib/preprocess.ts";
-import { Random } from "../lib/random.ts";
-import { argmax } from "../lib/tensor.ts";
-import { SGD } from "../lib/train.ts";
+import { loadSplit } from "../lib/data/load.ts";
+import { type Dataset, INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
+import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
+import { Network } from "../lib/nn/network.ts";
+import { mnistPreprocess, rgbaToGray } from "../lib/image/preprocess.ts";
+import { Random } from "../lib/nn/random.ts";
+import { argmax } from "../lib/nn/tensor.ts";
+import { SGD } from "../lib/nn/train.ts";
 import { type ServerProcess, startServer } from "./web_server.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { saveModel } from "../lib/model_file.ts";
-import { Network } from "../lib/network.ts";
+import { saveModel } from "../lib/io/model_file.ts";
+import { Network } from "../lib/nn/network.ts";
 import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */

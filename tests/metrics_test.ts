@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { makeDataset } from "../lib/dataset.ts";
+import { makeDataset } from "../lib/data/dataset.ts";
 import { accuracy, confusionMatrix, evaluate, perClassAccuracy } from "../lib/metrics.ts";
-import { Network } from "../lib/network.ts";
+import { Network } from "../lib/nn/network.ts";
 
 Deno.test("metrics: accuracy, confusion matrix and per-class accuracy agree", () => {
   const truth = [0, 0, 1, 1, 1, 2];

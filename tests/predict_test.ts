@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { loadSplit } from "../lib/data.ts";
-import { PIXELS } from "../lib/dataset.ts";
-import { encodeJpeg, encodePng } from "../lib/image.ts";
-import { saveModel } from "../lib/model_file.ts";
-import { Network } from "../lib/network.ts";
-import { resize } from "../lib/preprocess.ts";
-import { Random } from "../lib/random.ts";
-import { argmax } from "../lib/tensor.ts";
-import { SGD } from "../lib/train.ts";
+import { loadSplit } from "../lib/data/load.ts";
+import { PIXELS } from "../lib/data/dataset.ts";
+import { encodeJpeg, encodePng } from "../lib/image/decode.ts";
+import { saveModel } from "../lib/io/model_file.ts";
+import { Network } from "../lib/nn/network.ts";
+import { resize } from "../lib/image/preprocess.ts";
+import { Random } from "../lib/nn/random.ts";
+import { argmax } from "../lib/nn/tensor.ts";
+import { SGD } from "../lib/nn/train.ts";
 import { runTask, type TaskResult } from "./task.ts";
 
 // A small model trained here (784-30-10, 10 epochs: well under a second) and saved to a temporary folder.

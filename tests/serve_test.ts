@@ -8,10 +8,10 @@
  */
 
 import assert from "node:assert/strict";
-import { loadSplit } from "../lib/data.ts";
-import { modelToBytes } from "../lib/model_file.ts";
-import { Network } from "../lib/network.ts";
-import { Random } from "../lib/random.ts";
+import { loadSplit } from "../lib/data/load.ts";
+import { modelToBytes } from "../lib/io/model_file.ts";
+import { Network } from "../lib/nn/network.ts";
+import { Random } from "../lib/nn/random.ts";
 import { datasetFromBytes, datasetToBytes } from "../web/dataset_bytes.ts";
 import { createHandler, textResponse } from "../web/server.ts";
 import { runTask } from "./task.ts";

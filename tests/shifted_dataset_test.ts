@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { shiftedDataset } from "../bench/shifted_dataset.ts";
-import { shiftImage } from "../lib/augment.ts";
-import { makeDataset } from "../lib/dataset.ts";
-import { Random } from "../lib/random.ts";
+import { shiftImage } from "../lib/data/augment.ts";
+import { makeDataset } from "../lib/data/dataset.ts";
+import { Random } from "../lib/nn/random.ts";
 
 function seedImages(n: number): ReturnType<typeof makeDataset> {
   const rng = new Random(21);

@@ -2,10 +2,10 @@
  * The draw-a-digit page: the pad, the live prediction, and "train here".
  *
  * Every change of the pad runs, in this order and all in the browser:
- * `rgbaToGray` and `mnistPreprocess` from `lib/preprocess.ts` (the same
+ * `rgbaToGray` and `mnistPreprocess` from `lib/image/preprocess.ts` (the same
  * preprocessing as `deno task predict`), scaling by the model's 1/255, and
- * `Network.probabilities` from `lib/network.ts`. The model comes from the
- * server's model file (parsed by `lib/model_file.ts`) or from the training
+ * `Network.probabilities` from `lib/nn/network.ts`. The model comes from the
+ * server's model file (parsed by `lib/io/model_file.ts`) or from the training
  * worker (`worker.ts`).
  *
  * @module
@@ -13,11 +13,11 @@
 
 /// <reference lib="dom" />
 
-import { INPUT_SCALE, PIXELS } from "../lib/dataset.ts";
-import { modelFromBytes, requireDigitNetwork } from "../lib/model_file.ts";
-import type { Network } from "../lib/network.ts";
-import { mnistPreprocess, rgbaToGray } from "../lib/preprocess.ts";
-import { argmax } from "../lib/tensor.ts";
+import { INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
+import { modelFromBytes, requireDigitNetwork } from "../lib/io/model_file.ts";
+import type { Network } from "../lib/nn/network.ts";
+import { mnistPreprocess, rgbaToGray } from "../lib/image/preprocess.ts";
+import { argmax } from "../lib/nn/tensor.ts";
 import { type CurvePoint, drawDigit, ProbabilityBars, TrainingChart } from "./charts.ts";
 import { Pad } from "./pad.ts";
 import { epochsFromQuery, SPEC_TRAINING, type WorkerMessage } from "./protocol.ts";

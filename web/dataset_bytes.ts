@@ -1,6 +1,6 @@
 /**
  * A compact binary form of a dataset, for sending it to the page's training
- * worker: the server loads `data/` with `lib/data.ts` (polars, validated) and
+ * worker: the server loads `data/` with `lib/data/load.ts` (polars, validated) and
  * the worker gets exactly the same numbers without parsing CSV in the browser.
  *
  * Layout (little-endian):
@@ -17,7 +17,7 @@
  * @module
  */
 
-import { CLASSES, type Dataset, INPUT_SCALE, makeDataset, PIXELS } from "../lib/dataset.ts";
+import { CLASSES, type Dataset, INPUT_SCALE, makeDataset, PIXELS } from "../lib/data/dataset.ts";
 
 const MAGIC = "MNB1";
 const HEADER = 8;
@@ -28,7 +28,7 @@ const HEADER = 8;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { makeDataset } from "../lib/dataset.ts";
+ * import { makeDataset } from "../lib/data/dataset.ts";
  * import { datasetFromBytes, datasetToBytes } from "./dataset_bytes.ts";
  * const x = new Float32Array(784).map((_, i) => (i % 256) / 255);
  * const back = datasetFromBytes(datasetToBytes(makeDataset(x, new Uint8Array([7]))));

@@ -13,12 +13,12 @@
 
 /// <reference lib="webworker" />
 
-import { PIXELS } from "../lib/dataset.ts";
+import { PIXELS } from "../lib/data/dataset.ts";
 import { evaluate } from "../lib/metrics.ts";
-import { modelToBytes } from "../lib/model_file.ts";
-import { Network } from "../lib/network.ts";
-import { Random } from "../lib/random.ts";
-import { SGD } from "../lib/train.ts";
+import { modelToBytes } from "../lib/io/model_file.ts";
+import { Network } from "../lib/nn/network.ts";
+import { Random } from "../lib/nn/random.ts";
+import { SGD } from "../lib/nn/train.ts";
 import { datasetFromBytes } from "./dataset_bytes.ts";
 import type { TrainRequest, WorkerMessage } from "./protocol.ts";
 

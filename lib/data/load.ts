@@ -1,0 +1,432 @@
+/**
+ * Loading datasets from files, with strict validation.
+ *
+ * A dataset folder is in one of three layouts, detected per folder and split
+ * by the files it holds ({@linkcode findSplit}):
+ *
+ * **seed** — the seed's four headerless CSV files:
+ *
+ * | file              | rows | columns | content                          |
+ * |-------------------|------|---------|----------------------------------|
+ * | `train_X.csv`     | n    | 784     | pixels 0–255 of a 28 × 28 image  |
+ * | `train_label.csv` | n    | 10      | the label, one-hot (`1.0`/`0.0`) |
+ * | `test_X.csv`      | m    | 784     | as train_X.csv                   |
+ * | `test_label.csv`  | m    | 10      | as train_label.csv               |
+ *
+ * **idx** — the official MNIST files (see `idx.ts`), plain or gzip-compressed
+ * (`.gz`): `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+ * `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte` (the spelling
+ * `train-images.idx3-ubyte` is accepted too).
+ *
+ * **mnist-csv** — the common CSV export `mnist_train.csv` / `mnist_test.csv`:
+ * one image per line, the label 0–9 in the first column and the 784 pixels
+ * after it, with a header line (`label,1x1,1x2,…`) or without one (a first line
+ * whose first cell is a number is data).
+ *
+ * When a folder holds more than one layout for a split, seed wins over idx,
+ * and idx over mnist-csv. CSV parsing is done by polars; this module checks
+ * what polars read and turns any problem into one {@linkcode InputError}
+ * sentence naming the file, the line (or byte offset) and, where it applies,
+ * the column.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import pl from "nodejs-polars";
+import { CLASSES, type Dataset, INPUT_SCALE, makeDataset, PIXELS } from "./dataset.ts";
+import { InputError } from "../errors.ts";
+import { decodeIdxImages, decodeIdxLabels, gunzip } from "./idx.ts";
+
+/** Which part of a dataset folder. */
+export type Split = "train" | "test";
+
+/** The file names of a split in the seed's layout. */
+export function seedFiles(dir: string, split: Split): { images: string; labels: string } {
+  return { images: joinPath(dir, `${split}_X.csv`), labels: joinPath(dir, `${split}_label.csv`) };
+}
+
+/** The layouts a dataset folder can have. */
+export type Layout = "seed" | "idx" | "mnist-csv";
+
+/** Where one split of a dataset lives. */
+export interface SplitSource {
+  layout: Layout;
+  /** The file holding the images. */
+  images: string;
+  /** The file holding the labels (the same file as `images` for mnist-csv). */
+  labels: string;
+}
+
+/**
+ * Loads one split of a dataset folder in any of the layouts, validating the
+ * files and that images and labels have the same count.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadSplit } from "./load.ts";
+ * const train = await loadSplit("data", "train");
+ * console.log(train.n); // 1000
+ * ```
+ */
+export async function loadSplit(dir: string, split: Split): Promise<Dataset> {
+  return readSplit(await findSplit(dir, split));
+}
+
+/** Reads the split that {@linkcode findSplit} found. */
+export async function readSplit(source: SplitSource): Promise<Dataset> {
+  if (source.layout === "idx") return await readIdxPair(source.images, source.labels);
+  if (source.layout === "mnist-csv") return await readMnistCsv(source.images);
+  // one after the other, so that of two bad files the images file is always the one named
+  const x = await readPixelCsv(source.images);
+  const labels = await readOneHotCsv(source.labels);
+  if (x.length / PIXELS !== labels.length) {
+    throw new InputError(
+      `${source.images} has ${x.length / PIXELS} rows but ${source.labels} has ${labels.length}; they must match`,
+    );
+  }
+  return makeDataset(x, labels);
+}
+
+/** The IDX file name prefix of a split in the official MNIST files. */
+const IDX_PREFIX: Record<Split, string> = { train: "train", test: "t10k" };
+
+/**
+ * Detects the layout of one split in `dir` from the names of the files there
+ * (see the module documentation) and returns the files to read. A folder with
+ * none of them gets the seed's file names, so that reading names the missing
+ * file; when the folder exists and holds no seed file at all, the error lists
+ * the layouts it could have held.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findSplit } from "./load.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/mnist_test.csv`, "label,1x1\n");
+ * assert.equal((await findSplit(dir, "test")).layout, "mnist-csv");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function findSplit(dir: string, split: Split): Promise<SplitSource> {
+  const names = await listFiles(dir);
+  const seed = seedFiles(dir, split);
+  const has = (name: string) => names?.has(name) ?? false;
+  if (names === null || has(`${split}_X.csv`) || has(`${split}_label.csv`)) return { layout: "seed", ...seed };
+  const prefix = IDX_PREFIX[split];
+  const images = idxCandidates(`${prefix}-images`, "idx3").find(has);
+  const labels = idxCandidates(`${prefix}-labels`, "idx1").find(has);
+  if (images !== undefined || labels !== undefined) {
+    const missing = images === undefined ? `${prefix}-images-idx3-ubyte` : `${prefix}-labels-idx1-ubyte`;
+    if (images === undefined || labels === undefined) {
+      throw new InputError(
+        `${joinPath(dir, missing)}: file not found (nor ${missing}.gz), but ${images ?? labels} is there`,
+      );
+    }
+    return { layout: "idx", images: joinPath(dir, images), labels: joinPath(dir, labels) };
+  }
+  if (has(`mnist_${split}.csv`)) {
+    const path = joinPath(dir, `mnist_${split}.csv`);
+    return { layout: "mnist-csv", images: path, labels: path };
+  }
+  const anySeed = [...names].some((name) => /^(train|test)_(X|label)\.csv$/.test(name));
+  if (!anySeed) {
+    throw new InputError(
+      `${seed.images}: file not found, and ${dir} holds no other dataset layout for the ${split} split ` +
+        `(${prefix}-images-idx3-ubyte[.gz] with ${prefix}-labels-idx1-ubyte[.gz], or mnist_${split}.csv)`,
+    );
+  }
+  return { layout: "seed", ...seed };
+}
+
+/**
+ * `true` when `dir` holds any file of the split in some layout. The files may
+ * still turn out to be incomplete or broken when read, which then says why.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasSplit } from "./load.ts";
+ * assert.equal(await hasSplit("no/such/folder", "train"), false);
+ * ```
+ */
+export async function hasSplit(dir: string, split: Split): Promise<boolean> {
+  const names = await listFiles(dir);
+  if (names === null) return false;
+  const prefix = IDX_PREFIX[split];
+  const candidates = [
+    `${split}_X.csv`,
+    `${split}_label.csv`,
+    ...idxCandidates(`${prefix}-images`, "idx3"),
+    ...idxCandidates(`${prefix}-labels`, "idx1"),
+    `mnist_${split}.csv`,
+  ];
+  return candidates.some((name) => names.has(name));
+}
+
+function idxCandidates(stem: string, kind: string): string[] {
+  const plain = [`${stem}-${kind}-ubyte`, `${stem}.${kind}-ubyte`];
+  return [...plain, ...plain.map((name) => `${name}.gz`)];
+}
+
+/** The names of the entries in `dir`, or null when it is not a readable folder. */
+async function listFiles(dir: string): Promise<Set<string> | null> {
+  try {
+    const names = new Set<string>();
+    for await (const entry of Deno.readDir(dir)) names.add(entry.name);
+    return names;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) throw error;
+    return null;
+  }
+}
+
+/**
+ * Reads an images and a labels file in the IDX format (gzip-compressed when
+ * the name ends in `.gz`), checking that they hold the same number of images.
+ */
+export async function readIdxPair(imagesPath: string, labelsPath: string): Promise<Dataset> {
+  const pixels = decodeIdxImages(await readMaybeGzip(imagesPath), imagesPath);
+  const labels = decodeIdxLabels(await readMaybeGzip(labelsPath), labelsPath);
+  const n = pixels.length / PIXELS;
+  if (n !== labels.length) {
+    throw new InputError(
+      `${imagesPath} has ${n} images but ${labelsPath} has ${labels.length} labels; they must match`,
+    );
+  }
+  const x = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) x[i] = pixels[i] * INPUT_SCALE;
+  return makeDataset(x, new Uint8Array(labels));
+}
+
+async function readMaybeGzip(path: string): Promise<Uint8Array> {
+  const bytes = await readFileOrFail(path);
+  return path.endsWith(".gz") ? await gunzip(bytes, path) : bytes;
+}
+
+/** Values per line of the mnist-csv layout: the label and 784 pixels. */
+const MNIST_CSV_WIDTH = 1 + PIXELS;
+
+/**
+ * Reads the common MNIST CSV layout (`mnist_train.csv`): one image per line,
+ * label 0–9 first, then 784 pixels 0–255, with or without a header line.
+ * Line numbers in errors count the header.
+ */
+export async function readMnistCsv(path: string): Promise<Dataset> {
+  const bytes = await readNonEmptyFile(path);
+  const hasHeader = Number.isNaN(Number(firstCell(bytes).trim())) || firstCell(bytes).trim() === "";
+  const first = hasHeader ? 2 : 1; // the file line of data row 0
+  const rows = checkLineWidths(bytes, path, MNIST_CSV_WIDTH, first);
+  if (rows === 0) throw new InputError(`${path}: has a header line but no data rows`);
+  const schema: Record<string, pl.DataType> = {};
+  for (let j = 0; j < MNIST_CSV_WIDTH; j++) schema[`c${j}`] = pl.Float32;
+  let df: pl.DataFrame;
+  try {
+    df = pl.readCSV(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { hasHeader, schema });
+  } catch (error) {
+    const bad = findNonNumericCell(new TextDecoder().decode(bytes), first);
+    if (bad !== null) {
+      throw new InputError(
+        `${path}, line ${bad.line}, column ${bad.column}: ${JSON.stringify(bad.cell)} is not a number`,
+      );
+    }
+    throw new InputError(`${path}: not a readable CSV file (${firstLine((error as Error).message)})`);
+  }
+  if (df.height !== rows) throw new InputError(`${path}: polars read ${df.height} rows where there are ${rows} lines`);
+  const x = new Float32Array(rows * PIXELS);
+  const labels = new Uint8Array(rows);
+  for (let j = 0; j < MNIST_CSV_WIDTH; j++) {
+    const column = df.getColumn(`c${j}`);
+    if (column.nullCount() > 0) {
+      const i = (column.isNull().toArray() as boolean[]).indexOf(true);
+      throw new InputError(`${path}, line ${i + first}, column ${j + 1}: the cell is empty`);
+    }
+    const values = column.toTypedArray() as Float32Array;
+    if (j === 0) {
+      for (let i = 0; i < rows; i++) {
+        const v = values[i];
+        if (!(v >= 0 && v < CLASSES && Number.isInteger(v))) {
+          throw new InputError(`${path}, line ${i + first}, column 1: label ${v} is not a digit 0–9`);
+        }
+        labels[i] = v;
+      }
+      continue;
+    }
+    for (let i = 0; i < rows; i++) {
+      x[i * PIXELS + j - 1] = scaledPixel(values[i], path, i + first, j + 1);
+    }
+  }
+  return makeDataset(x, labels);
+}
+
+/** The first cell of the first line. */
+function firstCell(bytes: Uint8Array): string {
+  let end = 0;
+  while (end < bytes.length && bytes[end] !== 0x2c && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
+/**
+ * Checks that every line (the header too) has `width` comma-separated values
+ * (polars would silently drop extra ones) and returns how many lines there are
+ * from file line `first` on. A final empty line is allowed.
+ */
+function checkLineWidths(bytes: Uint8Array, path: string, width: number, first: number): number {
+  let line = 1;
+  let commas = 0;
+  let empty = true;
+  let rows = 0;
+  const finish = () => {
+    const count = empty ? 0 : commas + 1;
+    if (count !== width) throw new InputError(`${path}, line ${line}: expected ${width} values, found ${count}`);
+    if (line >= first) rows++;
+  };
+  for (let k = 0; k < bytes.length; k++) {
+    const b = bytes[k];
+    if (b === 0x0a) {
+      finish();
+      line++;
+      commas = 0;
+      empty = true;
+    } else if (b === 0x2c) {
+      commas++;
+      empty = false;
+    } else if (b !== 0x0d) empty = false;
+  }
+  if (!empty || commas > 0) finish();
+  return rows;
+}
+
+/** The first cell from file line `first` on that is not a number, if any. */
+function findNonNumericCell(text: string, first: number): { line: number; column: number; cell: string } | null {
+  const lines = text.split("\n");
+  for (let i = first - 1; i < lines.length; i++) {
+    const cells = lines[i].replace(/\r$/, "").split(",");
+    for (let j = 0; j < cells.length; j++) {
+      const cell = cells[j].trim();
+      if (cell !== "" && Number.isNaN(Number(cell)) && cell !== "NaN") return { line: i + 1, column: j + 1, cell };
+    }
+  }
+  return null;
+}
+
+/**
+ * Reads a headerless CSV of images, one per row of 784 integers 0–255, into
+ * a Float32Array [rows, 784] scaled to [0, 1].
+ */
+export async function readPixelCsv(path: string): Promise<Float32Array> {
+  const table = await readNumericCsv(path, PIXELS);
+  const x = new Float32Array(table.rows * PIXELS);
+  table.columns.forEach((column, j) => {
+    for (let i = 0; i < table.rows; i++) {
+      x[i * PIXELS + j] = scaledPixel(column[i], path, i + 1, j + 1);
+    }
+  });
+  return x;
+}
+
+/** Reads a headerless CSV of one-hot rows of 10 values into class labels. */
+export async function readOneHotCsv(path: string): Promise<Uint8Array> {
+  const table = await readNumericCsv(path, CLASSES);
+  const labels = new Uint8Array(table.rows);
+  for (let i = 0; i < table.rows; i++) {
+    let ones = 0;
+    let zeros = 0;
+    for (let k = 0; k < CLASSES; k++) {
+      const v = table.columns[k][i];
+      if (v === 1) {
+        ones++;
+        labels[i] = k;
+      } else if (v === 0) zeros++;
+    }
+    if (ones !== 1 || zeros !== CLASSES - 1) {
+      const row = table.columns.map((c) => c[i]).join(",");
+      throw new InputError(`${path}, line ${i + 1}: ${row} is not one-hot (expected a single 1 and nine 0s)`);
+    }
+  }
+  return labels;
+}
+
+/** A CSV read column by column. */
+interface NumericTable {
+  rows: number;
+  /** columns[j][i] is the value at line i+1, column j+1 (NaN stays NaN). */
+  columns: Float32Array[];
+}
+
+/**
+ * Reads a headerless CSV of `width` numeric columns with polars, and reports
+ * missing files, empty files, ragged rows, empty cells and non-numeric cells
+ * with their line and column.
+ */
+async function readNumericCsv(path: string, width: number): Promise<NumericTable> {
+  const bytes = await readNonEmptyFile(path);
+  // polars sizes the table by its widest rows and may drop extra values on the last one, so the row
+  // widths are checked on the bytes themselves (one pass; the files hold plain numbers, no quoted commas).
+  checkLineWidths(bytes, path, width, 1);
+  let df: pl.DataFrame;
+  try {
+    df = pl.readCSV(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      hasHeader: false,
+      inferSchemaLength: 0, // read every cell as text; we convert and check below
+    });
+  } catch (error) {
+    throw new InputError(`${path}: not a readable CSV file (${firstLine((error as Error).message)})`);
+  }
+  const raw = df.getColumns();
+  if (raw.length !== width) throw new InputError(`${path}: expected ${width} columns, found ${raw.length}`);
+  const columns = raw.map((column, j) => {
+    const numbers = column.cast(pl.Float32, false);
+    if (numbers.nullCount() > 0) {
+      const cells = column.toArray() as (string | null)[];
+      const parsed = numbers.toArray() as (number | null)[];
+      const i = parsed.findIndex((v) => v === null);
+      const cell = cells[i];
+      if (cell === null || cell.trim() === "") {
+        throw new InputError(`${path}, line ${i + 1}, column ${j + 1}: the cell is empty`);
+      }
+      throw new InputError(`${path}, line ${i + 1}, column ${j + 1}: ${JSON.stringify(cell)} is not a number`);
+    }
+    return numbers.toTypedArray() as Float32Array;
+  });
+  return { rows: df.height, columns };
+}
+
+/** A pixel value 0–255 scaled to [0, 1]; anything else is an error at `line`, `column` of `path`. */
+function scaledPixel(v: number, path: string, line: number, column: number): number {
+  if (!(v >= 0 && v <= 255 && Number.isInteger(v))) {
+    throw new InputError(
+      `${path}, line ${line}, column ${column}: ${v} is not a pixel value (expected an integer 0–255)`,
+    );
+  }
+  return v * INPUT_SCALE;
+}
+
+/** The bytes of `path`; a file holding nothing but whitespace is an error. */
+async function readNonEmptyFile(path: string): Promise<Uint8Array> {
+  const bytes = await readFileOrFail(path);
+  if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
+    throw new InputError(`${path}: the file is empty`);
+  }
+  return bytes;
+}
+
+async function readFileOrFail(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new InputError(`${path}: file not found`);
+    if (error instanceof Deno.errors.IsADirectory) throw new InputError(`${path}: is a folder, not a file`);
+    if (error instanceof Deno.errors.PermissionDenied) throw new InputError(`${path}: permission denied`);
+    throw new InputError(`${path}: cannot be read (${(error as Error).message})`);
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0];
+}
+
+/** `dir/name`, without doubling a trailing slash. */
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+}

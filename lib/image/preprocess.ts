@@ -1,0 +1,440 @@
+/**
+ * MNIST-style preprocessing: any picture of one digit → the 28 × 28 image the
+ * network was trained on.
+ *
+ * MNIST was made from scanned digits in four steps, and a person's own picture
+ * goes through the same ones:
+ *
+ * 1. grayscale, and white ink on black: the background level is the median of
+ *    the border pixels; a light background means dark ink on paper, so the
+ *    picture is inverted. The background level and the paper's noise (how far
+ *    the border strays towards ink: uneven light, JPEG noise) are subtracted
+ *    and the strongest ink stretched to 255 (a photo's gray paper becomes black);
+ * 2. crop to the ink's bounding box (ink below a tenth of the strongest is
+ *    treated as paper noise);
+ * 3. scale to fit 20 × 20 keeping the aspect ratio: area averaging when
+ *    shrinking, bilinear when enlarging. Strokes that would come out much
+ *    thinner than MNIST's (a pen line in a large photo shrinks to a faint
+ *    fifth of a pixel) are first thickened, by a disc, to MNIST's typical width;
+ * 4. paste into 28 × 28 so that the centre of mass lands on pixel (14, 14)
+ *    (row and column indices, as in MNIST's own images), by a whole-pixel shift.
+ *
+ * A picture that is already MNIST-like — 28 × 28 with a dark border — is
+ * returned as it is, so that an image of a data row gets exactly the model's
+ * prediction on that row.
+ *
+ * Pure TypeScript with no I/O: the same module runs in the browser page and in
+ * a Web Worker. Images are row-major: pixel (x, y) is at index y·width + x.
+ *
+ * @module
+ */
+
+import { IMAGE_SIDE, PIXELS } from "../data/dataset.ts";
+
+/** A grayscale picture: luminance 0 (black) … 255 (white), row-major, height × width. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** [height, width] luminance values 0–255. */
+  pixels: Float32Array;
+}
+
+/** The side of the box the digit is scaled into, as in MNIST. */
+export const DIGIT_BOX = 20;
+/** Where the centre of mass goes, in pixel indices (MNIST's images average 14.0 in both axes). */
+export const CENTRE = 14;
+/** Least difference between ink and background, in 0–255 levels, for a picture not to count as blank. */
+export const MIN_CONTRAST = 32;
+/**
+ * MNIST's typical stroke width in pixels of the 20 × 20 box, as measured by {@linkcode strokeWidth}: the median
+ * over the seed's 1000 training images is 1.94 (5th–95th percentile 1.28–3.07).
+ */
+export const MNIST_STROKE = 1.9;
+/** Strokes that would come out thinner than this in the 20 × 20 box are thickened to {@linkcode MNIST_STROKE}. */
+export const THIN_STROKE = 1.5;
+/**
+ * The most of the ink's strength that {@linkcode paperNoise} may take away: a digit touching much of the border
+ * makes the border look noisy, and must not be subtracted away.
+ */
+export const MAX_NOISE = 0.25;
+/** Ink weaker than this fraction of the strongest is paper noise: it is zeroed and does not widen the crop. */
+export const NOISE_FLOOR = 0.1;
+
+/**
+ * RGBA bytes (e.g. canvas ImageData or a decoded PNG) → luminance, alpha composited over white.
+ * Luminance is ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B); a gray pixel (R = G = B) keeps its exact value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rgbaToGray } from "./preprocess.ts";
+ * // one opaque gray pixel, one fully transparent pixel
+ * const g = rgbaToGray([7, 7, 7, 255, 0, 0, 0, 0], 2, 1);
+ * assert.deepEqual([...g.pixels], [7, 255]);
+ * ```
+ */
+export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: number): GrayImage {
+  checkSize(width, height);
+  if (rgba.length !== width * height * 4) {
+    throw new RangeError(`${rgba.length} RGBA values do not make a ${width} × ${height} image`);
+  }
+  const pixels = new Float32Array(width * height);
+  for (let i = 0; i < pixels.length; i++) {
+    const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2], a = rgba[4 * i + 3];
+    const lum = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
+    pixels[i] = a === 255 ? lum : 255 - (255 - lum) * (a / 255);
+  }
+  return { width, height, pixels };
+}
+
+/**
+ * MNIST's own recipe (see the module text): invert when the background is light (decided from the border
+ * pixels), crop to the ink's bounding box, scale to fit 20×20 keeping aspect ratio (area-averaging /
+ * bilinear), paste into 28×28 centred by centre of mass. Returns 784 values in 0…255, white ink on black,
+ * or null when the image has no ink (blank page). A 28×28 image with a dark border is returned unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { centreOfMass, mnistPreprocess } from "./preprocess.ts";
+ * // a black bar on white paper, 60 wide and 200 tall, near the top-left corner
+ * const width = 300, height = 400;
+ * const pixels = new Float32Array(width * height).fill(255);
+ * for (let y = 10; y < 210; y++) for (let x = 20; x < 80; x++) pixels[y * width + x] = 0;
+ * const x = mnistPreprocess({ width, height, pixels })!;
+ * assert.equal(x.length, 784);
+ * const { cx, cy } = centreOfMass(x, 28, 28);
+ * assert.ok(Math.abs(cx - 14) <= 0.5 && Math.abs(cy - 14) <= 0.5);
+ * assert.equal(mnistPreprocess({ width, height, pixels: new Float32Array(width * height).fill(255) }), null);
+ * ```
+ */
+export function mnistPreprocess(image: GrayImage): Float32Array | null {
+  const { width: W, height: H, pixels } = image;
+  checkSize(W, H);
+  if (pixels.length !== W * H) throw new RangeError(`${pixels.length} pixels do not make a ${W} × ${H} image`);
+  const background = borderMedian(image);
+  const light = background >= 128;
+
+  // 1. ink: white on black, background and paper noise subtracted, strongest ink stretched to 255.
+  let peak = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const ink = light ? background - pixels[i] : pixels[i] - background;
+    if (ink > peak) peak = ink;
+  }
+  const noise = Math.min(MAX_NOISE * peak, paperNoise(image, background, light));
+  if (peak - noise < MIN_CONTRAST) return null;
+  if (W === IMAGE_SIDE && H === IMAGE_SIDE && !light) return Float32Array.from(pixels); // already MNIST-like
+  const ink = new Float32Array(W * H);
+  const gain = 255 / (peak - noise);
+  const floor = NOISE_FLOOR * 255;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = ((light ? background - pixels[i] : pixels[i] - background) - noise) * gain;
+    ink[i] = v < floor ? 0 : v;
+  }
+
+  // 2. crop to the ink's bounding box.
+  let { pixels: crop, width: bw, height: bh } = cropToInk(ink, W, H);
+
+  // 3. fit into 20 × 20 keeping the aspect ratio, thickening strokes that would come out too thin.
+  const w = strokeWidth(crop, bw, bh), L = Math.max(bw, bh);
+  if ((w * DIGIT_BOX) / L < THIN_STROKE) {
+    // Growing every stroke by r on each side also grows the box by 2r: the final width is
+    // (w + 2r)·20/(L + 2r), which equals MNIST_STROKE for this r.
+    const r = (MNIST_STROKE * L - DIGIT_BOX * w) / (2 * (DIGIT_BOX - MNIST_STROKE));
+    ({ pixels: crop, width: bw, height: bh } = cropToInk(...thicken(crop, bw, bh, r)));
+  }
+  const s = DIGIT_BOX / Math.max(bw, bh);
+  const ow = Math.min(DIGIT_BOX, Math.max(1, Math.round(bw * s)));
+  const oh = Math.min(DIGIT_BOX, Math.max(1, Math.round(bh * s)));
+  const digit = resize(crop, bw, bh, ow, oh);
+
+  // 4. paste into 28 × 28, centre of mass on (14, 14).
+  const { cx, cy } = centreOfMass(digit, ow, oh);
+  const dx = clamp(Math.round(CENTRE - cx), 0, IMAGE_SIDE - ow);
+  const dy = clamp(Math.round(CENTRE - cy), 0, IMAGE_SIDE - oh);
+  const out = new Float32Array(PIXELS);
+  for (let y = 0; y < oh; y++) out.set(digit.subarray(y * ow, (y + 1) * ow), (dy + y) * IMAGE_SIDE + dx);
+  return out;
+}
+
+/**
+ * How far the paper strays towards ink: the 90th percentile, over the border pixels, of their difference from the
+ * background level in the direction of ink (darker on light paper, lighter on dark). 0 for an evenly lit,
+ * noiseless picture; a photo's uneven lighting and JPEG noise make it a few to a few tens of levels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { paperNoise } from "./preprocess.ts";
+ * // light paper 200…220 from left to right; the median is 210 and the darkest tenth of the border ~200
+ * const pixels = new Float32Array(21 * 21).map((_, i) => 200 + (i % 21));
+ * const noise = paperNoise({ width: 21, height: 21, pixels }, 210, true);
+ * assert.ok(noise >= 8 && noise <= 10);
+ * ```
+ */
+export function paperNoise(image: GrayImage, background: number, light: boolean): number {
+  const deviations = borderRing(image).map((v) => Math.max(0, light ? background - v : v - background));
+  deviations.sort((a, b) => a - b);
+  return deviations[Math.min(deviations.length - 1, Math.floor(0.9 * deviations.length))];
+}
+
+/**
+ * The median of the outermost ring of pixels: the background level of a picture whose digit does not cover
+ * most of its border.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { borderMedian } from "./preprocess.ts";
+ * const pixels = new Float32Array(9).fill(250);
+ * pixels[4] = 0; // the centre pixel is not on the border
+ * assert.equal(borderMedian({ width: 3, height: 3, pixels }), 250);
+ * ```
+ */
+export function borderMedian(image: GrayImage): number {
+  const ring = borderRing(image);
+  ring.sort((a, b) => a - b);
+  const m = ring.length >> 1;
+  return ring.length % 2 === 1 ? ring[m] : (ring[m - 1] + ring[m]) / 2;
+}
+
+/** The values of the outermost ring of pixels, each once. */
+function borderRing(image: GrayImage): number[] {
+  const { width: W, height: H, pixels } = image;
+  const ring: number[] = [];
+  for (let x = 0; x < W; x++) {
+    ring.push(pixels[x]);
+    if (H > 1) ring.push(pixels[(H - 1) * W + x]);
+  }
+  for (let y = 1; y < H - 1; y++) {
+    ring.push(pixels[y * W]);
+    if (W > 1) ring.push(pixels[y * W + W - 1]);
+  }
+  return ring;
+}
+
+/**
+ * The smallest box [x0, x1) × [y0, y1) holding every pixel above zero, or null when there is none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inkBoundingBox } from "./preprocess.ts";
+ * const ink = new Float32Array(5 * 4);
+ * ink[1 * 5 + 2] = 9; // (x 2, y 1)
+ * ink[2 * 5 + 3] = 1; // (x 3, y 2)
+ * assert.deepEqual(inkBoundingBox(ink, 5, 4), { x0: 2, y0: 1, x1: 4, y1: 3 });
+ * ```
+ */
+export function inkBoundingBox(
+  ink: ArrayLike<number>,
+  width: number,
+  height: number,
+): { x0: number; y0: number; x1: number; y1: number } | null {
+  let x0 = width, y0 = height, x1 = 0, y1 = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (ink[y * width + x] > 0) {
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        if (y < y0) y0 = y;
+        y1 = y + 1;
+      }
+    }
+  }
+  return x1 === 0 ? null : { x0, y0, x1, y1 };
+}
+
+/**
+ * The mean width of an image's strokes in pixels, 2·A/E: A counts the pixels of ink ≥ 128 and E the edges between
+ * them and the rest (a stroke of width w and length ℓ has A = wℓ and E ≈ 2ℓ). Diagonal strokes read somewhat
+ * thinner; MNIST's own images are measured the same way for {@linkcode MNIST_STROKE}. 0 when there is no ink.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { strokeWidth } from "./preprocess.ts";
+ * // a vertical bar 3 pixels wide and 100 tall
+ * const ink = new Float32Array(10 * 100);
+ * for (let y = 0; y < 100; y++) for (let x = 4; x < 7; x++) ink[y * 10 + x] = 255;
+ * assert.ok(Math.abs(strokeWidth(ink, 10, 100) - 3) < 0.1);
+ * ```
+ */
+export function strokeWidth(ink: ArrayLike<number>, width: number, height: number): number {
+  let area = 0, edges = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!(ink[y * width + x] >= 128)) continue;
+      area++;
+      if (x === 0 || !(ink[y * width + x - 1] >= 128)) edges++;
+      if (x === width - 1 || !(ink[y * width + x + 1] >= 128)) edges++;
+      if (y === 0 || !(ink[(y - 1) * width + x] >= 128)) edges++;
+      if (y === height - 1 || !(ink[(y + 1) * width + x] >= 128)) edges++;
+    }
+  }
+  return area === 0 ? 0 : (2 * area) / edges;
+}
+
+/**
+ * Centre of mass of an image's values, in pixel indices (column cx, row cy); the middle for an all-zero image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { centreOfMass } from "./preprocess.ts";
+ * assert.deepEqual(centreOfMass([0, 1, 0, 3], 2, 2), { cx: 1, cy: 0.75 });
+ * ```
+ */
+export function centreOfMass(values: ArrayLike<number>, width: number, height: number): { cx: number; cy: number } {
+  let mass = 0, mx = 0, my = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = values[y * width + x];
+      mass += v;
+      mx += v * x;
+      my += v * y;
+    }
+  }
+  return mass === 0 ? { cx: (width - 1) / 2, cy: (height - 1) / 2 } : { cx: mx / mass, cy: my / mass };
+}
+
+/**
+ * Resizes src[h, w] to [oh, ow], one axis at a time: area averaging along an axis that shrinks (every source
+ * pixel counts with the fraction of it an output pixel covers), bilinear along an axis that grows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resize } from "./preprocess.ts";
+ * // 4 × 1 → 2 × 1 averages pairs
+ * assert.deepEqual([...resize(new Float32Array([0, 2, 4, 6]), 4, 1, 2, 1)], [1, 5]);
+ * ```
+ */
+export function resize(src: Float32Array, w: number, h: number, ow: number, oh: number): Float32Array {
+  const tx = axisTaps(w, ow), ty = axisTaps(h, oh);
+  const rows = new Float32Array(h * ow); // [h, ow]: resized along x
+  for (let y = 0; y < h; y++) {
+    for (let o = 0; o < ow; o++) {
+      let sum = 0;
+      for (let k = 0; k < tx.count[o]; k++) sum += tx.weight[o][k] * src[y * w + tx.first[o] + k];
+      rows[y * ow + o] = sum;
+    }
+  }
+  const out = new Float32Array(oh * ow); // [oh, ow]: then along y
+  for (let o = 0; o < oh; o++) {
+    for (let k = 0; k < ty.count[o]; k++) {
+      const wgt = ty.weight[o][k], row = (ty.first[o] + k) * ow;
+      for (let x = 0; x < ow; x++) out[o * ow + x] += wgt * rows[row + x];
+    }
+  }
+  return out;
+}
+
+/** The part of ink[h, w] inside its ink's bounding box (the whole image when there is no ink). */
+function cropToInk(ink: Float32Array, w: number, h: number): { pixels: Float32Array; width: number; height: number } {
+  const box = inkBoundingBox(ink, w, h) ?? { x0: 0, y0: 0, x1: w, y1: h };
+  const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+  const crop = new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) crop.set(ink.subarray((box.y0 + y) * w + box.x0, (box.y0 + y) * w + box.x1), y * bw);
+  return { pixels: crop, width: bw, height: bh };
+}
+
+/**
+ * Every stroke of ink[h, w] grown by a disc of radius r (a margin is added so nothing is cut off): a pixel within
+ * r of ink ≥ 128 becomes ink, with a one-pixel anti-aliased edge. Returns [ink, width, height].
+ */
+function thicken(ink: Float32Array, w: number, h: number, r: number): [Float32Array, number, number] {
+  const pad = Math.ceil(r) + 1, W = w + 2 * pad, H = h + 2 * pad;
+  const out = new Float32Array(W * H); // [H, W]
+  for (let y = 0; y < h; y++) out.set(ink.subarray(y * w, (y + 1) * w), (y + pad) * W + pad);
+  const d2 = squaredDistanceToInk(out, W, H);
+  for (let i = 0; i < out.length; i++) {
+    const cover = r + 0.5 - Math.sqrt(d2[i]);
+    if (cover > 0) out[i] = Math.max(out[i], cover >= 1 ? 255 : 255 * cover);
+  }
+  return [out, W, H];
+}
+
+/**
+ * For each pixel of ink[h, w], the squared Euclidean distance to the nearest pixel of ink ≥ 128: the exact
+ * linear-time transform of Felzenszwalb & Huttenlocher (lower envelope of parabolas), columns then rows.
+ */
+function squaredDistanceToInk(ink: Float32Array, w: number, h: number): Float32Array {
+  const d = new Float32Array(w * h);
+  for (let i = 0; i < d.length; i++) d[i] = ink[i] >= 128 ? 0 : 1e20;
+  const n = Math.max(w, h);
+  const f = new Float64Array(n), g = new Float64Array(n), v = new Int32Array(n), z = new Float64Array(n + 1);
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < h; y++) f[y] = d[y * w + x];
+    distance1d(f, h, g, v, z);
+    for (let y = 0; y < h; y++) d[y * w + x] = g[y];
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) f[x] = d[y * w + x];
+    distance1d(f, w, g, v, z);
+    for (let x = 0; x < w; x++) d[y * w + x] = g[x];
+  }
+  return d;
+}
+
+/** d[q] = min over p of (q − p)² + f[p], for q < n; v and z are scratch (the envelope's parabolas and bounds). */
+function distance1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = 0;
+  v[0] = 0;
+  z[0] = -Infinity;
+  z[1] = Infinity;
+  for (let q = 1; q < n; q++) {
+    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * (q - v[k]));
+    while (s <= z[k]) {
+      k--;
+      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * (q - v[k]));
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = Infinity;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1] < q) k++;
+    d[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
+  }
+}
+
+/** For each of m outputs along an axis of n inputs: the first input used and the weights of the inputs used. */
+function axisTaps(n: number, m: number): { first: Int32Array; count: Int32Array; weight: Float64Array[] } {
+  const first = new Int32Array(m), count = new Int32Array(m), weight: Float64Array[] = [];
+  const scale = n / m; // input pixels per output pixel
+  for (let o = 0; o < m; o++) {
+    let i0: number, w: Float64Array;
+    if (scale >= 1) { // area: input i covers [i, i+1); output o covers [o·scale, (o+1)·scale)
+      const a = o * scale, b = Math.min(n, (o + 1) * scale);
+      i0 = Math.floor(a);
+      const i1 = Math.min(n, Math.ceil(b - 1e-9));
+      w = new Float64Array(i1 - i0);
+      for (let i = i0; i < i1; i++) w[i - i0] = (Math.min(b, i + 1) - Math.max(a, i)) / scale;
+    } else if (n === 1) { // growing a single pixel: copies of it
+      i0 = 0;
+      w = Float64Array.of(1);
+    } else { // bilinear between the two nearest pixel centres, edges clamped
+      const c = clamp((o + 0.5) * scale - 0.5, 0, n - 1);
+      i0 = Math.min(Math.floor(c), n - 2);
+      const f = c - i0;
+      w = Float64Array.of(1 - f, f);
+    }
+    first[o] = i0;
+    count[o] = w.length;
+    weight.push(w);
+  }
+  return { first, count, weight };
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+function checkSize(width: number, height: number): void {
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) {
+    throw new RangeError(`an image needs a whole positive width and height, got ${width} × ${height}`);
+  }
+}

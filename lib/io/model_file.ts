@@ -1,0 +1,177 @@
+/**
+ * The model file: a trained network saved as safetensors.
+ *
+ * Tensors, all F32:
+ *
+ *   layers.{i}.weight  [out, in]   (PyTorch nn.Linear layout: y = x Wᵀ + b)
+ *   layers.{i}.bias    [out]
+ *
+ * `__metadata__` (string values): `format` = "minimnist/1", `sizes`
+ * ("784,30,10"), `activations` (one per hidden layer, comma-separated),
+ * `input_scale` (the factor applied to 0–255 pixels) and the training
+ * configuration. No time stamps: the same training gives the same bytes.
+ *
+ * Files are written atomically (to a temporary file beside the target, then
+ * renamed), so a crash never leaves half a model behind, and read with full
+ * validation, so a bad file is reported, never half-loaded.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "./atomic_write.ts";
+import { isActivationName } from "../nn/activations.ts";
+import { CLASSES, INPUT_SCALE, PIXELS } from "../data/dataset.ts";
+import { InputError } from "../errors.ts";
+import { Network } from "../nn/network.ts";
+import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.ts";
+
+/** The value of the `format` metadata field. */
+export const MODEL_FORMAT = "minimnist/1";
+
+/** A network with the metadata it was saved with. */
+export interface Model {
+  net: Network;
+  metadata: Record<string, string>;
+}
+
+/**
+ * The safetensors bytes of a network; `extra` metadata (e.g. the training
+ * configuration) is added after the required fields.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { modelFromBytes, modelToBytes } from "./model_file.ts";
+ * import { Network } from "../nn/network.ts";
+ * import { Random } from "../nn/random.ts";
+ * const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
+ * const back = modelFromBytes(modelToBytes(net, { seed: "0" }), "memory");
+ * assert.deepEqual(back.net.sizes, [784, 30, 10]);
+ * assert.equal(back.metadata.seed, "0");
+ * ```
+ */
+export function modelToBytes(net: Network, extra: Record<string, string> = {}): Uint8Array {
+  const tensors = new Map<string, Tensor>();
+  net.layers.forEach((layer, l) => {
+    const { inputs: I, outputs: O } = layer;
+    const weight = new Float32Array(I * O);
+    for (let i = 0; i < I; i++) {
+      for (let o = 0; o < O; o++) weight[o * I + i] = layer.weight[i * O + o]; // [I, O] → [O, I]
+    }
+    tensors.set(`layers.${l}.weight`, { shape: [O, I], data: weight });
+    tensors.set(`layers.${l}.bias`, { shape: [O], data: Float32Array.from(layer.bias) });
+  });
+  const metadata = {
+    format: MODEL_FORMAT,
+    sizes: net.sizes.join(","),
+    activations: net.activationNames.join(","),
+    input_scale: String(INPUT_SCALE),
+    ...extra,
+  };
+  return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * A network from safetensors bytes, validated: the format tag, the layer
+ * sizes, the activations and every tensor's shape. Problems throw an
+ * {@linkcode InputError} naming `source`.
+ */
+export function modelFromBytes(bytes: Uint8Array, source: string): Model {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  const fail = (what: string): never => {
+    throw new InputError(`${source}: not a MiniMNIST model: ${what}`);
+  };
+  if (metadata.format !== MODEL_FORMAT) {
+    fail(`metadata "format" is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
+  }
+  const layerCount = [...tensors.keys()].filter((k) => /^layers\.\d+\.weight$/.test(k)).length;
+  if (layerCount === 0) fail("it holds no layers.0.weight tensor");
+  const sizes: number[] = [];
+  for (let l = 0; l < layerCount; l++) {
+    const w = tensors.get(`layers.${l}.weight`) ?? fail(`tensor layers.${l}.weight is missing`);
+    const b = tensors.get(`layers.${l}.bias`) ?? fail(`tensor layers.${l}.bias is missing`);
+    if (w.shape.length !== 2 || w.shape[0] < 1 || w.shape[1] < 1) {
+      fail(`layers.${l}.weight has shape [${w.shape}], expected [out, in]`);
+    }
+    const [O, I] = w.shape;
+    if (l === 0) sizes.push(I);
+    else if (I !== sizes[l]) fail(`layers.${l}.weight takes ${I} inputs but layer ${l - 1} gives ${sizes[l]}`);
+    if (b.shape.length !== 1 || b.shape[0] !== O) fail(`layers.${l}.bias has shape [${b.shape}], expected [${O}]`);
+    sizes.push(O);
+  }
+  const expectedNames = new Set(sizes.slice(1).flatMap((_, l) => [`layers.${l}.weight`, `layers.${l}.bias`]));
+  for (const name of tensors.keys()) if (!expectedNames.has(name)) fail(`unexpected tensor "${name}"`);
+  if (metadata.sizes !== undefined && metadata.sizes !== sizes.join(",")) {
+    fail(`metadata "sizes" says ${metadata.sizes} but the tensors make ${sizes.join(",")}`);
+  }
+  const activations = (metadata.activations ?? "").split(",").filter((s) => s !== "");
+  if (activations.length !== sizes.length - 2) {
+    fail(`metadata "activations" lists ${activations.length} activation(s) for ${sizes.length - 2} hidden layer(s)`);
+  }
+  for (const a of activations) if (!isActivationName(a)) fail(`unknown activation "${a}"`);
+  const scale = Number(metadata.input_scale);
+  if (!(scale > 0 && Number.isFinite(scale))) fail(`metadata "input_scale" is ${JSON.stringify(metadata.input_scale)}`);
+  if (Math.abs(scale - INPUT_SCALE) > 1e-12) {
+    fail(`metadata "input_scale" is ${scale}; this version reads models trained on pixels scaled by 1/255`);
+  }
+  const net = new Network({ sizes, activations: activations as Network["activationNames"] });
+  net.layers.forEach((layer, l) => {
+    const { inputs: I, outputs: O } = layer;
+    const w = tensors.get(`layers.${l}.weight`)!.data;
+    for (let o = 0; o < O; o++) {
+      for (let i = 0; i < I; i++) layer.weight[i * O + o] = w[o * I + i]; // [O, I] → [I, O]
+    }
+    layer.bias.set(tensors.get(`layers.${l}.bias`)!.data);
+  });
+  for (const p of net.parameters()) {
+    if (!p.value.every(Number.isFinite)) fail(`tensor ${p.name} holds NaN or infinite values`);
+  }
+  return { net, metadata };
+}
+
+/**
+ * Refuses, with an {@linkcode InputError} naming `source`, a network that does
+ * not read the 784 pixels of a 28 × 28 image into 10 digit classes: a valid
+ * model file, but not one that eval, predict or the page can use.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireDigitNetwork } from "./model_file.ts";
+ * import { Network } from "../nn/network.ts";
+ * requireDigitNetwork(new Network({ sizes: [784, 30, 10], activations: "relu" }), "ok.safetensors");
+ * assert.throws(() => requireDigitNetwork(new Network({ sizes: [64, 8, 10], activations: "relu" }), "m"), /takes 64 inputs/);
+ * ```
+ */
+export function requireDigitNetwork(net: Network, source: string): void {
+  if (net.inputSize !== PIXELS || net.outputSize !== CLASSES) {
+    throw new InputError(
+      `${source}: the network takes ${net.inputSize} inputs and gives ${net.outputSize} outputs; ` +
+        `a digit model takes the ${PIXELS} pixels of a 28×28 image and gives ${CLASSES} classes`,
+    );
+  }
+}
+
+/**
+ * Writes the model to `path` atomically: the bytes go to a temporary file in
+ * the same folder, which is then renamed over `path`. Creates the folder.
+ */
+export async function saveModel(path: string, net: Network, extra: Record<string, string> = {}): Promise<void> {
+  const bytes = modelToBytes(net, extra);
+  const slash = path.lastIndexOf("/");
+  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  await writeFileAtomic(path, bytes);
+}
+
+/** Reads and validates the model at `path`; a missing or bad file throws an {@linkcode InputError}. */
+export async function loadModel(path: string): Promise<Model> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new InputError(`${path}: model file not found`);
+    if (error instanceof Deno.errors.IsADirectory) throw new InputError(`${path}: is a folder, not a model file`);
+    throw new InputError(`${path}: cannot read the model file (${(error as Error).message})`);
+  }
+  return modelFromBytes(bytes, path);
+}

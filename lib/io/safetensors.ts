@@ -1,0 +1,164 @@
+/**
+ * The safetensors file format, read and written from scratch (it is small).
+ *
+ * A file is
+ *
+ *   [8 bytes: N, little-endian u64][N bytes: JSON header][raw tensor bytes]
+ *
+ * The header maps each tensor name to `{dtype, shape, data_offsets: [begin, end]}`,
+ * offsets counted from the first byte after the header, plus an optional
+ * `"__metadata__"` object of string values. Data is little-endian and packed:
+ * the tensors tile the data section exactly, with no gaps or overlaps. The same
+ * file opens with `safetensors.numpy.load_file`, `safetensors.torch.load_file`
+ * and the Rust crate.
+ *
+ * This module only converts between bytes and tensors; `model_file.ts` maps a
+ * network onto tensors and does the file I/O.
+ *
+ * @module
+ */
+
+import { InputError } from "../errors.ts";
+
+/** One tensor of 32-bit floats with its shape. */
+export interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** The decoded content of a safetensors file. */
+export interface Safetensors {
+  tensors: Map<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Encodes F32 tensors and string metadata as safetensors bytes. Tensors are
+ * written in the order given, so the same input always gives the same bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+ * const bytes = encodeSafetensors(
+ *   new Map([["w", { shape: [2], data: new Float32Array([1.5, -2]) }]]),
+ *   { format: "demo" },
+ * );
+ * const back = decodeSafetensors(bytes, "demo.safetensors");
+ * assert.deepEqual([...back.tensors.get("w")!.data], [1.5, -2]);
+ * assert.equal(back.metadata.format, "demo");
+ * ```
+ */
+export function encodeSafetensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) {
+      throw new RangeError(`tensor ${name} has shape [${t.shape}] but ${t.data.length} values`);
+    }
+    header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * count] };
+    offset += 4 * count;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - ((8 + json.length) % 8)) % 8); // align the data to 8 bytes, as the Rust crate does
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const t of tensors.values()) {
+    for (let k = 0; k < t.data.length; k++, at += 4) view.setFloat32(at, t.data[k], true);
+  }
+  return out;
+}
+
+/**
+ * Decodes and validates safetensors bytes. Every problem (truncated file,
+ * header that is not JSON, offsets that overlap, leave gaps or run past the
+ * end, a shape that does not match its byte size, a dtype other than F32)
+ * throws an {@linkcode InputError} naming `source`.
+ */
+export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensors {
+  const fail = (what: string): never => {
+    throw new InputError(`${source}: not a valid safetensors file: ${what}`);
+  };
+  if (bytes.length < 8) fail(`it is ${bytes.length} bytes long, too short for the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) {
+    fail(`the header length field says ${headerLength} bytes but the file has ${bytes.length - 8} after it`);
+  }
+  const n = Number(headerLength);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch {
+    fail("the header is not valid UTF-8 JSON");
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) fail("the header is not a JSON object");
+  const dataStart = 8 + n;
+  const dataLength = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) fail("__metadata__ is not an object");
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== "string") fail(`metadata "${k}" is not a string`);
+        metadata[k] = v as string;
+      }
+      continue;
+    }
+    const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof info !== "object" || info === null) fail(`tensor "${name}" is not described by an object`);
+    if (info.dtype !== "F32") fail(`tensor "${name}" has dtype ${JSON.stringify(info.dtype)}; only F32 is supported`);
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    }
+    const offsets = info.data_offsets;
+    if (
+      !Array.isArray(offsets) || offsets.length !== 2 ||
+      !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) || offsets[0] > offsets[1]
+    ) {
+      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as number[];
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end - begin !== 4 * count) {
+      fail(`tensor "${name}" has shape [${shape}] (${4 * count} bytes) but its offsets span ${end - begin} bytes`);
+    }
+    entries.push({ name, shape: shape as number[], begin, end });
+  }
+  // The tensors must tile the data section exactly.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  for (const e of entries) {
+    if (e.begin !== expected) {
+      fail(
+        e.begin < expected
+          ? `tensor "${e.name}" overlaps the one before it`
+          : `there is a gap before tensor "${e.name}"`,
+      );
+    }
+    expected = e.end;
+  }
+  if (expected !== dataLength) {
+    fail(
+      expected > dataLength
+        ? `the tensors need ${expected} bytes of data but the file holds ${dataLength} (truncated?)`
+        : `${dataLength - expected} bytes after the last tensor are not described by the header`,
+    );
+  }
+  const tensors = new Map<string, Tensor>();
+  for (const e of entries) {
+    const data = new Float32Array((e.end - e.begin) / 4);
+    for (let k = 0; k < data.length; k++) data[k] = view.getFloat32(dataStart + e.begin + 4 * k, true);
+    tensors.set(e.name, { shape: e.shape, data });
+  }
+  return { tensors, metadata };
+}

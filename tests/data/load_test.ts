@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { loadSplit } from "../../lib/data/load.ts";
+import { classCounts } from "../../lib/data/dataset.ts";
+import { InputError } from "../../lib/errors.ts";
+
+/** A seed-layout folder with `rows` small valid rows, then `edit` applied to the files' text. */
+async function fixture(edit: (files: Record<string, string[]>) => void, rows = 3): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const pixels = (i: number) => Array.from({ length: 784 }, (_, j) => (j === i + 100 ? "255" : "0")).join(",");
+  const onehot = (k: number) => Array.from({ length: 10 }, (_, j) => (j === k ? "1.0" : "0.0")).join(",");
+  const files: Record<string, string[]> = {
+    "train_X.csv": Array.from({ length: rows }, (_, i) => pixels(i)),
+    "train_label.csv": Array.from({ length: rows }, (_, i) => onehot(i % 10)),
+  };
+  edit(files);
+  for (const [name, lines] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, lines.join("\n"));
+  return dir;
+}
+
+async function assertLoadError(edit: (files: Record<string, string[]>) => void, pattern: RegExp) {
+  const dir = await fixture(edit);
+  try {
+    await assert.rejects(loadSplit(dir, "train"), (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected InputError, got ${e}`);
+      assert.match(e.message, pattern);
+      assert.ok(!e.message.includes("\n"), "one sentence, one line");
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const setCell = (line: string, column: number, value: string) => {
+  const cells = line.split(",");
+  cells[column - 1] = value;
+  return cells.join(",");
+};
+
+Deno.test("data: the seed's files load with the documented counts and class balance", async () => {
+  const train = await loadSplit("data", "train");
+  const test = await loadSplit("data", "test");
+  assert.equal(train.n, 1000);
+  assert.equal(test.n, 350);
+  assert.equal(train.features, 784);
+  assert.deepEqual([...classCounts(train.labels)], [101, 118, 87, 108, 96, 92, 92, 103, 109, 94]);
+  assert.deepEqual([...classCounts(test.labels)], [31, 44, 28, 48, 35, 30, 25, 37, 31, 41]);
+});
+
+Deno.test("data: pixels are scaled to [0, 1] and about 81% of them are exactly zero", async () => {
+  const { x } = await loadSplit("data", "train");
+  let min = Infinity, max = -Infinity, zeros = 0;
+  for (const v of x) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (v === 0) zeros++;
+  }
+  assert.equal(min, 0);
+  assert.equal(max, 1);
+  const fraction = zeros / x.length;
+  assert.ok(fraction > 0.78 && fraction < 0.84, `zero fraction ${fraction}`);
+});
+
+Deno.test("data: duplicates in train and test images that also appear in train, as data/README.md says", async () => {
+  const train = await loadSplit("data", "train");
+  const test = await loadSplit("data", "test");
+  const key = (x: Float32Array, i: number) => x.subarray(i * 784, (i + 1) * 784).join(",");
+  const trainKeys = new Map<string, number>();
+  for (let i = 0; i < train.n; i++) trainKeys.set(key(train.x, i), (trainKeys.get(key(train.x, i)) ?? 0) + 1);
+  assert.equal(trainKeys.size, 958);
+  assert.equal([...trainKeys.values()].filter((c) => c > 1).length, 41);
+  let leaks = 0;
+  for (let i = 0; i < test.n; i++) if (trainKeys.has(key(test.x, i))) leaks++;
+  assert.equal(leaks, 32);
+});
+
+Deno.test("data: a row with too few or too many values names the file and line", async () => {
+  await assertLoadError(
+    (f) => (f["train_X.csv"][1] = f["train_X.csv"][1].split(",").slice(0, 783).join(",")),
+    /train_X\.csv, line 2: expected 784 values, found 783/,
+  );
+  await assertLoadError((f) => (f["train_X.csv"][2] += ",0"), /train_X\.csv, line 3: expected 784 values, found 785/);
+  await assertLoadError(
+    (f) => (f["train_label.csv"][0] = "0,1"),
+    /train_label\.csv, line 1: expected 10 values, found 2/,
+  );
+});
+
+Deno.test("data: a non-numeric cell, an empty cell and NaN name the line and column", async () => {
+  await assertLoadError(
+    (f) => (f["train_X.csv"][1] = setCell(f["train_X.csv"][1], 7, "x")),
+    /train_X\.csv, line 2, column 7: "x" is not a number/,
+  );
+  await assertLoadError(
+    (f) => (f["train_X.csv"][0] = setCell(f["train_X.csv"][0], 5, "")),
+    /train_X\.csv, line 1, column 5: the cell is empty/,
+  );
+  await assertLoadError(
+    (f) => (f["train_X.csv"][2] = setCell(f["train_X.csv"][2], 9, "NaN")),
+    /train_X\.csv, line 3, column 9: NaN is not a pixel value/,
+  );
+});
+
+Deno.test("data: pixels outside 0–255 or not whole numbers are refused", async () => {
+  await assertLoadError(
+    (f) => (f["train_X.csv"][0] = setCell(f["train_X.csv"][0], 1, "256")),
+    /line 1, column 1: 256 is not a pixel value \(expected an integer 0–255\)/,
+  );
+  await assertLoadError(
+    (f) => (f["train_X.csv"][1] = setCell(f["train_X.csv"][1], 784, "-1")),
+    /line 2, column 784: -1 is not a pixel value/,
+  );
+  await assertLoadError(
+    (f) => (f["train_X.csv"][1] = setCell(f["train_X.csv"][1], 3, "1.5")),
+    /line 2, column 3: 1\.5 is not a pixel value/,
+  );
+});
+
+Deno.test("data: a label row that is not one-hot is refused with its line", async () => {
+  await assertLoadError(
+    (f) => (f["train_label.csv"][1] = setCell(f["train_label.csv"][1], 4, "1.0")),
+    /train_label\.csv, line 2: .* is not one-hot/,
+  );
+  await assertLoadError(
+    (f) => (f["train_label.csv"][0] = "0,0,0,0,0,0,0,0,0,0"),
+    /train_label\.csv, line 1: .* is not one-hot/,
+  );
+  await assertLoadError(
+    (f) => (f["train_label.csv"][2] = setCell(f["train_label.csv"][2], 3, "0.5")),
+    /train_label\.csv, line 3: .* is not one-hot/,
+  );
+});
+
+Deno.test("data: X and label files with different row counts are refused", async () => {
+  await assertLoadError(
+    (f) => f["train_label.csv"].pop(),
+    /train_X\.csv has 3 rows but .*train_label\.csv has 2; they must match/,
+  );
+});
+
+Deno.test("data: an empty file, a missing file and a blank line are refused", async () => {
+  await assertLoadError((f) => (f["train_X.csv"] = []), /train_X\.csv: the file is empty/);
+  await assertLoadError((f) => delete f["train_label.csv"], /train_label\.csv: file not found/);
+  await assertLoadError((f) => f["train_X.csv"].splice(1, 0, ""), /train_X\.csv, line 2: expected 784 values, found 0/);
+});
+
+Deno.test("data: Windows line endings and a trailing newline are accepted", async () => {
+  const dir = await fixture((f) => {
+    f["train_X.csv"] = [f["train_X.csv"].join("\r\n") + "\r\n"];
+  });
+  try {
+    const d = await loadSplit(dir, "train");
+    assert.equal(d.n, 3);
+    assert.equal(d.x[100], 1);
+    assert.deepEqual([...d.labels], [0, 1, 2]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("data: an extra value on the last line and a blank line at the end are not silently dropped", async () => {
+  await assertLoadError((f) => (f["train_X.csv"][2] += ",7"), /train_X\.csv, line 3: expected 784 values, found 785/);
+  await assertLoadError((f) => f["train_X.csv"].push("", ""), /train_X\.csv, line 4: expected 784 values, found 0/);
+});

@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import {
+  borderMedian,
+  centreOfMass,
+  type GrayImage,
+  inkBoundingBox,
+  MNIST_STROKE,
+  mnistPreprocess,
+  resize,
+  rgbaToGray,
+  strokeWidth,
+} from "../../lib/image/preprocess.ts";
+import { Random } from "../../lib/nn/random.ts";
+
+/** The first `n` rows of data/test_X.csv as 0–255 values (read as text: no polars needed here). */
+function testRows(n: number): Float32Array[] {
+  const text = Deno.readTextFileSync(new URL("../../data/test_X.csv", import.meta.url));
+  return text.trim().split("\n").slice(0, n).map((line) => Float32Array.from(line.split(",").map(Number)));
+}
+
+/** A paper of `width` × `height` at level `paper`, with `ink` drawn in the cells where `mask` says so. */
+function page(width: number, height: number, paper: number, ink: number, mask: (x: number, y: number) => boolean) {
+  const pixels = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels[y * width + x] = mask(x, y) ? ink : paper;
+  return { width, height, pixels };
+}
+
+/** An asymmetric "L" of thick strokes whose box is 90 wide and 150 tall, its top-left corner at (x0, y0). */
+function ell(x0: number, y0: number) {
+  return (x: number, y: number) =>
+    (x >= x0 && x < x0 + 25 && y >= y0 && y < y0 + 150) || (x >= x0 && x < x0 + 90 && y >= y0 + 125 && y < y0 + 150);
+}
+
+/** The 28 × 28 image's ink box as [width, height]. */
+function boxSize(x: Float32Array): [number, number] {
+  const box = inkBoundingBox(x, 28, 28)!;
+  return [box.x1 - box.x0, box.y1 - box.y0];
+}
+
+Deno.test("rgbaToGray: gray keeps its value, colours weigh as BT.601, alpha composites over white", () => {
+  const g = rgbaToGray(
+    [
+      ...[0, 0, 0, 255],
+      ...[123, 123, 123, 255],
+      ...[255, 0, 0, 255],
+      ...[0, 255, 0, 255],
+      ...[0, 0, 255, 255],
+      ...[0, 0, 0, 0],
+      ...[0, 0, 0, 51],
+    ],
+    7,
+    1,
+  );
+  assert.equal(g.width, 7);
+  const expected = [0, 123, 0.299 * 255, 0.587 * 255, 0.114 * 255, 255, 255 * 0.8];
+  expected.forEach((v, i) => assert.ok(Math.abs(g.pixels[i] - v) < 1e-3, `pixel ${i}: ${g.pixels[i]} vs ${v}`));
+  assert.throws(() => rgbaToGray([0, 0, 0], 1, 1), RangeError);
+  assert.throws(() => rgbaToGray([], 0, 0), RangeError);
+});
+
+Deno.test("mnistPreprocess: dark ink on light paper and light ink on dark give the same image", () => {
+  const dark = mnistPreprocess(page(300, 240, 250, 10, ell(40, 30)))!;
+  const light = mnistPreprocess(page(300, 240, 10, 250, ell(40, 30)))!;
+  assert.deepEqual([...dark], [...light]);
+  // white ink on black: the border is black and the digit's strokes are at full strength
+  assert.equal(dark[0], 0);
+  assert.ok(Math.max(...dark) > 254.5);
+});
+
+Deno.test("mnistPreprocess: a light background is inverted even when the digit touches the border", () => {
+  // ink runs off the left and top edges, but most of the border is paper
+  const x = mnistPreprocess(page(200, 200, 240, 20, ell(-5, -5)))!;
+  assert.equal(x[0], 0, "background becomes black");
+  assert.ok(Math.max(...x) > 254.5, "strokes at full strength");
+  assert.equal(borderMedian(page(200, 200, 240, 20, ell(-5, -5))), 240);
+});
+
+Deno.test("mnistPreprocess: crop to the ink makes the result independent of where the digit is", () => {
+  const a = mnistPreprocess(page(400, 300, 255, 0, ell(5, 7)))!;
+  const b = mnistPreprocess(page(400, 300, 255, 0, ell(290, 140)))!;
+  assert.deepEqual([...a], [...b]);
+  // gray paper of a photo: background subtracted, the result is the same
+  const c = mnistPreprocess(page(400, 300, 190, 70, ell(100, 60)))!;
+  assert.deepEqual([...c], [...a]);
+});
+
+Deno.test("mnistPreprocess: scales to fit 20 × 20 keeping the aspect ratio", () => {
+  // tall bar 40 × 200 → 4 × 20; wide bar 200 × 50 → 20 × 5; small square 6 × 6 → 20 × 20
+  const tall = mnistPreprocess(page(300, 300, 255, 0, (x, y) => x >= 100 && x < 140 && y >= 50 && y < 250))!;
+  assert.deepEqual(boxSize(tall), [4, 20]);
+  const wide = mnistPreprocess(page(300, 300, 255, 0, (x, y) => x >= 50 && x < 250 && y >= 10 && y < 60))!;
+  assert.deepEqual(boxSize(wide), [20, 5]);
+  const small = mnistPreprocess(page(50, 40, 0, 200, (x, y) => x >= 30 && x < 36 && y >= 3 && y < 9))!;
+  assert.deepEqual(boxSize(small), [20, 20]);
+  const l = mnistPreprocess(page(300, 240, 255, 0, ell(40, 30)))!;
+  assert.deepEqual(boxSize(l), [12, 20]); // 90 × 150 → 12 × 20
+});
+
+Deno.test("mnistPreprocess: the centre of mass lands within half a pixel of (14, 14)", () => {
+  const shapes = [
+    page(300, 240, 255, 0, ell(40, 30)),
+    page(640, 480, 30, 220, ell(500, 300)),
+    page(300, 300, 255, 0, (x, y) => (x - 80) ** 2 + (y - 200) ** 2 < 60 ** 2 && x > 60), // a cut disc
+    page(120, 120, 255, 0, (x, y) => x + y > 100 && x + y < 118 && x > 20), // a diagonal stroke
+  ];
+  for (const shape of shapes) {
+    const { cx, cy } = centreOfMass(mnistPreprocess(shape)!, 28, 28);
+    assert.ok(Math.abs(cx - 14) <= 0.5 && Math.abs(cy - 14) <= 0.5, `centre (${cx}, ${cy})`);
+  }
+});
+
+Deno.test("mnistPreprocess: uneven light and paper noise are subtracted with the background", () => {
+  const rng = new Random(2);
+  const width = 320, height = 240;
+  const clean = page(width, height, 220, 70, ell(60, 40));
+  const photo = page(width, height, 0, 0, () => false);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      // light falling off by 30 levels from right to left and 12 from top to bottom, ±4 levels of noise
+      const paper = 205 + 30 * (x / width) - 12 * (y / height) + 8 * (rng.uniform() - 0.5);
+      photo.pixels[y * width + x] = ell(60, 40)(x, y) ? paper - 150 : paper;
+    }
+  }
+  const a = mnistPreprocess(clean)!, b = mnistPreprocess(photo)!;
+  let diff = 0;
+  for (let i = 0; i < 784; i++) diff += Math.abs(a[i] - b[i]);
+  assert.ok(diff / 784 < 10, `mean difference ${diff / 784}`);
+  assert.deepEqual(boxSize(b), boxSize(a), "the paper's darker side does not widen the crop");
+});
+
+Deno.test("mnistPreprocess: a digit cropped tight, touching the border, keeps its full strength", () => {
+  // a thick "1" running from the top edge to the bottom edge: an eighth of the border is ink
+  const one = mnistPreprocess(page(60, 200, 240, 30, (x) => x >= 15 && x < 45))!;
+  assert.ok(Math.max(...one) > 254.5);
+  assert.deepEqual(boxSize(one), [3, 20]);
+});
+
+Deno.test("mnistPreprocess: a blank page, a black page and paper texture without ink are null", () => {
+  assert.equal(mnistPreprocess(page(100, 80, 255, 0, () => false)), null);
+  assert.equal(mnistPreprocess(page(100, 80, 0, 0, () => false)), null);
+  assert.equal(mnistPreprocess(page(28, 28, 0, 0, () => false)), null);
+  const rng = new Random(1);
+  const paper = page(200, 150, 0, 0, () => false);
+  for (let i = 0; i < paper.pixels.length; i++) paper.pixels[i] = 200 + 20 * (rng.uniform() - 0.5); // ±10 levels
+  assert.equal(mnistPreprocess(paper), null);
+  // the same paper with a faint pencil mark 60 levels darker is not blank
+  for (let y = 40; y < 110; y++) for (let x = 90; x < 100; x++) paper.pixels[y * 200 + x] -= 60;
+  assert.notEqual(mnistPreprocess(paper), null);
+});
+
+Deno.test("mnistPreprocess: a data row passes through unchanged", () => {
+  for (const row of testRows(20)) {
+    const out = mnistPreprocess({ width: 28, height: 28, pixels: row })!;
+    assert.deepEqual([...out], [...row]);
+    assert.notEqual(out, row, "a copy, not the caller's array");
+  }
+});
+
+Deno.test("mnistPreprocess: a data row inverted to dark on light comes back close to the row", () => {
+  for (const row of testRows(20)) {
+    const inverted = Float32Array.from(row, (v) => 255 - v);
+    const out = mnistPreprocess({ width: 28, height: 28, pixels: inverted })!;
+    let diff = 0, ink = 0;
+    for (let i = 0; i < 784; i++) {
+      diff += Math.abs(out[i] - row[i]);
+      ink += row[i];
+    }
+    // the same digit, in the same place, up to re-scaling and a one-pixel re-centring
+    assert.ok(diff / ink < 0.6, `relative difference ${diff / ink}`);
+    assert.ok(Math.abs(centreOfMass(out, 28, 28).cx - centreOfMass(row, 28, 28).cx) < 1);
+  }
+});
+
+Deno.test("mnistPreprocess: pen-thin strokes in a large picture are thickened to about MNIST's width", () => {
+  // a "7" drawn with a 4-pixel pen in a 600 × 800 photo: 4 px × 20/500 would be 0.16 px in the 20 × 20 box
+  const seven = page(600, 800, 245, 30, (x, y) =>
+    (y >= 100 && y < 104 && x >= 100 && x < 420) || // the bar
+    (Math.abs(x - (420 - (y - 100) * 0.45)) < 2.3 && y >= 100 && y < 600)); // the slanted stem
+  const out = mnistPreprocess(seven)!;
+  const width = strokeWidth(out, 28, 28);
+  assert.ok(width > 0.7 * MNIST_STROKE && width < 1.6 * MNIST_STROKE, `stroke width ${width}`);
+  assert.ok(Math.max(...out) > 254.5, "thickened strokes are at full strength");
+  // strokes already as thick as MNIST's are left as they are: the bar's box is 4 × 20 as above, at full strength
+  const bar = mnistPreprocess(page(300, 300, 255, 0, (x, y) => x >= 100 && x < 140 && y >= 50 && y < 250))!;
+  assert.deepEqual(boxSize(bar), [4, 20]);
+  assert.equal(bar.filter((v) => v > 0).length, 80);
+});
+
+Deno.test("resize: shrinking averages areas (the mean is kept), growing is bilinear (a ramp stays a ramp)", () => {
+  const rng = new Random(3);
+  const src = Float32Array.from({ length: 37 * 23 }, () => 255 * rng.uniform());
+  const small = resize(src, 37, 23, 11, 7);
+  const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
+  assert.ok(Math.abs(mean(small) - mean(src)) < 1e-3, `${mean(small)} vs ${mean(src)}`);
+  const ramp = resize(new Float32Array([0, 10, 20, 30]), 4, 1, 8, 1);
+  // output pixel centres map to input positions -0.25, 0.25, … 3.25; clamped at the ends
+  assert.deepEqual([...ramp].map((v) => Math.round(v * 100) / 100), [0, 2.5, 7.5, 12.5, 17.5, 22.5, 27.5, 30]);
+  assert.deepEqual([...resize(new Float32Array([7]), 1, 1, 3, 2)], [7, 7, 7, 7, 7, 7]);
+});
+
+Deno.test("strokeWidth and inkBoundingBox on known shapes", () => {
+  const square: GrayImage = page(30, 30, 0, 255, (x, y) => x >= 10 && x < 20 && y >= 5 && y < 15);
+  assert.equal(strokeWidth(square.pixels, 30, 30), 5); // 2·100/40
+  assert.deepEqual(inkBoundingBox(square.pixels, 30, 30), { x0: 10, y0: 5, x1: 20, y1: 15 });
+  assert.equal(strokeWidth(new Float32Array(9), 3, 3), 0);
+  assert.equal(inkBoundingBox(new Float32Array(9), 3, 3), null);
+});

@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { parseTrainArgs } from "../../cli/train.ts";
+import { UsageError } from "../../cli/common.ts";
+import { AUGMENTATIONS } from "../../lib/data/augment.ts";
+import { loadModel } from "../../lib/io/model_file.ts";
+import { OPTIMIZERS } from "../../lib/nn/optimizers.ts";
+import { PRESET_NAMES, PRESETS } from "../../lib/nn/presets.ts";
+import { SCHEDULES } from "../../lib/nn/schedule.ts";
+import { lastJson, listDir, runTask, scratchModelsDir } from "../task.ts";
+
+Deno.test("preset spec: the same configuration as no flags at all (the spec defaults)", () => {
+  const plain = parseTrainArgs([]);
+  const spec = parseTrainArgs(["--preset", "spec"]);
+  assert.deepEqual({ ...spec, recipe: { ...spec.recipe, preset: "none" } }, plain);
+  assert.equal(spec.recipe.preset, "spec");
+  assert.deepEqual([plain.epochs, plain.batchSize, plain.lr, plain.hidden], [30, 10, 0.01, [30]]);
+  assert.equal(plain.recipe.optimizer, "sgd");
+  assert.equal(plain.recipe.weightDecay, 0);
+  assert.equal(plain.recipe.schedule, "constant");
+  assert.equal(plain.recipe.augment.kind, "none");
+  assert.equal(plain.recipe.valSplit, 0);
+});
+
+Deno.test("preset best: sets its flags; every explicit flag wins over the preset", () => {
+  const best = parseTrainArgs(["--preset", "best"]);
+  const flags = PRESETS.best.flags;
+  assert.equal(best.epochs, Number(flags.epochs));
+  assert.deepEqual(best.hidden, flags.hidden.split(",").map(Number));
+  assert.equal(best.recipe.optimizer, flags.optimizer);
+  assert.equal(best.recipe.augment.kind, flags.augment);
+  assert.equal(best.recipe.valSplit, Number(flags["val-split"]));
+  assert.ok(best.recipe.valSplit > 0, "the best preset selects its weights on a validation split");
+  const mine = parseTrainArgs([
+    "--preset",
+    "best",
+    "--epochs",
+    "7",
+    "--hidden",
+    "40,20",
+    "--optimizer",
+    "adam",
+    "--augment",
+    "shift",
+    "--val-split",
+    "0.2",
+    "--schedule",
+    "step",
+  ]);
+  assert.equal(mine.epochs, 7);
+  assert.deepEqual(mine.hidden, [40, 20]);
+  assert.equal(mine.recipe.optimizer, "adam");
+  assert.equal(mine.recipe.augment.kind, "shift");
+  assert.equal(mine.recipe.valSplit, 0.2);
+  assert.equal(mine.recipe.schedule, "step");
+  assert.equal(mine.batchSize, Number(flags["batch-size"]), "flags not given still come from the preset");
+});
+
+Deno.test("presets: every value is a valid flag value, so a preset parses without error", () => {
+  for (const name of PRESET_NAMES) {
+    const args = Object.entries(PRESETS[name].flags).flatMap(([flag, value]) => [`--${flag}`, value]);
+    assert.doesNotThrow(() => parseTrainArgs(args), `preset ${name}`);
+    assert.equal(PRESETS[name].name, name);
+  }
+});
+
+Deno.test("recipe flags: each accepted name parses", () => {
+  for (const o of OPTIMIZERS) assert.equal(parseTrainArgs(["--optimizer", o]).recipe.optimizer, o);
+  for (const s of SCHEDULES) assert.equal(parseTrainArgs(["--schedule", s]).recipe.schedule, s);
+  for (const a of AUGMENTATIONS) assert.equal(parseTrainArgs(["--augment", a]).recipe.augment.kind, a);
+  const r = parseTrainArgs([
+    "--momentum",
+    "0.5",
+    "--weight-decay",
+    "1e-4",
+    "--warmup",
+    "2",
+    "--shift",
+    "1.5",
+    "--rotate",
+    "15",
+    "--scale",
+    "0.2",
+    "--elastic-alpha",
+    "30",
+    "--elastic-sigma",
+    "4",
+    "--patience",
+    "5",
+  ]).recipe;
+  assert.deepEqual(
+    [r.momentum, r.weightDecay, r.warmup, r.patience],
+    [0.5, 1e-4, 2, 5],
+  );
+  assert.deepEqual(
+    [r.augment.shift, r.augment.rotate, r.augment.scale, r.augment.elasticAlpha, r.augment.elasticSigma],
+    [1.5, 15, 0.2, 30, 4],
+  );
+});
+
+const badRecipeFlags: [string[], RegExp][] = [
+  [["--preset", "fast"], /--preset must be one of spec, best/],
+  [["--optimizer", "rmsprop"], /--optimizer must be one of sgd, momentum, adam/],
+  [["--momentum", "1"], /--momentum/],
+  [["--momentum", "-0.1"], /--momentum/],
+  [["--weight-decay", "-1"], /--weight-decay/],
+  [["--weight-decay", "abc"], /--weight-decay/],
+  [["--schedule", "linear"], /--schedule must be one of constant, step, cosine/],
+  [["--warmup", "30"], /--warmup must be fewer than the 30 epochs/],
+  [["--warmup", "1.5"], /--warmup/],
+  [["--augment", "mixup"], /--augment must be one of none, shift, affine, elastic/],
+  [["--shift", "-1"], /--shift/],
+  [["--rotate", "200"], /--rotate/],
+  [["--scale", "1"], /--scale/],
+  [["--elastic-alpha", "x"], /--elastic-alpha/],
+  [["--elastic-sigma", "0"], /--elastic-sigma/],
+  [["--val-split", "0.95"], /--val-split/],
+  [["--val-split", "-0.1"], /--val-split/],
+  [["--patience", "-3"], /--patience/],
+];
+
+Deno.test("recipe flags: bad values are usage errors naming the flag", () => {
+  for (const [args, pattern] of badRecipeFlags) {
+    assert.throws(() => parseTrainArgs(args), (e: unknown) => e instanceof UsageError && pattern.test(e.message));
+  }
+});
+
+Deno.test("cli train: bad recipe flags exit 1 with one error line and write no model", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    for (const [flags, pattern] of badRecipeFlags.filter((_, k) => k % 3 === 0)) {
+      const result = await runTask("train", [...flags, "--out", `${scratch.dir}/m.safetensors`]);
+      assert.equal(result.code, 1, result.stderr);
+      const errors = result.stderr.split("\n").filter((l) => l.startsWith("error:"));
+      assert.equal(errors.length, 1);
+      assert.match(errors[0], pattern);
+    }
+    assert.deepEqual(listDir(scratch.dir), []);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli train --preset best (shortened): validation split, best epoch and the full recipe in the model", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const out = `${scratch.dir}/best.safetensors`;
+    const result = await runTask("train", [
+      ...["--preset", "best", "--epochs", "4", "--warmup", "1", "--hidden", "24", "--seed", "2"],
+      ...["--json", "--out", out],
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = lastJson(result);
+    assert.equal(summary.preset, "best");
+    assert.equal(summary.epochs_run, 4);
+    assert.equal(summary.val_split, Number(PRESETS.best.flags["val-split"]));
+    const bestEpoch = summary.best_epoch as number;
+    assert.ok(bestEpoch >= 1 && bestEpoch <= 4);
+    // the kept epoch is the one with the highest validation accuracy printed
+    const valPerEpoch = result.stderr.split("\n").filter((l) => /^epoch /.test(l)).map((l) =>
+      Number(/val ([\d.]+)%/.exec(l)![1]) / 100
+    );
+    assert.equal(valPerEpoch.length, 4);
+    assert.equal(Math.max(...valPerEpoch), summary.validation_accuracy);
+    assert.equal(valPerEpoch[bestEpoch - 1], summary.validation_accuracy);
+
+    const { metadata } = await loadModel(out);
+    const expected: Record<string, string> = {
+      preset: "best",
+      optimizer: PRESETS.best.flags.optimizer,
+      weight_decay: String(Number(PRESETS.best.flags["weight-decay"])),
+      schedule: PRESETS.best.flags.schedule,
+      warmup: "1",
+      augment: PRESETS.best.flags.augment,
+      val_split: String(Number(PRESETS.best.flags["val-split"])),
+      best_epoch: String(bestEpoch),
+      epochs: "4",
+      epochs_run: "4",
+      hidden: "24",
+      seed: "2",
+    };
+    for (const [key, value] of Object.entries(expected)) assert.equal(metadata[key], value, key);
+    const held = Number(metadata.validation_examples);
+    assert.equal(held, Math.round(1000 * Number(PRESETS.best.flags["val-split"])));
+    assert.equal(Number(metadata.train_examples), 1000 - held);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli train: --patience stops early and the run records the epochs it ran", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const out = `${scratch.dir}/p.safetensors`;
+    // at η = 0.2 the spec network's validation accuracy peaks within a few epochs and then jitters
+    const result = await runTask("train", [
+      ...["--epochs", "80", "--lr", "0.2", "--val-split", "0.1", "--patience", "3"],
+      ...["--json", "--out", out],
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = lastJson(result);
+    const run = summary.epochs_run as number;
+    assert.ok(run < 60, `ran ${run} epochs`);
+    assert.equal(run, (summary.best_epoch as number) + 3);
+    assert.match(result.stderr, new RegExp(`stopped after ${run} epochs`));
+    assert.equal((await loadModel(out)).metadata.epochs_run, String(run));
+  } finally {
+    await scratch.remove();
+  }
+});

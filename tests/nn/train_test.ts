@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { loadSplit } from "../../lib/data/load.ts";
+import { makeDataset } from "../../lib/data/dataset.ts";
+import { evaluate } from "../../lib/metrics.ts";
+import { modelToBytes } from "../../lib/io/model_file.ts";
+import { Network } from "../../lib/nn/network.ts";
+import { GradientDescent } from "../../lib/nn/optimizers.ts";
+import { Random } from "../../lib/nn/random.ts";
+import { SGD, TrainingDivergedError, updateMiniBatch } from "../../lib/nn/train.ts";
+
+const train = await loadSplit("data", "train");
+
+function trained(seed: number, epochs = 2) {
+  const rng = new Random(seed);
+  const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(rng);
+  const stats = SGD(net, train, { epochs, batchSize: 10, lr: 0.01, rng });
+  return { net, stats };
+}
+
+Deno.test("train: the mean loss falls epoch after epoch and accuracy rises above chance", () => {
+  const { net, stats } = trained(0, 5);
+  assert.equal(stats.length, 5);
+  for (let e = 1; e < stats.length; e++) assert.ok(stats[e].loss < stats[e - 1].loss, JSON.stringify(stats));
+  assert.ok(stats[0].loss < Math.log(10), "below the loss of guessing");
+  assert.ok(evaluate(net, train).accuracy > 0.8);
+});
+
+Deno.test("train: the same seed gives byte-identical model files", () => {
+  assert.deepEqual(modelToBytes(trained(7).net), modelToBytes(trained(7).net));
+});
+
+Deno.test("train: different seeds give different weights", () => {
+  const a = trained(1).net.layers[0].weight;
+  const b = trained(2).net.layers[0].weight;
+  let differ = 0;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) differ++;
+  assert.ok(differ > a.length * 0.9, `${differ} of ${a.length} weights differ`);
+});
+
+Deno.test("train: updateMiniBatch is one gradient-descent step w ← w − η ∂L/∂w", () => {
+  const rng = new Random(3);
+  const net = new Network({ sizes: [6, 4, 3], activations: "tanh" }).init(rng);
+  const x = Float32Array.from({ length: 2 * 6 }, () => rng.normal());
+  const labels = new Uint8Array([2, 0]);
+  const expected = new Network({ sizes: [6, 4, 3], activations: "tanh" });
+  expected.parameters().forEach((p, t) => p.value.set(net.parameters()[t].value));
+  expected.backprop(x, labels, 2);
+  for (const p of expected.parameters()) for (let k = 0; k < p.value.length; k++) p.value[k] -= 0.5 * p.grad[k];
+  updateMiniBatch(net, new GradientDescent(), x, labels, 2, 0.5);
+  net.parameters().forEach((p, t) => {
+    for (let k = 0; k < p.value.length; k++) {
+      assert.ok(Math.abs(p.value[k] - expected.parameters()[t].value[k]) < 1e-6, `${p.name}[${k}]`);
+    }
+  });
+});
+
+Deno.test("train: a learning rate that makes the loss blow up stops with TrainingDivergedError", () => {
+  const rng = new Random(0);
+  const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(rng);
+  assert.throws(
+    () => SGD(net, train, { epochs: 3, batchSize: 10, lr: 1000, rng }),
+    (e: unknown) => e instanceof TrainingDivergedError && /diverged in epoch 1/.test(e.message),
+  );
+});
+
+Deno.test("train: onEpoch can stop training early and a schedule sets each epoch's rate", () => {
+  const rng = new Random(0);
+  const net = new Network({ sizes: [784, 8, 10], activations: "relu" }).init(rng);
+  const small = makeDataset(train.x.slice(0, 100 * 784), train.labels.slice(0, 100));
+  const stats = SGD(net, small, {
+    epochs: 10,
+    batchSize: 10,
+    lr: (epoch) => 0.1 / (epoch + 1),
+    rng,
+    onEpoch: (s) => (s.epoch === 3 ? "stop" : undefined),
+  });
+  assert.deepEqual(stats.map((s) => s.epoch), [1, 2, 3]);
+  assert.deepEqual(stats.map((s) => s.lr), [0.1, 0.05, 0.1 / 3]);
+});
+
+Deno.test("train: onBatch reports progress through the epoch, ending at the number of examples", () => {
+  const rng = new Random(0);
+  const net = new Network({ sizes: [784, 8, 10], activations: "relu" }).init(rng);
+  const small = makeDataset(train.x.slice(0, 35 * 784), train.labels.slice(0, 35));
+  const seen: number[] = [];
+  SGD(net, small, { epochs: 1, batchSize: 10, lr: 0.01, rng, onBatch: (done) => seen.push(done) });
+  assert.deepEqual(seen, [10, 20, 30, 35]);
+});
