@@ -1,58 +1,27 @@
 /**
  * `deno task test`: every check of the project, from a fresh machine.
  *
- * 1. installs what the tests need and is missing: Debian's python3-nbclient,
- *    jupyter-client, python3-ipykernel, python3-numpy (notebooks, the numpy
- *    cross-check) and chromium (browser tests); the npm packages;
+ * 1. installs what the tests need and is missing: the Debian packages of
+ *    `system_packages.ts` (decided package by package; the installer runs on
+ *    every run, with nothing to do when all are present), then the npm
+ *    packages pinned in deno.json;
  * 2. `deno fmt --check`, `deno lint`, `deno check` (each counts as one test);
- * 3. the JSDoc examples (`deno test --doc`) and the test suite in tests/, with
- *    JUnit reports in .ci-out/;
+ * 3. `deno test -P --doc`: the test suite in tests/ and the JSDoc examples, with
+ *    the permissions declared once in deno.json's `test.permissions`, and a
+ *    JUnit report in .ci-out/;
  * 4. prints `N passed, N failed`, counted from those reports, as its last line.
  *
  * @module
  */
 
+import { ensurePackages, TEST_PACKAGES } from "./system_packages.ts";
+
 const deno = Deno.execPath();
 const OUT = ".ci-out";
-const APT_PACKAGES = ["python3-nbclient", "jupyter-client", "python3-ipykernel", "python3-numpy", "chromium"];
-const TEST_PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-net=127.0.0.1",
-  "--allow-ffi",
-  "--allow-sys",
-];
 
-async function sh(cmd: string, args: string[], quiet = false): Promise<boolean> {
-  const child = new Deno.Command(cmd, { args, stdout: quiet ? "null" : "inherit", stderr: quiet ? "null" : "inherit" })
-    .spawn();
+async function sh(cmd: string, args: string[]): Promise<boolean> {
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "inherit", stderr: "inherit" }).spawn();
   return (await child.status).success;
-}
-
-async function succeeds(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    return await sh(cmd, args, true);
-  } catch {
-    return false;
-  }
-}
-
-/** Installs the Debian packages the notebooks and browser tests need, when missing. */
-async function ensureSystemPackages(): Promise<void> {
-  const python = await succeeds("/usr/bin/python3", ["-c", "import nbclient, jupyter_client, ipykernel, numpy"]);
-  const chromium = await succeeds("/usr/bin/chromium", ["--version"]);
-  if (python && chromium) return;
-  console.log(`== installing ${APT_PACKAGES.join(" ")} (apt)`);
-  const root = Deno.uid?.() === 0;
-  const apt = root ? ["apt-get"] : ["sudo", "-n", "apt-get"];
-  const env = ["env", "DEBIAN_FRONTEND=noninteractive"];
-  const ok = await sh(env[0], [...env.slice(1), ...apt, "update"]) &&
-    await sh(env[0], [...env.slice(1), ...apt, "install", "-y", "--no-install-recommends", ...APT_PACKAGES]);
-  if (!ok) {
-    console.error(`could not install ${APT_PACKAGES.join(" ")} with apt-get; install them and run again`);
-  }
 }
 
 /** Counts test cases and failures in a JUnit XML report. */
@@ -74,10 +43,29 @@ function countJunit(path: string): { passed: number; failed: number } {
 
 async function main(): Promise<number> {
   await Deno.mkdir(OUT, { recursive: true });
-  await ensureSystemPackages();
-  await sh(deno, ["install", "--quiet"]);
-
   const results: { name: string; passed: number; failed: number }[] = [];
+  if (await setUp()) await check(results);
+  else results.push({ name: "set-up", passed: 0, failed: 1 });
+
+  console.log("\n== summary");
+  for (const r of results) console.log(`${r.name.padEnd(22)} ${r.passed} passed, ${r.failed} failed`);
+  const passed = results.reduce((s, r) => s + r.passed, 0);
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+/** The Debian packages, then the npm packages; false (after saying why) when either cannot be had. */
+async function setUp(): Promise<boolean> {
+  if (!await ensurePackages(TEST_PACKAGES)) return false;
+  console.log("== npm packages (deno install)");
+  if (await sh(deno, ["install", "--quiet"])) return true;
+  console.error("could not install the npm packages pinned in deno.json (see above)");
+  return false;
+}
+
+/** fmt, lint, type check, then the tests and doc examples; one result per step. */
+async function check(results: { name: string; passed: number; failed: number }[]): Promise<void> {
   for (
     const [name, args] of [
       ["deno fmt --check", ["fmt", "--check"]],
@@ -90,20 +78,11 @@ async function main(): Promise<number> {
     results.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
   }
 
-  console.log("== deno test --doc (JSDoc examples)");
-  await sh(deno, ["test", "--doc", ...TEST_PERMISSIONS, `--junit-path=${OUT}/doc.xml`, "lib/", "cli/", "web/"]);
-  results.push({ name: "JSDoc examples", ...countJunit(`${OUT}/doc.xml`) });
-
-  console.log("== deno test tests/");
-  await sh(deno, ["test", ...TEST_PERMISSIONS, `--junit-path=${OUT}/tests.xml`, "tests/"]);
-  results.push({ name: "tests/", ...countJunit(`${OUT}/tests.xml`) });
-
-  console.log("\n== summary");
-  for (const r of results) console.log(`${r.name.padEnd(20)} ${r.passed} passed, ${r.failed} failed`);
-  const passed = results.reduce((s, r) => s + r.passed, 0);
-  const failed = results.reduce((s, r) => s + r.failed, 0);
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed === 0 && passed > 0 ? 0 : 1;
+  // One run of the tests and the JSDoc examples, with the permissions declared once in deno.json
+  // ("test.permissions", selected by -P); `deno test -P --doc` by hand runs exactly this.
+  console.log("== deno test -P --doc (tests/ and the JSDoc examples)");
+  await sh(deno, ["test", "-P", "--doc", `--junit-path=${OUT}/tests.xml`]);
+  results.push({ name: "tests + doc examples", ...countJunit(`${OUT}/tests.xml`) });
 }
 
 Deno.exit(await main());
