@@ -57,6 +57,13 @@ async function main(): Promise<number> {
 
 /** The Debian packages, then the npm packages; false (after saying why) when either cannot be had. */
 async function setUp(): Promise<boolean> {
+  if (!Deno.env.get("HOME")) {
+    // Jupyter's kernel registry, Chromium's profile and npm's cache all live under HOME; a bare CI may have none
+    const home = `${Deno.cwd()}/${OUT}/home`;
+    await Deno.mkdir(home, { recursive: true });
+    Deno.env.set("HOME", home);
+    console.log(`== HOME is not set: using ${home}`);
+  }
   if (!await ensurePackages(TEST_PACKAGES)) return false;
   console.log("== npm packages (deno install)");
   if (await sh(deno, ["install", "--quiet"])) return true;
