@@ -118,6 +118,119 @@ export async function run(usage: string, main: () => Promise<void>): Promise<voi
   }
 }
 
+/**
+ * What to add to "not found" for a relative path: tasks run from the
+ * repository root, so `../models/x` from a subfolder points elsewhere than
+ * the user thinks. Empty for an absolute path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { relativePathHint } from "./common.ts";
+ * assert.equal(relativePathHint("/tmp/x.png"), "");
+ * assert.match(relativePathHint("x.png"), /relative paths are taken from the repository root/);
+ * ```
+ */
+export function relativePathHint(path: string): string {
+  if (path.startsWith("/")) return "";
+  let root = "";
+  try {
+    root = `, ${Deno.cwd()}`;
+  } catch {
+    // no read permission for the working folder: say it without the folder
+  }
+  return ` (deno task runs in the repository root${root}; relative paths are taken from the repository root, ` +
+    `not from the folder you started it in)`;
+}
+
+/**
+ * Refuses a file argument that does not exist: "`path`: `what` not found",
+ * with {@linkcode relativePathHint}, as an {@linkcode InputError}. Other
+ * problems (a folder, a bad file) are left to the reader of the file.
+ */
+export async function requireExistingFile(path: string, what: string): Promise<void> {
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputError(`${path}: ${what} not found${relativePathHint(path)}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Refuses a dataset folder flag (`--data DIR`) naming no folder: missing, or a
+ * file. One sentence, as an {@linkcode InputError}.
+ */
+export async function requireFolder(flag: string, path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputError(`--${flag} ${path}: no such folder${relativePathHint(path)}`);
+    }
+    throw error;
+  }
+  if (!info.isDirectory) throw new InputError(`--${flag} ${path}: is a file, not a folder`);
+}
+
+/**
+ * The nearest existing ancestor of `path` (or `path` itself) and whether it is
+ * a folder; `null` when nothing along the way exists.
+ */
+async function nearestExisting(path: string): Promise<{ path: string; isDirectory: boolean } | null> {
+  let current = path.replace(/\/+$/, "") || "/";
+  while (true) {
+    try {
+      const info = await Deno.stat(current);
+      return { path: current, isDirectory: info.isDirectory };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const slash = current.lastIndexOf("/");
+    if (slash <= 0) return null;
+    current = current.slice(0, slash);
+  }
+}
+
+/**
+ * Refuses, before any work, an output path that cannot become what the
+ * task writes there: `kind` "file" (e.g. `--out`) must not be an existing
+ * folder, `kind` "folder" (e.g. `--report`) must not be an existing file, and
+ * nothing on the way to either may be a file. One sentence, as an
+ * {@linkcode InputError}; an existing file at a "file" path is overwritten
+ * as usual.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireOutputPath } from "./common.ts";
+ * const dir = await Deno.makeTempDir();
+ * await assert.rejects(requireOutputPath("out", dir, "file"), /is a folder/);
+ * await requireOutputPath("report", `${dir}/new`, "folder"); // does not exist yet: fine
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function requireOutputPath(flag: string, path: string, kind: "file" | "folder"): Promise<void> {
+  const found = await nearestExisting(path);
+  if (found === null) return;
+  const trimmed = path.replace(/\/+$/, "") || "/";
+  if (found.path === trimmed) {
+    if (kind === "file" && found.isDirectory) {
+      throw new InputError(
+        `--${flag} ${path} is a folder; give the path of a file to write, e.g. ${trimmed}/mlp.safetensors`,
+      );
+    }
+    if (kind === "folder" && !found.isDirectory) {
+      throw new InputError(`--${flag} ${path} is a file; give a folder (new or existing) for the report's files`);
+    }
+  } else if (!found.isDirectory) {
+    throw new InputError(`--${flag} ${path}: ${found.path} is a file, so nothing can be written inside it`);
+  }
+}
+
 /** `true` when --help or -h is among the arguments. */
 export function wantsHelp(args: string[]): boolean {
   return args.includes("--help") || args.includes("-h");
