@@ -187,7 +187,8 @@ async function nearestExisting(path: string): Promise<{ path: string; isDirector
       const info = await Deno.stat(current);
       return { path: current, isDirectory: info.isDirectory };
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // not there, or a file stands on the way: look one level up
+      if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) throw error;
     }
     const slash = current.lastIndexOf("/");
     if (slash <= 0) return null;

@@ -20,6 +20,7 @@ import {
   parseFlags,
   positiveInt,
   positiveNumber,
+  requireOutputPath,
   run,
   UsageError,
   wantsHelp,
@@ -126,6 +127,8 @@ async function main(): Promise<void> {
   const config = parseTrainArgs(Deno.args);
   await requireWritable("out", config.out, "choose a path inside models/");
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
+  await requireOutputPath("out", config.out, "file");
+  if (config.report !== null) await requireOutputPath("report", config.report, "folder");
   const trainFiles = await loadSplit(config.data, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
   const test = await loadSplit(config.data, "test");

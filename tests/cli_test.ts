@@ -64,6 +64,38 @@ Deno.test("cli train: a missing or broken data folder names the file, exits 1 an
   }
 });
 
+Deno.test("cli train: --out naming a folder or --report naming a file is refused before training, exit 1", async () => {
+  const scratch = await scratchModelsDir();
+  const reports = `reports/.test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(reports, { recursive: true });
+  try {
+    await Deno.mkdir(`${scratch.dir}/sub`);
+    await Deno.writeTextFile(`${reports}/afile`, "mine");
+    const cases: [string[], RegExp][] = [
+      [["--out", `${scratch.dir}/sub`], /^error: --out .*\/sub is a folder; give the path of a file to write/],
+      [
+        ["--out", `${scratch.dir}/m.safetensors`, "--report", `${reports}/afile`],
+        /^error: --report .*\/afile is a file/,
+      ],
+      [
+        ["--out", `${scratch.dir}/m.safetensors`, "--report", `${reports}/afile/run1`],
+        /^error: --report .*afile\/run1: .*afile is a file, so nothing can be written inside it/,
+      ],
+    ];
+    for (const [flags, pattern] of cases) {
+      const result = await runTask("train", ["--epochs", "1", ...flags]);
+      assertCleanError(result, pattern);
+      assert.ok(!result.stdout.includes("epoch"), `refused before training: ${result.stdout}`);
+    }
+    assert.deepEqual(listDir(scratch.dir), ["sub"], "no model written");
+    assert.deepEqual(listDir(`${scratch.dir}/sub`), []);
+    assert.equal(await Deno.readTextFile(`${reports}/afile`), "mine", "the file is left alone");
+  } finally {
+    await scratch.remove();
+    await Deno.remove(reports, { recursive: true });
+  }
+});
+
 Deno.test("cli train: a diverging run (--lr 1000) stops with a clear message and writes no model", async () => {
   const scratch = await scratchModelsDir();
   try {
