@@ -22,13 +22,70 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 /**
  * Parses `args` strictly: an unknown flag, a missing value or an unexpected
  * positional argument is a {@linkcode UsageError}.
+ *
+ * A negative number after a flag that takes a value is that flag's value in
+ * both spellings, `--seed -1` and `--seed=-1`, so the flag's own check says
+ * what is wrong with it (node:util's parser alone calls `--seed -1`
+ * "ambiguous").
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFlags } from "./common.ts";
+ * const { values } = parseFlags(["--seed", "-1", "--lr=-0.5"], { seed: { type: "string" }, lr: { type: "string" } });
+ * assert.deepEqual({ ...values }, { seed: "-1", lr: "-0.5" });
+ * ```
  */
 export function parseFlags<O extends Options>(args: string[], options: O, allowPositionals = false) {
+  const joined = joinNegativeValues(args, options);
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals });
+    return parseArgs({ args: joined, options, strict: true, allowPositionals });
   } catch (error) {
-    throw new UsageError(firstSentence((error as Error).message));
+    throw new UsageError(parseErrorSentence((error as Error).message, joined, allowPositionals));
   }
+}
+
+/** A value that starts with "-" and is a number: -1, -0.5, -.5, -1e-3, -Infinity. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/** `--flag -1` → `--flag=-1` for flags that take a value; nothing after a lone `--` is touched. */
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const option = /^--[^=]+$/.test(arg) ? options[arg.slice(2)] : undefined;
+    if (option?.type === "string" && i + 1 < args.length && NEGATIVE_NUMBER.test(args[i + 1])) {
+      out.push(`${arg}=${args[++i]}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** node:util's parse error as one sentence of ours (its own hints span lines and one lacks a closing quote). */
+function parseErrorSentence(message: string, args: string[], allowPositionals: boolean): string {
+  const ambiguous = message.match(/^Option '(--[^']+)' argument is ambiguous/);
+  if (ambiguous !== null) {
+    const value = args[args.indexOf(ambiguous[1]) + 1] ?? "";
+    return `${ambiguous[1]} needs a value, but "${value}" that follows starts with "-"; ` +
+      `if that is the value, write ${ambiguous[1]}=${value}`;
+  }
+  const unknown = message.match(/^Unknown option '(-[^']*)'/);
+  if (unknown !== null) {
+    const end = args.indexOf("--");
+    const given = args.slice(0, end < 0 ? args.length : end).find((a) => a.startsWith(unknown[1])) ?? unknown[1];
+    const what = given === unknown[1] ? `'${given}'` : `'${unknown[1]}' (in "${given}")`;
+    return `unknown option ${what}` +
+      (allowPositionals && !given.startsWith("--")
+        ? `; a file name that starts with "-" goes after "--", as in: -- "${given}"`
+        : "");
+  }
+  return firstSentence(message);
 }
 
 /** A whole number ≥ 1 from flag `--name`. */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
+import { parseFlags, UsageError } from "../cli/common.ts";
+import { parseTrainArgs } from "../cli/train.ts";
 import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
@@ -16,18 +18,41 @@ function assertCleanError(result: TaskResult, pattern: RegExp) {
 const badTrainFlags: [string[], RegExp][] = [
   [["--epoch", "3"], /unknown.*--epoch/i],
   [["--epochs", "0"], /--epochs must be a whole number ≥ 1/],
-  [["--epochs", "-2"], /--epochs/],
+  [["--epochs", "-2"], /--epochs must be a whole number ≥ 1, got "-2"/],
+  [["--epochs=-3"], /--epochs must be a whole number ≥ 1, got "-3"/],
+  [["--seed", "-1"], /--seed must be a whole number ≥ 0, got "-1"/],
+  [["--lr", "-1"], /--lr must be a number > 0, got "-1"/],
   [["--epochs", "2.5"], /--epochs/],
   [["--batch-size", "0"], /--batch-size must be a whole number ≥ 1/],
   [["--lr", "abc"], /--lr must be a number > 0/],
   [["--lr", "0"], /--lr must be a number > 0/],
-  [["--lr", "-0.1"], /--lr/],
+  [["--lr", "-0.1"], /--lr must be a number > 0, got "-0.1"/],
+  [["--out", "-m.safetensors"], /--out needs a value, but "-m\.safetensors" .*write --out=-m\.safetensors/],
   [["--hidden", "0"], /--hidden/],
   [["--hidden", "30,,10"], /--hidden/],
   [["--activation", "swish"], /--activation must be one of relu, tanh, sigmoid/],
   [["--seed", "x"], /--seed/],
   [["--out", "/tmp/elsewhere.safetensors"], /--out .* is outside the folders this task may write/],
 ];
+
+Deno.test("cli flags: a negative number is a flag's value in both spellings, so its own check names it", () => {
+  for (
+    const [flag, message] of [
+      ["seed", /^--seed must be a whole number ≥ 0, got "-1"$/],
+      ["epochs", /^--epochs must be a whole number ≥ 1, got "-1"$/],
+      ["lr", /^--lr must be a number > 0, got "-1"$/],
+      ["momentum", /^--momentum must be a number from 0 up to/],
+    ] as const
+  ) {
+    for (const args of [[`--${flag}`, "-1"], [`--${flag}=-1`]]) {
+      assert.throws(() => parseTrainArgs(args), (e: unknown) => e instanceof UsageError && message.test(e.message));
+    }
+  }
+  const { values, positionals } = parseFlags(["--a", "-.5", "--", "--b", "-1"], { a: { type: "string" } }, true);
+  assert.equal(values.a, "-.5");
+  assert.deepEqual(positionals, ["--b", "-1"], "nothing after -- is touched");
+  assert.throws(() => parseFlags(["--a", "-x"], { a: { type: "string" } }), /--a needs a value, but "-x"/);
+});
 
 Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and writes no model", async () => {
   const scratch = await scratchModelsDir();

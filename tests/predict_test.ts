@@ -203,6 +203,11 @@ Deno.test({
       [[image], /--model FILE is required/],
       [["--model", model], /give at least one IMAGE/],
       [["--model", model, "--top", "3", image], /--top/],
+      // a file name starting with "-": the hint's quotes are balanced and name the whole argument
+      [
+        ["--model", model, "-x.png"],
+        /^error: unknown option '-x' \(in "-x\.png"\); .* after "--", as in: -- "-x\.png"$/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const result = await runTask("predict", args);
