@@ -143,6 +143,43 @@ export function parseRecipe(values: FlagValues, epochs: number): Recipe {
   };
 }
 
+/**
+ * Refuses a recipe flag given on the command line that the chosen recipe
+ * would ignore, e.g. `--momentum 0.5` without `--optimizer momentum` (plain
+ * SGD has no momentum): a {@linkcode UsageError} naming the flag and what it
+ * needs. Only flags in `given` (the command line, not the preset) count, so
+ * `--preset best --optimizer adam` is fine though the preset sets a momentum.
+ * Returns `recipe`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRecipe, requireEffectiveFlags } from "./recipe.ts";
+ * const given = { momentum: "0.5" };
+ * assert.throws(() => requireEffectiveFlags(given, parseRecipe(given, 30)), /--momentum has no effect without --optimizer momentum/);
+ * const ok = { momentum: "0.5", optimizer: "momentum" };
+ * assert.equal(requireEffectiveFlags(ok, parseRecipe(ok, 30)).momentum, 0.5);
+ * ```
+ */
+export function requireEffectiveFlags(given: FlagValues, recipe: Recipe): Recipe {
+  const kind = recipe.augment.kind;
+  const affine = kind === "affine" || kind === "elastic";
+  const needs: [flag: string, effective: boolean, needed: string][] = [
+    ["momentum", recipe.optimizer === "momentum", "--optimizer momentum"],
+    ["shift", kind !== "none", "--augment shift, affine or elastic"],
+    ["rotate", affine, "--augment affine or elastic"],
+    ["scale", affine, "--augment affine or elastic"],
+    ["elastic-alpha", kind === "elastic", "--augment elastic"],
+    ["elastic-sigma", kind === "elastic", "--augment elastic"],
+  ];
+  for (const [flag, effective, needed] of needs) {
+    if (given[flag] !== undefined && !effective) {
+      throw new UsageError(`--${flag} has no effect without ${needed}; add that, or leave --${flag} out`);
+    }
+  }
+  return recipe;
+}
+
 /** The training set and the held-out validation set (null without a split), drawn with their own seeded generator. */
 export function splitForValidation(
   data: Dataset,

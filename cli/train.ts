@@ -33,6 +33,7 @@ import {
   RECIPE_FLAGS,
   RECIPE_USAGE,
   recipeMetadata,
+  requireEffectiveFlags,
   splitForValidation,
   trainingHooks,
   withPreset,
@@ -100,7 +101,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     out: values.out ?? "models/mlp.safetensors",
     report: values.report ?? null,
     json: values.json ?? false,
-    recipe: parseRecipe(values, epochs),
+    recipe: requireEffectiveFlags(given, parseRecipe(values, epochs)),
   };
 }
 

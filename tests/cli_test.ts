@@ -27,6 +27,7 @@ const badTrainFlags: [string[], RegExp][] = [
   [["--lr", "abc"], /--lr must be a number > 0/],
   [["--lr", "0"], /--lr must be a number > 0/],
   [["--lr", "-0.1"], /--lr must be a number > 0, got "-0.1"/],
+  [["--momentum", "0.5"], /--momentum has no effect without --optimizer momentum; add that, or leave --momentum out/],
   [["--out", "-m.safetensors"], /--out needs a value, but "-m\.safetensors" .*write --out=-m\.safetensors/],
   [["--hidden", "0"], /--hidden/],
   [["--hidden", "30,,10"], /--hidden/],
@@ -52,6 +53,30 @@ Deno.test("cli flags: a negative number is a flag's value in both spellings, so 
   assert.equal(values.a, "-.5");
   assert.deepEqual(positionals, ["--b", "-1"], "nothing after -- is touched");
   assert.throws(() => parseFlags(["--a", "-x"], { a: { type: "string" } }), /--a needs a value, but "-x"/);
+});
+
+Deno.test("cli train: a recipe flag the chosen recipe would ignore is refused, naming what it needs", () => {
+  const refused: [string[], RegExp][] = [
+    [["--momentum", "0.5"], /^--momentum has no effect without --optimizer momentum;/],
+    [["--momentum", "0.5", "--optimizer", "adam"], /^--momentum has no effect without --optimizer momentum;/],
+    [["--shift", "1"], /^--shift has no effect without --augment shift, affine or elastic;/],
+    [["--rotate", "5", "--augment", "shift"], /^--rotate has no effect without --augment affine or elastic;/],
+    [["--scale", "0.2"], /^--scale has no effect without --augment affine or elastic;/],
+    [["--elastic-alpha", "10", "--augment", "affine"], /^--elastic-alpha has no effect without --augment elastic;/],
+    [["--elastic-sigma", "4"], /^--elastic-sigma has no effect without --augment elastic;/],
+    [["--preset", "best", "--optimizer", "sgd", "--momentum", "0.5"], /^--momentum has no effect/],
+  ];
+  for (const [args, message] of refused) {
+    assert.throws(() => parseTrainArgs(args), (e: unknown) => e instanceof UsageError && message.test(e.message));
+  }
+  // the same flags where they act; and a preset's own values never count as given
+  assert.equal(parseTrainArgs(["--momentum", "0.5", "--optimizer", "momentum"]).recipe.momentum, 0.5);
+  assert.equal(parseTrainArgs(["--shift", "1", "--augment", "shift"]).recipe.augment.shift, 1);
+  assert.equal(parseTrainArgs(["--elastic-sigma", "4", "--augment", "elastic"]).recipe.augment.elasticSigma, 4);
+  assert.equal(
+    parseTrainArgs(["--preset", "best", "--optimizer", "adam", "--augment", "none"]).recipe.optimizer,
+    "adam",
+  );
 });
 
 Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and writes no model", async () => {

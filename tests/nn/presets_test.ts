@@ -68,6 +68,10 @@ Deno.test("recipe flags: each accepted name parses", () => {
   for (const s of SCHEDULES) assert.equal(parseTrainArgs(["--schedule", s]).recipe.schedule, s);
   for (const a of AUGMENTATIONS) assert.equal(parseTrainArgs(["--augment", a]).recipe.augment.kind, a);
   const r = parseTrainArgs([
+    "--optimizer",
+    "momentum",
+    "--augment",
+    "elastic",
     "--momentum",
     "0.5",
     "--weight-decay",
