@@ -66,7 +66,8 @@ export const RECIPE_USAGE =
 
 /** The parsed recipe. */
 export interface Recipe {
-  preset: PresetName | "none";
+  /** The preset the flags started from; "spec" when none was named. */
+  preset: PresetName;
   optimizer: OptimizerName;
   momentum: number;
   weightDecay: number;
@@ -81,7 +82,9 @@ type FlagValues = { [flag: string]: string | boolean | undefined };
 
 /**
  * The flag values with the chosen preset's values filled in where the command
- * line left a flag out. A bad preset name is a {@linkcode UsageError}.
+ * line left a flag out. No `--preset` is `--preset spec` (the defaults), so
+ * both run and record the same recipe. A bad preset name is a
+ * {@linkcode UsageError}.
  *
  * @example
  * ```ts
@@ -90,12 +93,12 @@ type FlagValues = { [flag: string]: string | boolean | undefined };
  * const values: Record<string, string | undefined> = withPreset({ preset: "best", epochs: "5" });
  * assert.equal(values.epochs, "5"); // the command line wins
  * assert.equal(values.augment, "elastic"); // the preset fills in
+ * assert.deepEqual(withPreset({}), withPreset({ preset: "spec" }));
  * ```
  */
 export function withPreset<T extends FlagValues>(values: T): T {
-  if (values.preset === undefined) return values;
-  const name = oneOf("preset", values.preset as string, PRESET_NAMES, "spec");
-  const merged: FlagValues = { ...PRESETS[name].flags };
+  const name = oneOf("preset", values.preset as string | undefined, PRESET_NAMES, "spec");
+  const merged: FlagValues = { ...PRESETS[name].flags, preset: name };
   for (const [flag, value] of Object.entries(values)) if (value !== undefined) merged[flag] = value;
   return merged as T;
 }
@@ -124,7 +127,7 @@ export function parseRecipe(values: FlagValues, epochs: number): Recipe {
   if (warmup >= epochs) throw new UsageError(`--warmup must be fewer than the ${epochs} epochs, got ${warmup}`);
   const kind: AugmentName = oneOf("augment", text("augment"), AUGMENTATIONS, "none");
   return {
-    preset: values.preset === undefined ? "none" : values.preset as PresetName,
+    preset: (values.preset ?? "spec") as PresetName,
     optimizer: oneOf("optimizer", text("optimizer"), OPTIMIZERS, "sgd"),
     momentum: numberInRange("momentum", text("momentum"), 0.9, 0, 1),
     weightDecay: nonNegativeNumber("weight-decay", text("weight-decay"), 0),

@@ -145,9 +145,9 @@ async function main(): Promise<void> {
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`,
   );
   const { recipe } = config;
-  if (recipe.preset !== "none" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
+  if (recipe.preset !== "spec" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
     log(
-      `recipe${recipe.preset === "none" ? "" : ` (preset ${recipe.preset})`}: ${recipe.optimizer}, ` +
+      `recipe${recipe.preset === "spec" ? "" : ` (preset ${recipe.preset})`}: ${recipe.optimizer}, ` +
         `weight decay ${recipe.weightDecay}, ${recipe.schedule} schedule, augment ${recipe.augment.kind}` +
         (validation ? `, ${validation.n} validation images held out` : ""),
     );
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
   if (config.report !== null) {
     const files = await writeReport(config.report, {
       title: `${sizes.join("-")} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
-        `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "none" ? "" : `, preset ${recipe.preset}`),
+        `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "spec" ? "" : `, preset ${recipe.preset}`),
       summary: [
         `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
         cleanText,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { saveModel } from "../lib/io/model_file.ts";
+import { loadModel, saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
 import { parseFlags, UsageError } from "../cli/common.ts";
 import { parseTrainArgs } from "../cli/train.ts";
@@ -143,6 +143,23 @@ Deno.test("cli train: --out naming a folder or --report naming a file is refused
   } finally {
     await scratch.remove();
     await Deno.remove(reports, { recursive: true });
+  }
+});
+
+Deno.test("cli train: --preset spec and no --preset write the same model file, recorded as preset spec", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const files = [`${scratch.dir}/plain.safetensors`, `${scratch.dir}/spec.safetensors`];
+    const plain = await runTask("train", ["--epochs", "2", "--json", "--out", files[0]]);
+    const spec = await runTask("train", ["--epochs", "2", "--json", "--preset", "spec", "--out", files[1]]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(spec.code, 0, spec.stderr);
+    assert.deepEqual(await Deno.readFile(files[0]), await Deno.readFile(files[1]));
+    assert.equal((await loadModel(files[0])).metadata.preset, "spec");
+    assert.equal(lastJson(plain).preset, "spec");
+    assert.equal(lastJson(spec).preset, "spec");
+  } finally {
+    await scratch.remove();
   }
 });
 
