@@ -196,8 +196,8 @@ export function relativePathHint(path: string): string {
   } catch {
     // no read permission for the working folder: say it without the folder
   }
-  return ` (deno task runs in the repository root${root}; relative paths are taken from the repository root, ` +
-    `not from the folder you started it in)`;
+  return ` (relative paths are taken from the repository root${root}, where deno task runs, ` +
+    `not from the folder it was started in)`;
 }
 
 /**
