@@ -20,6 +20,7 @@ import {
   parseFlags,
   positiveInt,
   positiveNumber,
+  requireFolder,
   requireOutputPath,
   run,
   UsageError,
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   await requireOutputPath("out", config.out, "file");
   if (config.report !== null) await requireOutputPath("report", config.report, "folder");
+  await requireFolder("data", config.data);
   const trainFiles = await loadSplit(config.data, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
   const test = await loadSplit(config.data, "test");

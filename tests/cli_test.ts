@@ -98,7 +98,16 @@ Deno.test("cli train: a missing or broken data folder names the file, exits 1 an
   const data = await Deno.makeTempDir();
   try {
     const missing = await runTask("train", ["--data", `${data}/nope`, "--out", `${scratch.dir}/m.safetensors`]);
-    assertCleanError(missing, /nope\/train_X\.csv: file not found/);
+    assertCleanError(missing, /^error: --data .*\/nope: no such folder$/);
+    const relative = await runTask("train", ["--data", "../nonexist-n19", "--out", `${scratch.dir}/m.safetensors`]);
+    assertCleanError(relative, /^error: --data \.\.\/nonexist-n19: no such folder \(relative paths are taken from/);
+    for (const task of ["eval", "audit"]) {
+      const model = task === "eval" ? ["--model", "data/README.md"] : [];
+      assertCleanError(
+        await runTask(task, [...model, "--data", `${data}/nope`]),
+        /^error: --data .*\/nope: no such folder$/,
+      );
+    }
     const row = Array.from({ length: 784 }, () => "0");
     await Deno.writeTextFile(
       `${data}/train_X.csv`,
