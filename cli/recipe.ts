@@ -44,9 +44,22 @@ export const RECIPE_FLAGS = {
   patience: { type: "string" },
 } as const;
 
-/** The recipe's lines of the usage text. */
+/** A preset's flags as command-line words, wrapped into lines of at most `width` characters after `indent`. */
+function presetFlagLines(name: PresetName, indent: string, width = 100): string {
+  const lines: string[] = [];
+  for (const word of Object.entries(PRESETS[name].flags).map(([flag, value]) => `--${flag} ${value}`)) {
+    const last = lines.length - 1;
+    if (last >= 0 && indent.length + lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.map((line) => indent + line).join("\n");
+}
+
+/** The recipe's lines of the usage text; `--preset` lists what `best` sets, from `lib/nn/presets.ts`. */
 export const RECIPE_USAGE =
-  `  --preset NAME       fill in flags from a preset: spec (the defaults) or best; explicit flags win
+  `  --preset NAME       fill in flags from a preset, explicit flags win: spec (the defaults, also
+                      without --preset) or best, which sets:
+${presetFlagLines("best", "                        ")}
   --optimizer NAME    sgd, momentum or adam (Adam with decoupled weight decay, AdamW) (default: sgd)
   --momentum X        momentum μ for --optimizer momentum, 0 ≤ μ < 1 (default: 0.9)
   --weight-decay X    weight decay λ on the weights, not the biases (default: 0)

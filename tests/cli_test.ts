@@ -3,6 +3,7 @@ import { loadModel, saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
 import { parseFlags, UsageError } from "../cli/common.ts";
 import { parseTrainArgs } from "../cli/train.ts";
+import { PRESETS } from "../lib/nn/presets.ts";
 import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
@@ -270,5 +271,17 @@ Deno.test("cli: --help prints the usage and exits 0", async () => {
     const result = await runTask(task, ["--help"]);
     assert.equal(result.code, 0);
     assert.match(result.stdout, new RegExp(`Usage: deno task ${task}`));
+  }
+});
+
+Deno.test("cli train --help shows every flag value that --preset best sets", async () => {
+  const result = await runTask("train", ["--help"]);
+  assert.equal(result.code, 0);
+  const preset = result.stdout.slice(result.stdout.indexOf("--preset NAME"), result.stdout.indexOf("--optimizer NAME"));
+  assert.match(preset, /best, which sets:/);
+  const flags = Object.entries(PRESETS.best.flags);
+  assert.ok(flags.length >= 10);
+  for (const [flag, value] of flags) {
+    assert.ok(preset.includes(`--${flag} ${value}`), `--${flag} ${value} in:\n${preset}`);
   }
 });
