@@ -8,7 +8,7 @@
 import { type Audit, auditDataset, type SplitAudit } from "../lib/data/audit.ts";
 import { findSplit, hasSplit, loadSplit, readSplit, type Split, type SplitSource } from "../lib/data/load.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
-import { parseFlags, run, wantsHelp } from "./common.ts";
+import { parseFlags, requireFolder, run, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task audit [--data DIR] [--json]
 
@@ -161,6 +161,7 @@ async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const { values } = parseFlags(Deno.args, { data: { type: "string" }, json: { type: "boolean" } });
   const dir = values.data ?? "data";
+  await requireFolder("data", dir);
   const sources: Partial<Record<Split, SplitSource>> = {};
   const loaded: Partial<Record<Split, Dataset>> = {};
   for (const split of ["train", "test"] as const) {

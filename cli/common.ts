@@ -22,13 +22,70 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 /**
  * Parses `args` strictly: an unknown flag, a missing value or an unexpected
  * positional argument is a {@linkcode UsageError}.
+ *
+ * A negative number after a flag that takes a value is that flag's value in
+ * both spellings, `--seed -1` and `--seed=-1`, so the flag's own check says
+ * what is wrong with it (node:util's parser alone calls `--seed -1`
+ * "ambiguous").
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFlags } from "./common.ts";
+ * const { values } = parseFlags(["--seed", "-1", "--lr=-0.5"], { seed: { type: "string" }, lr: { type: "string" } });
+ * assert.deepEqual({ ...values }, { seed: "-1", lr: "-0.5" });
+ * ```
  */
 export function parseFlags<O extends Options>(args: string[], options: O, allowPositionals = false) {
+  const joined = joinNegativeValues(args, options);
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals });
+    return parseArgs({ args: joined, options, strict: true, allowPositionals });
   } catch (error) {
-    throw new UsageError(firstSentence((error as Error).message));
+    throw new UsageError(parseErrorSentence((error as Error).message, joined, allowPositionals));
   }
+}
+
+/** A value that starts with "-" and is a number: -1, -0.5, -.5, -1e-3, -Infinity. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/** `--flag -1` → `--flag=-1` for flags that take a value; nothing after a lone `--` is touched. */
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const option = /^--[^=]+$/.test(arg) ? options[arg.slice(2)] : undefined;
+    if (option?.type === "string" && i + 1 < args.length && NEGATIVE_NUMBER.test(args[i + 1])) {
+      out.push(`${arg}=${args[++i]}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** node:util's parse error as one sentence of ours (its own hints span lines and one lacks a closing quote). */
+function parseErrorSentence(message: string, args: string[], allowPositionals: boolean): string {
+  const ambiguous = message.match(/^Option '(--[^']+)' argument is ambiguous/);
+  if (ambiguous !== null) {
+    const value = args[args.indexOf(ambiguous[1]) + 1] ?? "";
+    return `${ambiguous[1]} needs a value, but "${value}" that follows starts with "-"; ` +
+      `if that is the value, write ${ambiguous[1]}=${value}`;
+  }
+  const unknown = message.match(/^Unknown option '(-[^']*)'/);
+  if (unknown !== null) {
+    const end = args.indexOf("--");
+    const given = args.slice(0, end < 0 ? args.length : end).find((a) => a.startsWith(unknown[1])) ?? unknown[1];
+    const what = given === unknown[1] ? `'${given}'` : `'${unknown[1]}' (in "${given}")`;
+    return `unknown option ${what}` +
+      (allowPositionals && !given.startsWith("--")
+        ? `; a file name that starts with "-" goes after "--", as in: -- "${given}"`
+        : "");
+  }
+  return firstSentence(message);
 }
 
 /** A whole number ≥ 1 from flag `--name`. */
@@ -115,6 +172,120 @@ export async function run(usage: string, main: () => Promise<void>): Promise<voi
     }
     console.error(`internal error: ${firstSentence((error as Error)?.message ?? String(error))}`);
     Deno.exit(2);
+  }
+}
+
+/**
+ * What to add to "not found" for a relative path: tasks run from the
+ * repository root, so `../models/x` from a subfolder points elsewhere than
+ * the user thinks. Empty for an absolute path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { relativePathHint } from "./common.ts";
+ * assert.equal(relativePathHint("/tmp/x.png"), "");
+ * assert.match(relativePathHint("x.png"), /relative paths are taken from the repository root/);
+ * ```
+ */
+export function relativePathHint(path: string): string {
+  if (path.startsWith("/")) return "";
+  let root = "";
+  try {
+    root = `, ${Deno.cwd()}`;
+  } catch {
+    // no read permission for the working folder: say it without the folder
+  }
+  return ` (relative paths are taken from the repository root${root}, where deno task runs, ` +
+    `not from the folder it was started in)`;
+}
+
+/**
+ * Refuses a file argument that does not exist: "`path`: `what` not found",
+ * with {@linkcode relativePathHint}, as an {@linkcode InputError}. Other
+ * problems (a folder, a bad file) are left to the reader of the file.
+ */
+export async function requireExistingFile(path: string, what: string): Promise<void> {
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputError(`${path}: ${what} not found${relativePathHint(path)}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Refuses a dataset folder flag (`--data DIR`) naming no folder: missing, or a
+ * file. One sentence, as an {@linkcode InputError}.
+ */
+export async function requireFolder(flag: string, path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputError(`--${flag} ${path}: no such folder${relativePathHint(path)}`);
+    }
+    throw error;
+  }
+  if (!info.isDirectory) throw new InputError(`--${flag} ${path}: is a file, not a folder`);
+}
+
+/**
+ * The nearest existing ancestor of `path` (or `path` itself) and whether it is
+ * a folder; `null` when nothing along the way exists.
+ */
+async function nearestExisting(path: string): Promise<{ path: string; isDirectory: boolean } | null> {
+  let current = path.replace(/\/+$/, "") || "/";
+  while (true) {
+    try {
+      const info = await Deno.stat(current);
+      return { path: current, isDirectory: info.isDirectory };
+    } catch (error) {
+      // not there, or a file stands on the way: look one level up
+      if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) throw error;
+    }
+    const slash = current.lastIndexOf("/");
+    if (slash <= 0) return null;
+    current = current.slice(0, slash);
+  }
+}
+
+/**
+ * Refuses, before any work, an output path that cannot become what the
+ * task writes there: `kind` "file" (e.g. `--out`) must not be an existing
+ * folder, `kind` "folder" (e.g. `--report`) must not be an existing file, and
+ * nothing on the way to either may be a file. One sentence, as an
+ * {@linkcode InputError}; an existing file at a "file" path is overwritten
+ * as usual.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireOutputPath } from "./common.ts";
+ * const dir = await Deno.makeTempDir();
+ * await assert.rejects(requireOutputPath("out", dir, "file"), /is a folder/);
+ * await requireOutputPath("report", `${dir}/new`, "folder"); // does not exist yet: fine
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function requireOutputPath(flag: string, path: string, kind: "file" | "folder"): Promise<void> {
+  const found = await nearestExisting(path);
+  if (found === null) return;
+  const trimmed = path.replace(/\/+$/, "") || "/";
+  if (found.path === trimmed) {
+    if (kind === "file" && found.isDirectory) {
+      throw new InputError(
+        `--${flag} ${path} is a folder; give the path of a file to write, e.g. ${trimmed}/mlp.safetensors`,
+      );
+    }
+    if (kind === "folder" && !found.isDirectory) {
+      throw new InputError(`--${flag} ${path} is a file; give a folder (new or existing) for the report's files`);
+    }
+  } else if (!found.isDirectory) {
+    throw new InputError(`--${flag} ${path}: ${found.path} is a file, so nothing can be written inside it`);
   }
 }
 

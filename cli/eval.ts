@@ -11,7 +11,7 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import type { Network } from "../lib/nn/network.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { parseFlags, run, UsageError, wantsHelp } from "./common.ts";
+import { parseFlags, requireExistingFile, requireFolder, run, UsageError, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval --model FILE [--data DIR] [--json]
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     json: { type: "boolean" },
   });
   if (values.model === undefined) throw new UsageError("--model FILE is required");
+  await requireExistingFile(values.model, "model file");
+  await requireFolder("data", values.data ?? "data");
   const { net } = await loadModel(values.model);
   requireDigitNetwork(net, values.model);
   const test = await loadSplit(values.data ?? "data", "test");

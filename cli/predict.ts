@@ -18,7 +18,7 @@ import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
 import type { Network } from "../lib/nn/network.ts";
 import { mnistPreprocess } from "../lib/image/preprocess.ts";
 import { argmax } from "../lib/nn/tensor.ts";
-import { parseFlags, run, UsageError, wantsHelp } from "./common.ts";
+import { parseFlags, requireExistingFile, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task predict --model FILE [--json] IMAGE…
 
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   }, true);
   if (values.model === undefined) throw new UsageError("--model FILE is required");
   if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
+  await requireExistingFile(values.model, "model file");
   const { net } = await loadModel(values.model);
   requireDigitNetwork(net, values.model);
   let failed = 0;
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
 
 /** Reads, preprocesses and classifies one image file. */
 async function predictFile(net: Network, file: string): Promise<Prediction> {
+  await requireExistingFile(file, "file");
   const image = await readImage(file);
   const pixels = mnistPreprocess(image);
   if (pixels === null) {

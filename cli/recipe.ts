@@ -44,9 +44,22 @@ export const RECIPE_FLAGS = {
   patience: { type: "string" },
 } as const;
 
-/** The recipe's lines of the usage text. */
+/** A preset's flags as command-line words, wrapped into lines of at most `width` characters after `indent`. */
+function presetFlagLines(name: PresetName, indent: string, width = 100): string {
+  const lines: string[] = [];
+  for (const word of Object.entries(PRESETS[name].flags).map(([flag, value]) => `--${flag} ${value}`)) {
+    const last = lines.length - 1;
+    if (last >= 0 && indent.length + lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.map((line) => indent + line).join("\n");
+}
+
+/** The recipe's lines of the usage text; `--preset` lists what `best` sets, from `lib/nn/presets.ts`. */
 export const RECIPE_USAGE =
-  `  --preset NAME       fill in flags from a preset: spec (the defaults) or best; explicit flags win
+  `  --preset NAME       fill in flags from a preset, explicit flags win: spec (the defaults, also
+                      without --preset) or best, which sets:
+${presetFlagLines("best", "                        ")}
   --optimizer NAME    sgd, momentum or adam (Adam with decoupled weight decay, AdamW) (default: sgd)
   --momentum X        momentum μ for --optimizer momentum, 0 ≤ μ < 1 (default: 0.9)
   --weight-decay X    weight decay λ on the weights, not the biases (default: 0)
@@ -66,7 +79,8 @@ export const RECIPE_USAGE =
 
 /** The parsed recipe. */
 export interface Recipe {
-  preset: PresetName | "none";
+  /** The preset the flags started from; "spec" when none was named. */
+  preset: PresetName;
   optimizer: OptimizerName;
   momentum: number;
   weightDecay: number;
@@ -81,7 +95,9 @@ type FlagValues = { [flag: string]: string | boolean | undefined };
 
 /**
  * The flag values with the chosen preset's values filled in where the command
- * line left a flag out. A bad preset name is a {@linkcode UsageError}.
+ * line left a flag out. No `--preset` is `--preset spec` (the defaults), so
+ * both run and record the same recipe. A bad preset name is a
+ * {@linkcode UsageError}.
  *
  * @example
  * ```ts
@@ -90,12 +106,12 @@ type FlagValues = { [flag: string]: string | boolean | undefined };
  * const values: Record<string, string | undefined> = withPreset({ preset: "best", epochs: "5" });
  * assert.equal(values.epochs, "5"); // the command line wins
  * assert.equal(values.augment, "elastic"); // the preset fills in
+ * assert.deepEqual(withPreset({}), withPreset({ preset: "spec" }));
  * ```
  */
 export function withPreset<T extends FlagValues>(values: T): T {
-  if (values.preset === undefined) return values;
-  const name = oneOf("preset", values.preset as string, PRESET_NAMES, "spec");
-  const merged: FlagValues = { ...PRESETS[name].flags };
+  const name = oneOf("preset", values.preset as string | undefined, PRESET_NAMES, "spec");
+  const merged: FlagValues = { ...PRESETS[name].flags, preset: name };
   for (const [flag, value] of Object.entries(values)) if (value !== undefined) merged[flag] = value;
   return merged as T;
 }
@@ -124,7 +140,7 @@ export function parseRecipe(values: FlagValues, epochs: number): Recipe {
   if (warmup >= epochs) throw new UsageError(`--warmup must be fewer than the ${epochs} epochs, got ${warmup}`);
   const kind: AugmentName = oneOf("augment", text("augment"), AUGMENTATIONS, "none");
   return {
-    preset: values.preset === undefined ? "none" : values.preset as PresetName,
+    preset: (values.preset ?? "spec") as PresetName,
     optimizer: oneOf("optimizer", text("optimizer"), OPTIMIZERS, "sgd"),
     momentum: numberInRange("momentum", text("momentum"), 0.9, 0, 1),
     weightDecay: nonNegativeNumber("weight-decay", text("weight-decay"), 0),
@@ -141,6 +157,43 @@ export function parseRecipe(values: FlagValues, epochs: number): Recipe {
     valSplit: numberInRange("val-split", text("val-split"), 0, 0, 0.9),
     patience: nonNegativeInt("patience", text("patience"), 0),
   };
+}
+
+/**
+ * Refuses a recipe flag given on the command line that the chosen recipe
+ * would ignore, e.g. `--momentum 0.5` without `--optimizer momentum` (plain
+ * SGD has no momentum): a {@linkcode UsageError} naming the flag and what it
+ * needs. Only flags in `given` (the command line, not the preset) count, so
+ * `--preset best --optimizer adam` is fine though the preset sets a momentum.
+ * Returns `recipe`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRecipe, requireEffectiveFlags } from "./recipe.ts";
+ * const given = { momentum: "0.5" };
+ * assert.throws(() => requireEffectiveFlags(given, parseRecipe(given, 30)), /--momentum has no effect without --optimizer momentum/);
+ * const ok = { momentum: "0.5", optimizer: "momentum" };
+ * assert.equal(requireEffectiveFlags(ok, parseRecipe(ok, 30)).momentum, 0.5);
+ * ```
+ */
+export function requireEffectiveFlags(given: FlagValues, recipe: Recipe): Recipe {
+  const kind = recipe.augment.kind;
+  const affine = kind === "affine" || kind === "elastic";
+  const needs: [flag: string, effective: boolean, needed: string][] = [
+    ["momentum", recipe.optimizer === "momentum", "--optimizer momentum"],
+    ["shift", kind !== "none", "--augment shift, affine or elastic"],
+    ["rotate", affine, "--augment affine or elastic"],
+    ["scale", affine, "--augment affine or elastic"],
+    ["elastic-alpha", kind === "elastic", "--augment elastic"],
+    ["elastic-sigma", kind === "elastic", "--augment elastic"],
+  ];
+  for (const [flag, effective, needed] of needs) {
+    if (given[flag] !== undefined && !effective) {
+      throw new UsageError(`--${flag} has no effect without ${needed}; add that, or leave --${flag} out`);
+    }
+  }
+  return recipe;
 }
 
 /** The training set and the held-out validation set (null without a split), drawn with their own seeded generator. */

@@ -8,6 +8,11 @@
  * (`web/dataset_bytes.ts`) loaded with `lib/data/load.ts`. There is no server work
  * per stroke.
  *
+ * The task may read any file (like train, eval and predict), so `--model` and
+ * `--data` work wherever they point; what reaches the network is still only
+ * the fixed route table of `web/server.ts`: the files named on the command
+ * line and the page's own.
+ *
  * @module
  */
 
@@ -23,7 +28,7 @@ import {
   serve,
   textResponse,
 } from "../web/server.ts";
-import { nonNegativeInt, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
+import { nonNegativeInt, parseFlags, requireFolder, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task serve [--model FILE] [--port N] [--host H] [--data DIR]
 
@@ -88,10 +93,7 @@ function readProblem(path: string, error: unknown): { status: number; message: s
     return { status: 500, message: `${path} is a folder, not a model file` };
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return {
-      status: 500,
-      message: `cannot read ${path}: deno task serve may read models/ only; put the model file there`,
-    };
+    return { status: 500, message: `cannot read ${path}: permission denied` };
   }
   return { status: 500, message: `cannot read ${path}: ${(error as Error).message}` };
 }
@@ -182,6 +184,8 @@ async function routes(config: ServeConfig, log: (line: string) => void): Promise
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseServeArgs(Deno.args);
+  // "train here" reads this folder later: a missing one is refused now, not when the button is pressed
+  await requireFolder("data", config.data);
   const log = (line: string) => console.log(line);
   const table = await routes(config, log);
   let server;

@@ -20,6 +20,8 @@ import {
   parseFlags,
   positiveInt,
   positiveNumber,
+  requireFolder,
+  requireOutputPath,
   run,
   UsageError,
   wantsHelp,
@@ -32,6 +34,7 @@ import {
   RECIPE_FLAGS,
   RECIPE_USAGE,
   recipeMetadata,
+  requireEffectiveFlags,
   splitForValidation,
   trainingHooks,
   withPreset,
@@ -99,7 +102,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     out: values.out ?? "models/mlp.safetensors",
     report: values.report ?? null,
     json: values.json ?? false,
-    recipe: parseRecipe(values, epochs),
+    recipe: requireEffectiveFlags(given, parseRecipe(values, epochs)),
   };
 }
 
@@ -126,6 +129,9 @@ async function main(): Promise<void> {
   const config = parseTrainArgs(Deno.args);
   await requireWritable("out", config.out, "choose a path inside models/");
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
+  await requireOutputPath("out", config.out, "file");
+  if (config.report !== null) await requireOutputPath("report", config.report, "folder");
+  await requireFolder("data", config.data);
   const trainFiles = await loadSplit(config.data, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
   const test = await loadSplit(config.data, "test");
@@ -141,9 +147,9 @@ async function main(): Promise<void> {
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`,
   );
   const { recipe } = config;
-  if (recipe.preset !== "none" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
+  if (recipe.preset !== "spec" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
     log(
-      `recipe${recipe.preset === "none" ? "" : ` (preset ${recipe.preset})`}: ${recipe.optimizer}, ` +
+      `recipe${recipe.preset === "spec" ? "" : ` (preset ${recipe.preset})`}: ${recipe.optimizer}, ` +
         `weight decay ${recipe.weightDecay}, ${recipe.schedule} schedule, augment ${recipe.augment.kind}` +
         (validation ? `, ${validation.n} validation images held out` : ""),
     );
@@ -213,7 +219,7 @@ async function main(): Promise<void> {
   if (config.report !== null) {
     const files = await writeReport(config.report, {
       title: `${sizes.join("-")} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
-        `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "none" ? "" : `, preset ${recipe.preset}`),
+        `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "spec" ? "" : `, preset ${recipe.preset}`),
       summary: [
         `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
         cleanText,

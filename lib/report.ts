@@ -163,7 +163,8 @@ export function trainingChartSvg(input: ReportInput): string {
   const common = { document, width: WIDTH, height: 240, marginLeft: 60, marginRight: 100, marginTop: 24, x };
   const loss = Plot.plot({
     ...common,
-    y: { label: "mean cross-entropy loss", grid: true },
+    // from zero (a loss is ≥ 0): also gives a single epoch's point an axis around it
+    y: { label: "mean cross-entropy loss", grid: true, zero: true, nice: true },
     marks: [
       Plot.lineY(rows, { x: "epoch", y: "loss", stroke: COLORS.loss, strokeWidth: 2 }),
       Plot.dot(rows, { x: "epoch", y: "loss", fill: COLORS.loss, r: 2.5 }),
@@ -177,9 +178,10 @@ export function trainingChartSvg(input: ReportInput): string {
   const accuracy = Plot.plot({
     ...common,
     color,
-    y: { label: "accuracy (%)", percent: true, grid: true },
+    y: { label: "accuracy (%)", percent: true, grid: true, domain: percentDomain(series) },
     marks: [
-      Plot.lineY(series, { x: "epoch", y: "accuracy", stroke: "set", strokeWidth: 2 }),
+      // z: one line per set, said explicitly (with one epoch Plot would take the two sets for a quantity and warn)
+      Plot.lineY(series, { x: "epoch", y: "accuracy", z: "set", stroke: "set", strokeWidth: 2 }),
       Plot.dot(series, { x: "epoch", y: "accuracy", fill: "set", r: 2.5 }),
       Plot.text(
         series,
@@ -224,6 +226,33 @@ export function trainingChartSvg(input: ReportInput): string {
     y += 22 + 160 + 16;
   }
   return svgDocument(WIDTH, y, `Training report: ${input.title}`, parts.join(""));
+}
+
+/** {@linkcode accuracyDomain} in percent, the unit of Plot's `percent: true` axis. */
+function percentDomain(series: { accuracy: number }[]): number[] {
+  return accuracyDomain(series.map((d) => d.accuracy)).map((v) => Math.round(100 * v));
+}
+
+/**
+ * The accuracy axis: the values' range widened by at least 2 points and
+ * rounded out to whole tens of percent, within 0–100%, so that every point,
+ * also the lowest of a one-epoch run, lies inside the chart rather than on
+ * its edge.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { accuracyDomain } from "./report.ts";
+ * assert.deepEqual(accuracyDomain([0.524, 0.5086]), [0.4, 0.6]);
+ * assert.deepEqual(accuracyDomain([0.99, 1]), [0.9, 1]);
+ * ```
+ */
+export function accuracyDomain(values: number[]): [number, number] {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return [0, 1];
+  const lo = Math.max(0, Math.floor(10 * (Math.min(...finite) - 0.02)) / 10);
+  const hi = Math.min(1, Math.ceil(10 * (Math.max(...finite) + 0.02)) / 10);
+  return [Number(lo.toFixed(1)), Number(hi.toFixed(1))];
 }
 
 /**

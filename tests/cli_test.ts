@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { saveModel } from "../lib/io/model_file.ts";
+import { loadModel, saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
+import { parseFlags, UsageError } from "../cli/common.ts";
+import { parseTrainArgs } from "../cli/train.ts";
+import { PRESETS } from "../lib/nn/presets.ts";
 import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
@@ -16,18 +19,66 @@ function assertCleanError(result: TaskResult, pattern: RegExp) {
 const badTrainFlags: [string[], RegExp][] = [
   [["--epoch", "3"], /unknown.*--epoch/i],
   [["--epochs", "0"], /--epochs must be a whole number ≥ 1/],
-  [["--epochs", "-2"], /--epochs/],
+  [["--epochs", "-2"], /--epochs must be a whole number ≥ 1, got "-2"/],
+  [["--epochs=-3"], /--epochs must be a whole number ≥ 1, got "-3"/],
+  [["--seed", "-1"], /--seed must be a whole number ≥ 0, got "-1"/],
+  [["--lr", "-1"], /--lr must be a number > 0, got "-1"/],
   [["--epochs", "2.5"], /--epochs/],
   [["--batch-size", "0"], /--batch-size must be a whole number ≥ 1/],
   [["--lr", "abc"], /--lr must be a number > 0/],
   [["--lr", "0"], /--lr must be a number > 0/],
-  [["--lr", "-0.1"], /--lr/],
+  [["--lr", "-0.1"], /--lr must be a number > 0, got "-0.1"/],
+  [["--momentum", "0.5"], /--momentum has no effect without --optimizer momentum; add that, or leave --momentum out/],
+  [["--out", "-m.safetensors"], /--out needs a value, but "-m\.safetensors" .*write --out=-m\.safetensors/],
   [["--hidden", "0"], /--hidden/],
   [["--hidden", "30,,10"], /--hidden/],
   [["--activation", "swish"], /--activation must be one of relu, tanh, sigmoid/],
   [["--seed", "x"], /--seed/],
   [["--out", "/tmp/elsewhere.safetensors"], /--out .* is outside the folders this task may write/],
 ];
+
+Deno.test("cli flags: a negative number is a flag's value in both spellings, so its own check names it", () => {
+  for (
+    const [flag, message] of [
+      ["seed", /^--seed must be a whole number ≥ 0, got "-1"$/],
+      ["epochs", /^--epochs must be a whole number ≥ 1, got "-1"$/],
+      ["lr", /^--lr must be a number > 0, got "-1"$/],
+      ["momentum", /^--momentum must be a number from 0 up to/],
+    ] as const
+  ) {
+    for (const args of [[`--${flag}`, "-1"], [`--${flag}=-1`]]) {
+      assert.throws(() => parseTrainArgs(args), (e: unknown) => e instanceof UsageError && message.test(e.message));
+    }
+  }
+  const { values, positionals } = parseFlags(["--a", "-.5", "--", "--b", "-1"], { a: { type: "string" } }, true);
+  assert.equal(values.a, "-.5");
+  assert.deepEqual(positionals, ["--b", "-1"], "nothing after -- is touched");
+  assert.throws(() => parseFlags(["--a", "-x"], { a: { type: "string" } }), /--a needs a value, but "-x"/);
+});
+
+Deno.test("cli train: a recipe flag the chosen recipe would ignore is refused, naming what it needs", () => {
+  const refused: [string[], RegExp][] = [
+    [["--momentum", "0.5"], /^--momentum has no effect without --optimizer momentum;/],
+    [["--momentum", "0.5", "--optimizer", "adam"], /^--momentum has no effect without --optimizer momentum;/],
+    [["--shift", "1"], /^--shift has no effect without --augment shift, affine or elastic;/],
+    [["--rotate", "5", "--augment", "shift"], /^--rotate has no effect without --augment affine or elastic;/],
+    [["--scale", "0.2"], /^--scale has no effect without --augment affine or elastic;/],
+    [["--elastic-alpha", "10", "--augment", "affine"], /^--elastic-alpha has no effect without --augment elastic;/],
+    [["--elastic-sigma", "4"], /^--elastic-sigma has no effect without --augment elastic;/],
+    [["--preset", "best", "--optimizer", "sgd", "--momentum", "0.5"], /^--momentum has no effect/],
+  ];
+  for (const [args, message] of refused) {
+    assert.throws(() => parseTrainArgs(args), (e: unknown) => e instanceof UsageError && message.test(e.message));
+  }
+  // the same flags where they act; and a preset's own values never count as given
+  assert.equal(parseTrainArgs(["--momentum", "0.5", "--optimizer", "momentum"]).recipe.momentum, 0.5);
+  assert.equal(parseTrainArgs(["--shift", "1", "--augment", "shift"]).recipe.augment.shift, 1);
+  assert.equal(parseTrainArgs(["--elastic-sigma", "4", "--augment", "elastic"]).recipe.augment.elasticSigma, 4);
+  assert.equal(
+    parseTrainArgs(["--preset", "best", "--optimizer", "adam", "--augment", "none"]).recipe.optimizer,
+    "adam",
+  );
+});
 
 Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and writes no model", async () => {
   const scratch = await scratchModelsDir();
@@ -48,7 +99,16 @@ Deno.test("cli train: a missing or broken data folder names the file, exits 1 an
   const data = await Deno.makeTempDir();
   try {
     const missing = await runTask("train", ["--data", `${data}/nope`, "--out", `${scratch.dir}/m.safetensors`]);
-    assertCleanError(missing, /nope\/train_X\.csv: file not found/);
+    assertCleanError(missing, /^error: --data .*\/nope: no such folder$/);
+    const relative = await runTask("train", ["--data", "../nonexist-n19", "--out", `${scratch.dir}/m.safetensors`]);
+    assertCleanError(relative, /^error: --data \.\.\/nonexist-n19: no such folder \(relative paths are taken from/);
+    for (const task of ["eval", "audit"]) {
+      const model = task === "eval" ? ["--model", "data/README.md"] : [];
+      assertCleanError(
+        await runTask(task, [...model, "--data", `${data}/nope`]),
+        /^error: --data .*\/nope: no such folder$/,
+      );
+    }
     const row = Array.from({ length: 784 }, () => "0");
     await Deno.writeTextFile(
       `${data}/train_X.csv`,
@@ -61,6 +121,55 @@ Deno.test("cli train: a missing or broken data folder names the file, exits 1 an
   } finally {
     await scratch.remove();
     await Deno.remove(data, { recursive: true });
+  }
+});
+
+Deno.test("cli train: --out naming a folder or --report naming a file is refused before training, exit 1", async () => {
+  const scratch = await scratchModelsDir();
+  const reports = `reports/.test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(reports, { recursive: true });
+  try {
+    await Deno.mkdir(`${scratch.dir}/sub`);
+    await Deno.writeTextFile(`${reports}/afile`, "mine");
+    const cases: [string[], RegExp][] = [
+      [["--out", `${scratch.dir}/sub`], /^error: --out .*\/sub is a folder; give the path of a file to write/],
+      [
+        ["--out", `${scratch.dir}/m.safetensors`, "--report", `${reports}/afile`],
+        /^error: --report .*\/afile is a file/,
+      ],
+      [
+        ["--out", `${scratch.dir}/m.safetensors`, "--report", `${reports}/afile/run1`],
+        /^error: --report .*afile\/run1: .*afile is a file, so nothing can be written inside it/,
+      ],
+    ];
+    for (const [flags, pattern] of cases) {
+      const result = await runTask("train", ["--epochs", "1", ...flags]);
+      assertCleanError(result, pattern);
+      assert.ok(!result.stdout.includes("epoch"), `refused before training: ${result.stdout}`);
+    }
+    assert.deepEqual(listDir(scratch.dir), ["sub"], "no model written");
+    assert.deepEqual(listDir(`${scratch.dir}/sub`), []);
+    assert.equal(await Deno.readTextFile(`${reports}/afile`), "mine", "the file is left alone");
+  } finally {
+    await scratch.remove();
+    await Deno.remove(reports, { recursive: true });
+  }
+});
+
+Deno.test("cli train: --preset spec and no --preset write the same model file, recorded as preset spec", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const files = [`${scratch.dir}/plain.safetensors`, `${scratch.dir}/spec.safetensors`];
+    const plain = await runTask("train", ["--epochs", "2", "--json", "--out", files[0]]);
+    const spec = await runTask("train", ["--epochs", "2", "--json", "--preset", "spec", "--out", files[1]]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(spec.code, 0, spec.stderr);
+    assert.deepEqual(await Deno.readFile(files[0]), await Deno.readFile(files[1]));
+    assert.equal((await loadModel(files[0])).metadata.preset, "spec");
+    assert.equal(lastJson(plain).preset, "spec");
+    assert.equal(lastJson(spec).preset, "spec");
+  } finally {
+    await scratch.remove();
   }
 });
 
@@ -162,5 +271,17 @@ Deno.test("cli: --help prints the usage and exits 0", async () => {
     const result = await runTask(task, ["--help"]);
     assert.equal(result.code, 0);
     assert.match(result.stdout, new RegExp(`Usage: deno task ${task}`));
+  }
+});
+
+Deno.test("cli train --help shows every flag value that --preset best sets", async () => {
+  const result = await runTask("train", ["--help"]);
+  assert.equal(result.code, 0);
+  const preset = result.stdout.slice(result.stdout.indexOf("--preset NAME"), result.stdout.indexOf("--optimizer NAME"));
+  assert.match(preset, /best, which sets:/);
+  const flags = Object.entries(PRESETS.best.flags);
+  assert.ok(flags.length >= 10);
+  for (const [flag, value] of flags) {
+    assert.ok(preset.includes(`--${flag} ${value}`), `--${flag} ${value} in:\n${preset}`);
   }
 });

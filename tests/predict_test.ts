@@ -199,10 +199,21 @@ Deno.test({
     await Deno.writeTextFile(notModel, "hello");
     const cases: [string[], RegExp][] = [
       [["--model", notModel, image], new RegExp(`^error: ${escape(notModel)}: `)],
-      [["--model", `${dir}/nope.safetensors`, image], /model file not found/],
+      [["--model", `${dir}/nope.safetensors`, image], /model file not found$/],
+      // a relative path is taken from the repository root (deno task's folder): the message says so
+      [
+        ["--model", "../models/nope-n19.safetensors", image],
+        /^error: \.\.\/models\/nope-n19\.safetensors: model file not found \(relative paths are taken from the repository root, \/.*, where deno task runs, not from the folder it was started in\)$/,
+      ],
       [[image], /--model FILE is required/],
       [["--model", model], /give at least one IMAGE/],
+      [["--model", model, "nope-n19.png"], /^error: nope-n19\.png: file not found \(relative paths are taken from/],
       [["--model", model, "--top", "3", image], /--top/],
+      // a file name starting with "-": the hint's quotes are balanced and name the whole argument
+      [
+        ["--model", model, "-x.png"],
+        /^error: unknown option '-x' \(in "-x\.png"\); .* after "--", as in: -- "-x\.png"$/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const result = await runTask("predict", args);

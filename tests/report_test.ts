@@ -3,6 +3,7 @@ import { Buffer } from "node:buffer";
 import { DOMParser } from "linkedom";
 import pl from "nodejs-polars";
 import {
+  accuracyDomain,
   confusionSvg,
   countBins,
   type EpochRecord,
@@ -59,6 +60,54 @@ Deno.test("report: the training chart has a title, axis labels, a legend and a p
   assert.ok(
     parseSvg(trainingChartSvg({ title, summary: [], epochs: scheduled, confusion: [] })).all.includes("learning rate"),
   );
+});
+
+Deno.test("report: a one-epoch run draws without a Plot warning, its points inside the axes", () => {
+  const one: EpochRecord[] = [{
+    epoch: 1,
+    loss: 2.02,
+    trainAccuracy: 0.524,
+    testAccuracy: 0.5086,
+    lr: 0.01,
+    seconds: 0.1,
+  }];
+  const warnings: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  let svg: string;
+  try {
+    svg = trainingChartSvg({ title: "one epoch", summary: [], epochs: one, confusion: [] });
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warnings, [], "Plot printed no warning");
+  assert.ok(!svg.includes("⚠"), "no warning sign in the chart");
+  const { doc, all } = parseSvg(svg);
+  assert.ok(all.includes("test 50.9%") && all.includes("train 52.4%"));
+  // deno-lint-ignore no-explicit-any
+  const numbers = (selector: string, attribute: string) =>
+    // deno-lint-ignore no-explicit-any
+    [...doc.querySelectorAll(selector)].map((e: any) => Number(e.getAttribute(attribute)));
+  for (const [panel, dots] of [[0, 1], [1, 2]]) {
+    const grid = numbers(`svg > svg:nth-of-type(${panel + 1}) g[aria-label="y-grid"] line`, "y1");
+    const cy = numbers(`svg > svg:nth-of-type(${panel + 1}) g[aria-label="dot"] circle`, "cy");
+    assert.equal(cy.length, dots);
+    assert.ok(grid.length >= 2, `panel ${panel}: a y axis with ticks`);
+    // the bottom grid line is the x axis; the accuracy axis ends in grid lines at both ends, the loss axis on top
+    // may end between ticks (loss 2.02 above the tick 2.0), so there the top of the picture bounds it
+    const top = panel === 1 ? Math.min(...grid) : 0;
+    for (const y of cy) assert.ok(y > top && y < Math.max(...grid), `panel ${panel}: ${y} inside ${top}…${grid}`);
+  }
+  const [train, test] = numbers('svg > svg:nth-of-type(2) g[aria-label="dot"] circle', "cy");
+  assert.ok(test > train, "the lower test accuracy is drawn lower");
+});
+
+Deno.test("report: the accuracy axis covers the values with room, in whole tens of percent", () => {
+  assert.deepEqual(accuracyDomain([0.524, 0.5086]), [0.4, 0.6]);
+  assert.deepEqual(accuracyDomain([0.5, 0.978, 0.8657]), [0.4, 1]);
+  assert.deepEqual(accuracyDomain([0, 0.01]), [0, 0.1]);
+  assert.deepEqual(accuracyDomain([1]), [0.9, 1]);
+  assert.deepEqual(accuracyDomain([]), [0, 1]);
 });
 
 Deno.test("report: the confusion heatmap has a cell per pair, the counts, axis labels and a legend", () => {

@@ -27,7 +27,8 @@ async function withServer(
   const secret = `secret-${crypto.randomUUID()}`;
   await Deno.writeTextFile(`${dir}/secret.txt`, secret);
   await Deno.writeFile(`${dir}/model.safetensors`, model);
-  const server = await startServer(["--model", `${dir}/model.safetensors`, ...extraArgs], [dir]);
+  // no extra read permission: the task itself may read a model outside models/
+  const server = await startServer(["--model", `${dir}/model.safetensors`, ...extraArgs]);
   try {
     await fn(server, dir, secret);
   } finally {
@@ -197,7 +198,7 @@ Deno.test("serve: a bad model file is reported in the log, a missing one says ho
   }, new Uint8Array([1, 2, 3]));
 
   const dir = await Deno.makeTempDir();
-  const server = await startServer(["--model", `${dir}/none.safetensors`, "--data", dir], [dir]);
+  const server = await startServer(["--model", `${dir}/none.safetensors`, "--data", dir]);
   try {
     assert.match(server.log(), /no model file at .*none\.safetensors: .*deno task train/);
     const model = await fetch(new URL("/model.safetensors", server.url));
@@ -209,6 +210,44 @@ Deno.test("serve: a bad model file is reported in the log, a missing one says ho
     assert.equal(await fetch(server.url).then(async (r) => (await r.body?.cancel(), r.status)), 200);
   } finally {
     await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: --data outside data/ works for train here; a missing --data folder is refused at start-up", async () => {
+  const dir = await Deno.makeTempDir(); // outside the repository, as `--data ../okdata` is
+  try {
+    for (const name of ["train_X.csv", "train_label.csv", "test_X.csv", "test_label.csv"]) {
+      await Deno.copyFile(`data/${name}`, `${dir}/${name}`);
+    }
+    const server = await startServer(["--model", `${dir}/none.safetensors`, "--data", dir]);
+    try {
+      for (const split of ["train", "test"] as const) {
+        const response = await fetch(new URL(`/data/${split}.bin`, server.url));
+        assert.equal(response.status, 200, server.log());
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        assert.deepEqual(bytes, datasetToBytes(await loadSplit(dir, split)), split);
+      }
+      assert.ok(!server.log().includes("error"), server.log());
+    } finally {
+      await server.stop();
+    }
+    for (
+      const [data, pattern] of [
+        [`${dir}/nonexist`, /^error: --data .*\/nonexist: no such folder\n$/],
+        [
+          "../nonexist-n19",
+          /^error: --data \.\.\/nonexist-n19: no such folder \(relative paths are taken from the repository root, \/.*, where deno task runs/,
+        ],
+        [`${dir}/train_X.csv`, /^error: --data .*train_X\.csv: is a file, not a folder\n$/],
+      ] as const
+    ) {
+      const result = await runTask("serve", ["--port", "0", "--data", data]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, pattern);
+      assert.equal(result.stdout, "", "refused before listening");
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -141,6 +141,24 @@ export function decodeIdx(bytes: Uint8Array, source: string): Idx {
 }
 
 /**
+ * Refuses an IDX file of unsigned bytes whose magic number is not `expected`,
+ * naming both, before its header is read any further: read with the wrong
+ * number of dimensions, the sizes would be taken from pixel bytes and the
+ * complaint would be about the file's length instead. Anything that is not an
+ * IDX file of unsigned bytes is left to {@linkcode decodeIdx}'s own messages.
+ */
+function requireMagic(bytes: Uint8Array, source: string, expected: number, what: string): void {
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== IDX_UBYTE || bytes[3] === 0) return;
+  const magic = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, false);
+  if (magic !== expected) {
+    throw new InputError(
+      `${source}: wrong magic number ${hex(magic)}, expected ${hex(expected)} (${what}); ` +
+        `${hex(magic)} declares ${bytes[3]} dimension${bytes[3] === 1 ? "" : "s"}`,
+    );
+  }
+}
+
+/**
  * Decodes an MNIST images file: magic number 0x00000803, dimensions [n, 28, 28],
  * n ≥ 1. Returns the pixels 0–255 as [n, 784] bytes.
  *
@@ -153,13 +171,8 @@ export function decodeIdx(bytes: Uint8Array, source: string): Idx {
  * ```
  */
 export function decodeIdxImages(bytes: Uint8Array, source: string): Uint8Array {
+  requireMagic(bytes, source, IDX_IMAGES_MAGIC, "images: unsigned bytes in 3 dimensions");
   const idx = decodeIdx(bytes, source);
-  if (idx.dims.length !== 3) {
-    throw new InputError(
-      `${source}: wrong magic number ${hex(0x800 + idx.dims.length)}, expected ${hex(IDX_IMAGES_MAGIC)} ` +
-        `(images: unsigned bytes in 3 dimensions)`,
-    );
-  }
   const [n, rows, cols] = idx.dims;
   if (rows !== IMAGE_SIDE || cols !== IMAGE_SIDE) {
     throw new InputError(`${source}: images are ${rows} × ${cols} pixels, expected ${IMAGE_SIDE} × ${IMAGE_SIDE}`);
@@ -181,13 +194,8 @@ export function decodeIdxImages(bytes: Uint8Array, source: string): Uint8Array {
  * ```
  */
 export function decodeIdxLabels(bytes: Uint8Array, source: string): Uint8Array {
+  requireMagic(bytes, source, IDX_LABELS_MAGIC, "labels: unsigned bytes in 1 dimension");
   const idx = decodeIdx(bytes, source);
-  if (idx.dims.length !== 1) {
-    throw new InputError(
-      `${source}: wrong magic number ${hex(0x800 + idx.dims.length)}, expected ${hex(IDX_LABELS_MAGIC)} ` +
-        `(labels: unsigned bytes in 1 dimension)`,
-    );
-  }
   if (idx.dims[0] === 0) throw new InputError(`${source}: holds no labels (its header declares 0)`);
   const labels = idx.data;
   for (let i = 0; i < labels.length; i++) {

@@ -71,6 +71,19 @@ Deno.test("idx: MNIST images and labels are checked for magic number, dimensions
   // the two files swapped: the magic number says which is which
   throwsInput(() => decodeIdxImages(labels, "imgs"), /^imgs: wrong magic number 0x00000801, expected 0x00000803/);
   throwsInput(() => decodeIdxLabels(images, "labs"), /^labs: wrong magic number 0x00000803, expected 0x00000801/);
+  // an images file of 1000 × 28 × 28 bytes whose magic number says 4 dimensions (0x00000804), and a labels
+  // file saying 2: the magic number is named, not the sizes it would make of the pixel bytes
+  const thousand = encodeIdx(new Uint8Array(1000 * 784), [1000, 28, 28]);
+  const fourDims = Uint8Array.from(thousand, (b, i) => i === 3 ? 4 : b);
+  throwsInput(
+    () => decodeIdxImages(fourDims, "train-images-idx3-ubyte"),
+    /^train-images-idx3-ubyte: wrong magic number 0x00000804, expected 0x00000803 \(images: unsigned bytes in 3 dimensions\); 0x00000804 declares 4 dimensions$/,
+  );
+  const twoDims = Uint8Array.from(encodeIdx(new Uint8Array(1000), [1000]), (b, i) => i === 3 ? 2 : b);
+  throwsInput(
+    () => decodeIdxLabels(twoDims, "train-labels-idx1-ubyte"),
+    /^train-labels-idx1-ubyte: wrong magic number 0x00000802, expected 0x00000801 \(labels: unsigned bytes in 1 dimension\)/,
+  );
   throwsInput(
     () => decodeIdxImages(encodeIdx(new Uint8Array(2 * 32 * 32), [2, 32, 32]), "big"),
     /^big: images are 32 × 32 pixels, expected 28 × 28$/,

@@ -11,8 +11,8 @@ import { lastJson, listDir, runTask, scratchModelsDir } from "../task.ts";
 Deno.test("preset spec: the same configuration as no flags at all (the spec defaults)", () => {
   const plain = parseTrainArgs([]);
   const spec = parseTrainArgs(["--preset", "spec"]);
-  assert.deepEqual({ ...spec, recipe: { ...spec.recipe, preset: "none" } }, plain);
-  assert.equal(spec.recipe.preset, "spec");
+  assert.deepEqual(spec, plain, "no --preset is --preset spec, recorded as such");
+  assert.equal(plain.recipe.preset, "spec");
   assert.deepEqual([plain.epochs, plain.batchSize, plain.lr, plain.hidden], [30, 10, 0.01, [30]]);
   assert.equal(plain.recipe.optimizer, "sgd");
   assert.equal(plain.recipe.weightDecay, 0);
@@ -68,6 +68,10 @@ Deno.test("recipe flags: each accepted name parses", () => {
   for (const s of SCHEDULES) assert.equal(parseTrainArgs(["--schedule", s]).recipe.schedule, s);
   for (const a of AUGMENTATIONS) assert.equal(parseTrainArgs(["--augment", a]).recipe.augment.kind, a);
   const r = parseTrainArgs([
+    "--optimizer",
+    "momentum",
+    "--augment",
+    "elastic",
     "--momentum",
     "0.5",
     "--weight-decay",
