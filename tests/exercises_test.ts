@@ -127,3 +127,28 @@ Deno.test("exercises, notebook 6: standard error, the weight-decay step, the nea
   rejects(check.checkNearestMeanAccuracy(train, test, 100 * accuracy), /fraction/);
   rejects(check.checkNearestMeanAccuracy(train, test, accuracy + 2 / test.n));
 });
+
+Deno.test("exercises: notebooks 01–06 each end with 'Try it', two or three exercises and their checks, and every check is used", () => {
+  const dir = new URL("../notebooks/", import.meta.url).pathname;
+  const owned = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => /^0[1-6]_.*\.ipynb$/.test(n)).sort();
+  assert.equal(owned.length, 6, `expected notebooks 01–06, found ${owned.join(", ")}`);
+  const used = new Set<string>();
+  for (const name of owned) {
+    const cells: { cell_type: string; source: string | string[] }[] =
+      JSON.parse(Deno.readTextFileSync(dir + name)).cells;
+    const text = (c: { source: string | string[] }) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+    const markdown = cells.filter((c) => c.cell_type === "markdown").map(text).join("\n");
+    assert.match(markdown, /^## Try it$/m, `${name}: no "Try it" section`);
+    const exercises = markdown.split(/^## Exercises$/m)[1];
+    assert.ok(exercises !== undefined, `${name}: no "Exercises" section`);
+    const numbered = exercises.match(/^\d+\. /gm) ?? [];
+    assert.ok(numbered.length >= 2 && numbered.length <= 3, `${name}: ${numbered.length} exercises`);
+    const last = cells.filter((c) => c.cell_type === "code").map(text).at(-1) ?? "";
+    assert.match(last, /from "\.\/exercises\.ts"/, `${name}: the last code cell does not import the checks`);
+    const calls = [...last.matchAll(/\b(check[A-Z]\w*)\(/g)].map((m) => m[1]);
+    assert.equal(calls.length, numbered.length, `${name}: ${numbered.length} exercises but ${calls.length} checks`);
+    calls.forEach((c) => used.add(c));
+  }
+  const exported = Object.keys(check).filter((k) => k.startsWith("check"));
+  assert.deepEqual(exported.filter((k) => !used.has(k)), [], "checks no notebook uses");
+});
