@@ -1,9 +1,11 @@
 /**
  * `deno task test`: every check of the project, from a fresh machine.
  *
- * 1. installs what the tests need and is missing: Debian's python3-nbclient,
- *    jupyter-client, python3-ipykernel, python3-numpy (notebooks, the numpy
- *    cross-check) and chromium (browser tests); the npm packages;
+ * 1. installs what the tests need and is missing (scripts/system_packages.ts):
+ *    Debian's python3-nbclient, jupyter-client, python3-ipykernel,
+ *    python3-numpy (notebooks, the numpy cross-check), chromium (browser
+ *    tests), python3-notebook and python3-nbconvert (the notebooks in the
+ *    classic Notebook and in nbconvert's HTML export); the npm packages;
  * 2. `deno fmt --check`, `deno lint`, `deno check` (each counts as one test);
  * 3. the JSDoc examples (`deno test --doc`) and the test suite in tests/, with
  *    JUnit reports in .ci-out/;
@@ -12,9 +14,21 @@
  * @module
  */
 
+import { ensureAptPackages, NOTEBOOK_PACKAGES, pythonImports, succeeds } from "./system_packages.ts";
+
 const deno = Deno.execPath();
 const OUT = ".ci-out";
-const APT_PACKAGES = ["python3-nbclient", "jupyter-client", "python3-ipykernel", "python3-numpy", "chromium"];
+const APT_PACKAGES = [
+  "python3-nbclient",
+  "jupyter-client",
+  "python3-ipykernel",
+  "python3-numpy",
+  "chromium",
+  ...NOTEBOOK_PACKAGES,
+  "python3-nbconvert",
+];
+/** What /usr/bin/python3 must import once those are installed. */
+const PYTHON_MODULES = ["nbclient", "jupyter_client", "ipykernel", "numpy", "notebook", "nbconvert"];
 const TEST_PERMISSIONS = [
   "--allow-read",
   "--allow-write",
@@ -25,31 +39,17 @@ const TEST_PERMISSIONS = [
   "--allow-sys",
 ];
 
-async function sh(cmd: string, args: string[], quiet = false): Promise<boolean> {
-  const child = new Deno.Command(cmd, { args, stdout: quiet ? "null" : "inherit", stderr: quiet ? "null" : "inherit" })
-    .spawn();
-  return (await child.status).success;
-}
-
-async function succeeds(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    return await sh(cmd, args, true);
-  } catch {
-    return false;
-  }
+async function sh(cmd: string, args: string[]): Promise<boolean> {
+  return (await new Deno.Command(cmd, { args, stdout: "inherit", stderr: "inherit" }).spawn().status).success;
 }
 
 /** Installs the Debian packages the notebooks and browser tests need, when missing. */
 async function ensureSystemPackages(): Promise<void> {
-  const python = await succeeds("/usr/bin/python3", ["-c", "import nbclient, jupyter_client, ipykernel, numpy"]);
-  const chromium = await succeeds("/usr/bin/chromium", ["--version"]);
-  if (python && chromium) return;
-  console.log(`== installing ${APT_PACKAGES.join(" ")} (apt)`);
-  const root = Deno.uid?.() === 0;
-  const apt = root ? ["apt-get"] : ["sudo", "-n", "apt-get"];
-  const env = ["env", "DEBIAN_FRONTEND=noninteractive"];
-  const ok = await sh(env[0], [...env.slice(1), ...apt, "update"]) &&
-    await sh(env[0], [...env.slice(1), ...apt, "install", "-y", "--no-install-recommends", ...APT_PACKAGES]);
+  const ok = await ensureAptPackages(
+    APT_PACKAGES,
+    async () =>
+      await pythonImports("/usr/bin/python3", PYTHON_MODULES) && await succeeds("/usr/bin/chromium", ["--version"]),
+  );
   if (!ok) {
     console.error(`could not install ${APT_PACKAGES.join(" ")} with apt-get; install them and run again`);
   }
