@@ -15,6 +15,13 @@
  *    URL with the token;
  * 4. stops it (and the kernels it started) on Ctrl-C.
  *
+ * Permissions: `--allow-read --allow-write=.jupyter --allow-run
+ * --allow-env=MINIMNIST_PYTHON,JUPYTER_PATH --allow-net=127.0.0.1
+ * --allow-sys=uid` (the kernelspec; python3 and apt-get; the port probe and
+ * the readiness check; whether it runs as root, for apt and for the Notebook's
+ * `--allow-root`). Like any Jupyter server, it runs notebook code — the Deno
+ * kernel with all permissions — for whoever holds the token.
+ *
  * @module
  */
 

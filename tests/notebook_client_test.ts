@@ -115,18 +115,21 @@ async function startNotebookTask(home: string) {
 }
 
 /**
- * Checks every picture on the page matched by `selector`: `expected` of them,
- * each loaded, of non-zero size and not blank.
+ * Checks every picture output on the page (`selector` matches the element
+ * holding one output): `expected` of them, each holding a loaded image or an
+ * SVG, of non-zero size and not blank.
  */
 async function checkPictures(page: Page, selector: string, expected: number, where: string): Promise<void> {
   const pictures = await page.locator(selector).all();
   assert.equal(pictures.length, expected, `${where}: ${pictures.length} pictures on the page, ${expected} outputs`);
   for (const [k, picture] of pictures.entries()) {
     await picture.scrollIntoViewIfNeeded();
-    const loaded = await picture.evaluate((el) =>
-      el instanceof HTMLImageElement ? el.complete && el.naturalWidth > 0 : true
-    );
-    assert.ok(loaded, `${where}: picture ${k + 1} did not load`);
+    const loaded = await picture.evaluate((el) => {
+      const images = [...el.querySelectorAll("img")];
+      return (images.length > 0 || el.querySelector("svg") !== null) &&
+        images.every((img) => img.complete && img.naturalWidth > 0);
+    });
+    assert.ok(loaded, `${where}: picture ${k + 1} holds no loaded image`);
     const box = await picture.boundingBox();
     assert.ok(box && box.width >= 1 && box.height >= 1, `${where}: picture ${k + 1} has size ${JSON.stringify(box)}`);
     const colours = distinctColours(await picture.screenshot());
@@ -134,8 +137,25 @@ async function checkPictures(page: Page, selector: string, expected: number, whe
   }
 }
 
+/**
+ * A screenshot of the whole notebook: the classic Notebook scrolls inside its
+ * own panel, so the window is made as tall as the notebook (up to 20000 px).
+ */
+async function screenshotNotebook(page: Page, path: string): Promise<void> {
+  const viewport = page.viewportSize()!;
+  const height = await page.evaluate(() =>
+    Math.min(20_000, (document.querySelector("#notebook")?.scrollHeight ?? 0) + 150)
+  );
+  await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
+  await page.waitForTimeout(300); // the page re-lays out on resize
+  await page.screenshot({ path });
+  await page.setViewportSize(viewport);
+}
+
 /** The classic Notebook's picture outputs. */
-const CLASSIC_PICTURES = ".output_area .output_png img, .output_area .output_jpeg img, .output_area .output_svg svg";
+const CLASSIC_PICTURES = ".output_area .output_png, .output_area .output_jpeg, .output_area .output_svg";
+/** nbconvert's (JupyterLab-style) picture outputs. */
+const EXPORT_PICTURES = ".jp-OutputArea-output.jp-RenderedImage, .jp-OutputArea-output.jp-RenderedSVG";
 
 /** Restart & Run All from the Kernel menu; resolves when every cell has run and the kernel is idle. */
 async function restartAndRunAll(page: Page): Promise<void> {
@@ -198,6 +218,7 @@ Deno.test(
 
       browser = await launchBrowser();
       const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+      page.setDefaultTimeout(120_000); // a loaded machine can be slow to serve and draw a page
       const pageErrors: string[] = [];
       page.on("pageerror", (error) => pageErrors.push(error.message));
       for (const name of listNotebooks()) {
@@ -208,7 +229,7 @@ Deno.test(
           const saved = savedOutputs(name);
           assert.deepEqual(saved.filter((o) => o.output_type === "error").map((o) => o.ename), [], "saved errors");
 
-          await page.goto(`${server.base}/notebooks/${copy}?token=${server.token}`);
+          await page.goto(`${server.base}/notebooks/${copy}?token=${server.token}`, { waitUntil: "domcontentloaded" });
           // deno-lint-ignore no-explicit-any
           await page.waitForFunction(() => (window as any).Jupyter?.notebook?._fully_loaded === true, null, {
             timeout: 60_000,
@@ -227,7 +248,7 @@ Deno.test(
           const pictures = outputs.filter(isPicture).length;
           assert.equal(pictures, saved.filter(isPicture).length, `${name}: pictures after the run vs as saved`);
           await checkPictures(page, CLASSIC_PICTURES, pictures, `${name} after Restart & Run All`);
-          await page.screenshot({ fullPage: true, path: `${ARTIFACTS}notebook-${name.replace(/\.ipynb$/, "")}.png` });
+          await screenshotNotebook(page, `${ARTIFACTS}notebook-${name.replace(/\.ipynb$/, "")}.png`);
         });
       }
       assert.deepEqual(pageErrors, [], "the Notebook page threw");
@@ -263,13 +284,14 @@ Deno.test("notebooks in nbconvert's HTML export: every picture shows", options, 
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     browser = await launchBrowser();
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+    page.setDefaultTimeout(120_000);
     for (const name of names) {
       const stem = name.replace(/\.ipynb$/, "");
       await page.goto(`file://${out}/${stem}.html`);
       const expected = savedOutputs(name).filter(isPicture).length;
       await checkPictures(
         page,
-        ".jp-OutputArea-output.jp-RenderedImage img, .jp-RenderedSVG svg, .jp-RenderedSVG img",
+        EXPORT_PICTURES,
         expected,
         `${name} exported to HTML`,
       );
