@@ -15,6 +15,13 @@
  *    URL with the token;
  * 4. stops it (and the kernels it started) on Ctrl-C.
  *
+ * Permissions: `--allow-read --allow-write=.jupyter --allow-run
+ * --allow-env=MINIMNIST_PYTHON,JUPYTER_PATH --allow-net=127.0.0.1
+ * --allow-sys=uid` (the kernelspec; python3 and apt-get; the port probe and
+ * the readiness check; whether it runs as root, for apt and for the Notebook's
+ * `--allow-root`). Like any Jupyter server, it runs notebook code — the Deno
+ * kernel with all permissions — for whoever holds the token.
+ *
  * @module
  */
 
@@ -97,8 +104,12 @@ export async function startNotebookServer(options: NotebookServerOptions = {}): 
   // of the environment (JUPYTER_CONFIG_DIR, JUPYTER_DATA_DIR… choose other Jupyter folders than the user's)
   const env: Record<string, string> = { ...jupyterEnv(), JUPYTER_TOKEN: token };
   const args = [
-    "-m",
-    "notebook",
+    "-c",
+    // Ctrl-C reaches the whole terminal's process group: the server ignores it and stops on the SIGTERM this
+    // script sends, in one orderly shutdown that also ends its kernels (a SIGINT arriving during that shutdown
+    // would cut it short and leave kernels running)
+    "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); from notebook.notebookapp import main; " +
+    "sys.exit(main())",
     "--no-browser",
     "--ip=127.0.0.1",
     `--port=${port}`,
@@ -106,7 +117,7 @@ export async function startNotebookServer(options: NotebookServerOptions = {}): 
     `--notebook-dir=${options.root ?? NOTEBOOK_DIR}`,
     ...(Deno.uid?.() === 0 ? ["--allow-root"] : []), // containers and CI run as root
   ];
-  // stdin "null": the server then stops on the first SIGINT instead of asking "Shutdown this notebook server?"
+  // stdin "null": the server does not ask "Shutdown this notebook server (y/[n])?"
   const child = new Deno.Command(python, { args, env, stdin: "null", stdout: "inherit", stderr: "inherit" }).spawn();
   const exited = child.status;
   let done = false;
@@ -139,7 +150,7 @@ export async function startNotebookServer(options: NotebookServerOptions = {}): 
     }
     if (done) {
       throw new Error(
-        `the Notebook server exited at start-up (${python} -m notebook, port ${port}; see its log above)`,
+        `the Notebook server exited at start-up (${python}, notebook.notebookapp, port ${port}; see its log above)`,
       );
     }
     try {
