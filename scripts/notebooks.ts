@@ -135,8 +135,9 @@ export async function installKernel(deno: string = Deno.execPath(), dir: string 
     language: "typescript",
   };
   const path = `${folder}/kernel.json`;
-  await Deno.writeTextFile(`${path}.tmp`, JSON.stringify(spec, null, 2) + "\n");
-  await Deno.rename(`${path}.tmp`, path);
+  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`; // concurrent runs each write their own
+  await Deno.writeTextFile(tmp, JSON.stringify(spec, null, 2) + "\n");
+  await Deno.rename(tmp, path);
   return path;
 }
 
@@ -267,7 +268,8 @@ const USAGE = `usage: deno task notebooks [NAME-FILTER…]
 
 Re-executes notebooks/*.ipynb (those whose file name contains a filter, when given) top to bottom in
 the Deno Jupyter kernel and saves each one in place with its outputs. Needs python3 with nbclient
-(Debian: apt-get install python3-nbclient jupyter-client); set MINIMNIST_PYTHON to choose the python.`;
+(Debian: apt-get install python3-nbclient jupyter-client); set MINIMNIST_PYTHON to choose the python.
+The Deno kernel is registered in the project's .jupyter/ folder; your own Jupyter kernels are left alone.`;
 
 async function main(args: string[]): Promise<void> {
   if (args.includes("--help") || args.includes("-h")) {
