@@ -4,12 +4,22 @@
  *
  * The kernel shows any value that has a `Symbol.for("Jupyter.display")`
  * method returning a MIME bundle, whether it is the last expression of a cell
- * or passed to `Deno.jupyter.display`. Every picture here is a standalone SVG
- * document (`image/svg+xml`, shown by JupyterLab, VS Code and GitHub alike)
- * with a plain-text description beside it for text-only front ends. Charts are
- * rendered by Observable Plot into linkedom's server-side DOM; digit images
- * are PNGs (encoded by pngjs) embedded in the SVG as data URIs, scaled up
- * pixel by pixel so that they stay sharp.
+ * or passed to `Deno.jupyter.display`. Every picture here is drawn as a
+ * standalone SVG document, then shown as a PNG (`image/png`, rasterised by
+ * resvg from npm, compiled to WebAssembly, with the DejaVu Sans font from npm)
+ * with a plain-text description beside it for text-only front ends.
+ *
+ * Why PNG and not the SVG (tested, not guessed): the classic Notebook
+ * withholds SVG from an untrusted notebook (any notebook opened before it is
+ * run), and nbconvert's HTML export passes inline SVG through lxml's cleaner,
+ * which strips its `viewBox`, `<rect>`s and paths and leaves an empty box.
+ * Both show a PNG; and when a bundle holds an SVG and a PNG, nbconvert picks
+ * the SVG, so the bundle holds the PNG alone. JupyterLab, VS Code and GitHub
+ * show PNGs too. The SVG stays available as {@linkcode Picture.svg}.
+ *
+ * Charts are rendered by Observable Plot into linkedom's server-side DOM;
+ * digit images are PNGs (encoded by pngjs) embedded in the SVG as data URIs,
+ * scaled up pixel by pixel so that they stay sharp.
  *
  * Digits are drawn as dark ink on white paper: pixel value 0 → white,
  * 1 → black (the data stores light ink on a black background).
@@ -27,8 +37,10 @@
  */
 
 import * as Plot from "@observablehq/plot";
+import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import { parseHTML } from "linkedom";
 import { Buffer } from "node:buffer";
+import { createRequire } from "node:module";
 import { PNG } from "pngjs";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -44,23 +56,84 @@ export interface Displayable {
 }
 
 /**
- * An SVG picture with a text description, displayable in the Deno kernel.
+ * An SVG picture with a text description, displayable in the Deno kernel,
+ * which shows it as a PNG of the same size.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { JUPYTER_DISPLAY, Picture } from "./plot.ts";
- * const p = new Picture(`<svg xmlns="http://www.w3.org/2000/svg"/>`, "nothing");
- * assert.equal(p[JUPYTER_DISPLAY]()["text/plain"], "nothing");
+ * const p = new Picture(`<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"/>`, "nothing");
+ * const bundle = p[JUPYTER_DISPLAY]();
+ * assert.deepEqual(Object.keys(bundle).sort(), ["image/png", "text/plain"]);
+ * assert.equal(bundle["text/plain"], "nothing");
  * ```
  */
 export class Picture implements Displayable {
+  #png?: Uint8Array;
+
   constructor(readonly svg: string, readonly description: string) {}
 
-  /** The MIME bundle Jupyter shows. */
-  [JUPYTER_DISPLAY](): Record<string, string> {
-    return { "image/svg+xml": this.svg, "text/plain": this.description };
+  /** The SVG drawn as a PNG by {@linkcode svgToPng} (once, on first use). */
+  get png(): Uint8Array {
+    this.#png ??= svgToPng(this.svg);
+    return this.#png;
   }
+
+  /** The MIME bundle Jupyter shows: the PNG rendition and the description (see the module notes for why no SVG). */
+  [JUPYTER_DISPLAY](): Record<string, string> {
+    return { "image/png": base64(this.png), "text/plain": this.description };
+  }
+}
+
+const require = createRequire(import.meta.url);
+try {
+  await initWasm(Deno.readFile(require.resolve("@resvg/resvg-wasm/index_bg.wasm")));
+} catch (error) {
+  // a second copy of this module in the same process finds resvg ready
+  if (!/already initialized/i.test((error as Error).message)) throw error;
+}
+/** The one font the PNG renditions use, for every family: DejaVu Sans, from npm (dejavu-fonts-ttf). */
+const FONT = await Deno.readFile(
+  require.resolve("dejavu-fonts-ttf/package.json").replace(/package\.json$/, "ttf/DejaVuSans.ttf"),
+);
+
+/**
+ * Draws a standalone SVG document as a PNG, one PNG pixel per SVG pixel, with
+ * resvg (WebAssembly) and DejaVu Sans standing in for every font family.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { svgToPng } from "./plot.ts";
+ * const png = svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="4" height="2"><rect width="4" height="2"/></svg>`);
+ * assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+ * ```
+ */
+export function svgToPng(svg: string): Uint8Array {
+  const font = {
+    fontBuffers: [FONT],
+    loadSystemFonts: false,
+    defaultFontFamily: "DejaVu Sans",
+    sansSerifFamily: "DejaVu Sans",
+    serifFamily: "DejaVu Sans",
+    monospaceFamily: "DejaVu Sans",
+  };
+  const resvg = new Resvg(svg, { font });
+  try {
+    const image = resvg.render();
+    try {
+      return image.asPng();
+    } finally {
+      image.free();
+    }
+  } finally {
+    resvg.free();
+  }
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
 /** The few DOM members used here, typed by hand: Deno's type checker has no DOM library. */
@@ -238,14 +311,12 @@ export class PngPicture implements Displayable {
 
   /** The MIME bundle Jupyter shows. */
   [JUPYTER_DISPLAY](): Record<string, string> {
-    const base64 = Buffer.from(this.png.buffer, this.png.byteOffset, this.png.byteLength).toString("base64");
-    return { "image/png": base64, "text/plain": this.description };
+    return { "image/png": base64(this.png), "text/plain": this.description };
   }
 }
 
 function pngBase64(values: ArrayLike<number>, side: number, scale: number, colormap: "ink" | "diverging"): string {
-  const png = digitPng(values, scale, side, colormap);
-  return Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64");
+  return base64(digitPng(values, scale, side, colormap));
 }
 
 function escapeXml(text: string): string {

@@ -7,15 +7,18 @@
  *
  * Jupyter's own Python client runs the cells: nbclient with jupyter-client
  * (Debian: `apt-get install python3-nbclient jupyter-client`), driving the
- * kernel that `deno jupyter --install` registers. The kernelspec is
- * (re)installed for the very deno binary running this script, so the
- * notebooks run on the same Deno as everything else. Cells run in the
- * notebooks/ folder, as in JupyterLab and VS Code, so `../lib/mod.ts` and
- * `../data` resolve and deno.json's imports apply.
+ * Deno kernel. The kernel is registered in the project, not for the user:
+ * the kernelspec `.jupyter/kernels/deno/kernel.json` (git-ignored) starts the
+ * very deno binary running this script, and the Python side finds it through
+ * `JUPYTER_PATH` (searched before the user's and the system's kernels). A
+ * kernel the user registered with `deno jupyter --install` is left as it is.
+ * Cells run in the notebooks/ folder, as in JupyterLab and VS Code, so
+ * `../lib/mod.ts` and `../data` resolve and deno.json's imports apply.
  *
- * Permissions: the task runs with `--allow-read --allow-run
- * --allow-env=MINIMNIST_PYTHON` (it starts python3 and deno; Python writes the
- * executed notebooks). The kernel itself runs notebook code with all
+ * Permissions: the task runs with `--allow-read --allow-write=.jupyter
+ * --allow-run --allow-env=MINIMNIST_PYTHON,JUPYTER_PATH` (it writes the
+ * kernelspec, starts python3; Python writes the executed notebooks). The
+ * kernel itself runs notebook code with all
  * permissions: Deno 2.9's Jupyter kernel grants `--allow-all`, whatever
  * started it (checked in a notebook: `Deno.permissions.query` says "granted"
  * for read, write, run, net, env, ffi and sys).
@@ -28,6 +31,9 @@ export const NOTEBOOK_DIR: string = new URL("../notebooks", import.meta.url).pat
 
 /** The kernelspec name `deno jupyter --install` registers, as named in every notebook. */
 export const KERNEL_NAME = "deno";
+
+/** The project's own Jupyter data folder (git-ignored), holding only the Deno kernelspec. */
+export const JUPYTER_DIR: string = new URL("../.jupyter", import.meta.url).pathname;
 
 /** Seconds a single cell may run before the run fails. */
 export const CELL_TIMEOUT = 600;
@@ -108,27 +114,47 @@ export async function requireJupyterClient(python: string = pythonPath()): Promi
 }
 
 /**
- * Registers the Deno kernel for `deno` (the running binary unless given):
- * `deno jupyter --install --force`, so the kernelspec is rewritten when it
- * points to another deno. Older Deno releases without `--force` get plain
- * `--install`.
+ * Registers the Deno kernel for `deno` (the running binary unless given) in
+ * the project: writes `.jupyter/kernels/deno/kernel.json` (what
+ * `deno jupyter --install` writes in the user's folder), which Jupyter finds
+ * through {@linkcode jupyterEnv}. The user's own registration is untouched.
+ * Returns the kernelspec's path.
  *
  * @example
  * ```ts ignore
  * import { installKernel } from "./notebooks.ts";
- * await installKernel();
+ * console.log(await installKernel()); // …/.jupyter/kernels/deno/kernel.json
  * ```
  */
-export async function installKernel(deno: string = Deno.execPath()): Promise<void> {
-  const help = await new Deno.Command(deno, { args: ["jupyter", "--help"], stdout: "piped", stderr: "piped" })
-    .output();
-  const force = new TextDecoder().decode(help.stdout).includes("--force");
-  const args = ["jupyter", "--install", ...(force ? ["--force"] : [])];
-  const result = await new Deno.Command(deno, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!result.success) {
-    const why = new TextDecoder().decode(result.stderr).trim();
-    throw new Error(`\`${deno} ${args.join(" ")}\` failed: ${why}`);
-  }
+export async function installKernel(deno: string = Deno.execPath(), dir: string = JUPYTER_DIR): Promise<string> {
+  const folder = `${dir}/kernels/${KERNEL_NAME}`;
+  await Deno.mkdir(folder, { recursive: true });
+  const spec = {
+    argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"],
+    display_name: "Deno",
+    language: "typescript",
+  };
+  const path = `${folder}/kernel.json`;
+  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`; // concurrent runs each write their own
+  await Deno.writeTextFile(tmp, JSON.stringify(spec, null, 2) + "\n");
+  await Deno.rename(tmp, path);
+  return path;
+}
+
+/**
+ * The environment for a Jupyter process that should find the project's Deno
+ * kernel first: `JUPYTER_PATH` with `.jupyter` ahead of whatever it held.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jupyterEnv } from "./notebooks.ts";
+ * assert.match(jupyterEnv().JUPYTER_PATH, /\.jupyter/);
+ * ```
+ */
+export function jupyterEnv(dir: string = JUPYTER_DIR): Record<string, string> {
+  const before = Deno.env.get("JUPYTER_PATH");
+  return { JUPYTER_PATH: before ? `${dir}:${before}` : dir };
 }
 
 /**
@@ -152,10 +178,10 @@ def report(**fields):
 try:
     spec = KernelSpecManager().get_kernel_spec(kernel)
 except NoSuchKernel:
-    report(ok=False, cell=None, error=f"no Jupyter kernel named {kernel!r} (run: {deno} jupyter --install)")
+    report(ok=False, cell=None, error=f"no Jupyter kernel named {kernel!r} in JUPYTER_PATH or the user's kernels")
 if os.path.realpath(spec.argv[0]) != os.path.realpath(deno):
     report(ok=False, cell=None, error=f"the {kernel!r} kernelspec at {spec.resource_dir} starts {spec.argv[0]}, "
-           f"not {deno}; run: {deno} jupyter --install --force")
+           f"not {deno}")
 
 nb = nbformat.read(source, as_version=4)
 current = {"index": None}
@@ -216,7 +242,8 @@ export async function executeNotebook(path: string, options: ExecuteOptions = {}
     options.deno ?? Deno.execPath(),
     String(options.timeout ?? CELL_TIMEOUT),
   ];
-  const result = await new Deno.Command(pythonPath(), { args, stdout: "piped", stderr: "piped" }).output();
+  const result = await new Deno.Command(pythonPath(), { args, env: jupyterEnv(), stdout: "piped", stderr: "piped" })
+    .output();
   const stdout = new TextDecoder().decode(result.stdout).trim();
   const last = stdout.split("\n").at(-1) ?? "";
   const name = path.split("/").at(-1) ?? path;
@@ -241,7 +268,8 @@ const USAGE = `usage: deno task notebooks [NAME-FILTER…]
 
 Re-executes notebooks/*.ipynb (those whose file name contains a filter, when given) top to bottom in
 the Deno Jupyter kernel and saves each one in place with its outputs. Needs python3 with nbclient
-(Debian: apt-get install python3-nbclient jupyter-client); set MINIMNIST_PYTHON to choose the python.`;
+(Debian: apt-get install python3-nbclient jupyter-client); set MINIMNIST_PYTHON to choose the python.
+The Deno kernel is registered in the project's .jupyter/ folder; your own Jupyter kernels are left alone.`;
 
 async function main(args: string[]): Promise<void> {
   if (args.includes("--help") || args.includes("-h")) {

@@ -30,6 +30,14 @@ export const TEST_PACKAGES: readonly SystemPackage[] = [
   { name: "python3-ipykernel", why: "nbclient's kernel machinery" },
   { name: "chromium", why: "the browser tests of the draw-a-digit page" },
   { name: "fonts-dejavu-core", why: "text in Chromium's screenshots (a bare system has no font)" },
+  { name: "python3-notebook", why: "the classic Notebook, the real client the notebooks are tested in" },
+  { name: "python3-nbconvert", why: "the notebooks' HTML export, tested in Chromium" },
+];
+
+/** What `deno task notebook` needs: the classic Notebook server (Jupyter's client comes with it). */
+export const NOTEBOOK_PACKAGES: readonly SystemPackage[] = [
+  { name: "python3-notebook", why: "the classic Notebook server" },
+  { name: "jupyter-client", why: "the Jupyter protocol" },
 ];
 
 /** How the install would run: as root, through `sudo -n`, or not at all. */
@@ -77,6 +85,11 @@ export function planInstall(
   const install = [...apt, "install", "-y", "-q", "--no-install-recommends", ...missing];
   const commands = missing.length === 0 ? [install] : [[...apt, "update", "-q"], install];
   return { missing, commands, problem: null };
+}
+
+/** True when `python` can import every module named. */
+export async function pythonImports(python: string, modules: readonly string[]): Promise<boolean> {
+  return await runs(python, ["-c", `import ${modules.join(", ")}`]);
 }
 
 async function runs(cmd: string, args: string[]): Promise<boolean> {

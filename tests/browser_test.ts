@@ -14,7 +14,6 @@
  */
 
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { loadSplit } from "../lib/data/load.ts";
 import { type Dataset, INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
@@ -25,44 +24,11 @@ import { Random } from "../lib/nn/random.ts";
 import { argmax } from "../lib/nn/tensor.ts";
 import { SGD } from "../lib/nn/train.ts";
 import { type ServerProcess, startServer } from "./web_server.ts";
+import { launchBrowser } from "./chromium.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
 const UPDATE_SCREENSHOT = Deno.env.get("UPDATE_SCREENSHOT") === "1";
 const options = { sanitizeOps: false, sanitizeResources: false };
-
-/** Launches headless Chromium; fails with what to do when it is not installed. */
-async function launchBrowser(): Promise<Browser> {
-  try {
-    Deno.statSync(CHROMIUM);
-  } catch {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: the browser tests need it. Install it with ` +
-        "`apt-get install chromium` (deno task test does this), or set CHROMIUM to its path.",
-    );
-  }
-  // playwright-core asks at load time whether it runs under WSL by probing
-  // /proc/sys/fs/binfmt_misc/WSLInterop, which Deno's permissions refuse
-  // without --allow-all; a refused probe means "no", as it does in Node.
-  const existsSync = fs.existsSync;
-  fs.existsSync = ((path: fs.PathLike) => {
-    try {
-      return existsSync(path);
-    } catch {
-      return false;
-    }
-  }) as typeof fs.existsSync;
-  const { chromium } = await import("playwright-core");
-  return await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-}
 
 /** Runs `fn` with a fresh browser page on a fresh server; closes both whatever happens. */
 async function withPage(
