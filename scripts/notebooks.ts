@@ -164,10 +164,28 @@ export function jupyterEnv(dir: string = JUPYTER_DIR): Record<string, string> {
  */
 const RUNNER = String.raw`
 import json, os, sys, time
+from queue import Empty
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async
+
+class Client(NotebookClient):
+    """nbclient, but it keeps listening for 0.15 s of silence after a cell reports idle: Deno's kernel
+    can send a cell's last output after its idle status, and plain nbclient would drop it."""
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=0.15))
+            except Empty:
+                return
+            if msg["parent_header"].get("msg_id") == parent_msg_id and msg["msg_type"] != "status":
+                try:
+                    self.process_message(msg, cell, cell_index)
+                except CellExecutionComplete:
+                    pass
 
 source, output, cwd, kernel, deno, timeout = sys.argv[1:7]
 
@@ -188,7 +206,7 @@ current = {"index": None}
 def on_cell_start(cell, cell_index):
     current["index"] = cell_index
 
-client = NotebookClient(
+client = Client(
     nb, kernel_name=kernel, timeout=int(timeout), record_timing=False,
     resources={"metadata": {"path": cwd}}, on_cell_start=on_cell_start,
 )
