@@ -10,6 +10,7 @@
  * |---------------------|---------------------------------------------------|--------------------------------------------|
  * | `sparse-mlp`        | plain SGD, one hidden ReLU layer, float32 (spec)  | two WebAssembly calls per minibatch          |
  * | `sparse`            | plain SGD, no decay, no augmentation              | layer 0 from the nonzero pixels, rest in TS  |
+ * | `simd`              | anything else in float32                          | `SimdNetwork`: blocked SIMD matrix products  |
  * | `general`           | float64, or asked for (`path: "dense"`)           | {@linkcode updateMiniBatch} in TypeScript    |
  *
  * A strategy may keep the weights elsewhere (WebAssembly memory): `sync()`
@@ -26,6 +27,7 @@ import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
 import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
 import { toSparseRows } from "../kernels/sparse.ts";
+import { simdNetwork } from "../kernels/simd_network.ts";
 
 /** One optimiser step per call, on the examples order[start … start+B). */
 export interface StepStrategy {
@@ -218,7 +220,7 @@ export class SparseMlpStep implements StepStrategy {
  * const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
  * const rng = new Random(0);
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new GradientDescent(), rng }).name, "sparse-mlp");
- * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng }).name, "general");
+ * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng }).name, "simd");
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng, path: "dense" }).name, "general");
  * ```
  */
@@ -235,6 +237,10 @@ export function chooseStep(net: Network, data: Dataset, options: StepOptions): S
     }
     const first = sparseLayer(net.layers[0], rows, path === "auto" ? "wasm-simd" : "js");
     return new SparseStep(net, data, plainSGD, first, B);
+  }
+  if (path === "auto" || path === "simd") {
+    const simd = simdNetwork(net, data, optimizer, B, rng, augment);
+    if (simd !== null) return simd;
   }
   return new GeneralStep(net, data, optimizer, B, rng, augment);
 }

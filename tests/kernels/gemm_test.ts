@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { Random } from "../../lib/nn/random.ts";
+import {
+  adamStepTs,
+  gemmNTTs,
+  gemmTs,
+  Layout,
+  momentumStepTs,
+  sgdStepTs,
+  type SimdKernels,
+  simdKernels,
+} from "../../lib/kernels/gemm.ts";
+
+function random(rng: Random, n: number, zeros = 0): Float32Array {
+  return Float32Array.from({ length: n }, () => (rng.uniform() < zeros ? 0 : rng.normal()));
+}
+
+function close(got: Float32Array, want: Float32Array, what: string, tol = 1e-5) {
+  assert.equal(got.length, want.length);
+  for (let k = 0; k < got.length; k++) {
+    assert.ok(Math.abs(got[k] - want[k]) <= tol * (1 + Math.abs(want[k])), `${what}[${k}]: ${got[k]} vs ${want[k]}`);
+  }
+}
+
+/** Copies `values` to a new region and returns its byte address. */
+function put(k: SimdKernels, at: number, values: Float32Array): number {
+  k.f32.set(values, at / 4);
+  return at;
+}
+
+// shapes around the 4-row and 8-column tiles: 1, 3, 4, 5, 9 rows; 8, 16, 24 columns; K 1 … 33
+for (const [M, N, K] of [[1, 8, 1], [3, 8, 5], [4, 16, 7], [5, 24, 33], [9, 8, 16], [32, 16, 30]]) {
+  for (const transA of [false, true]) {
+    for (const accumulate of [false, true]) {
+      Deno.test(`gemm = gemmTs: M ${M}, N ${N}, K ${K}, ${transA ? "Aᵀ" : "A"}, ${accumulate ? "C +=" : "bias +"}`, () => {
+        const rng = new Random(M * 100 + N + K);
+        // row strides wider than the rows, as for padded layers
+        const lda = transA ? M + 3 : K + 2, ldb = N + 8, ldc = N + 8;
+        const a = random(rng, (transA ? K : M) * lda), b = random(rng, K * ldb), c = random(rng, M * ldc);
+        const bias = random(rng, N);
+        const [rsA, csA] = transA ? [1, lda] : [lda, 1];
+        const plan = new Layout();
+        const at = {
+          a: plan.region(a.length),
+          b: plan.region(b.length),
+          c: plan.region(c.length),
+          bias: plan.region(N),
+        };
+        const k = simdKernels(plan.bytes)!;
+        put(k, at.a, a), put(k, at.b, b), put(k, at.c, c), put(k, at.bias, bias);
+        k.exports.gemm(at.c, 4 * ldc, at.a, 4 * rsA, 4 * csA, at.b, 4 * ldb, at.bias, M, N, K, accumulate ? 1 : 0);
+        const want = c.slice();
+        gemmTs(want, ldc, a, rsA, csA, b, ldb, bias, M, N, K, accumulate);
+        close(k.view(at.c, c.length), want, "C");
+      });
+    }
+  }
+}
+
+for (const [M, N, K] of [[1, 1, 4], [2, 4, 8], [3, 5, 12], [32, 30, 16], [7, 9, 64]]) {
+  Deno.test(`gemmNT = gemmNTTs: M ${M}, N ${N}, K ${K}, and nothing outside C[M, N] written`, () => {
+    const rng = new Random(M + 10 * N + K);
+    const lda = K + 4, ldb = K, ldc = N + 3;
+    const a = random(rng, M * lda), b = random(rng, N * ldb), c = random(rng, M * ldc);
+    const plan = new Layout();
+    const at = { a: plan.region(a.length), b: plan.region(b.length), c: plan.region(c.length) };
+    const k = simdKernels(plan.bytes)!;
+    put(k, at.a, a), put(k, at.b, b), put(k, at.c, c);
+    k.exports.gemmNT(at.c, 4 * ldc, at.a, 4 * lda, at.b, 4 * ldb, M, N, K);
+    const want = c.slice();
+    gemmNTTs(want, ldc, a, lda, b, ldb, M, N, K);
+    close(k.view(at.c, c.length), want, "C");
+  });
+}
+
+Deno.test("sparseGemm and sparseGemmTN = gemmTs on the dense batch (x·W + b and G + xᵀ·δ)", () => {
+  const rng = new Random(7);
+  const B = 5, I = 20, H = 16;
+  const x = random(rng, B * I, 0.7), w = random(rng, I * H), bias = random(rng, H), delta = random(rng, B * H);
+  const g = random(rng, I * H);
+  const plan = new Layout();
+  const at = {
+    w: plan.region(I * H),
+    bias: plan.region(H),
+    out: plan.region(B * H),
+    delta: plan.region(B * H),
+    g: plan.region(I * H),
+    entries: plan.region(2 * B * I),
+    starts: plan.region(B + 1),
+  };
+  const k = simdKernels(plan.bytes)!;
+  put(k, at.w, w), put(k, at.bias, bias), put(k, at.delta, delta), put(k, at.g, g);
+  let e = at.entries / 4;
+  for (let b = 0; b < B; b++) {
+    k.i32[at.starts / 4 + b] = 4 * e;
+    for (let i = 0; i < I; i++) {
+      if (x[b * I + i] === 0) continue;
+      k.i32[e] = 4 * i * H;
+      k.f32[e + 1] = x[b * I + i];
+      e += 2;
+    }
+  }
+  k.i32[at.starts / 4 + B] = 4 * e;
+  k.exports.sparseGemm(at.out, 4 * H, at.w, at.bias, H, at.starts, B);
+  const out = new Float32Array(B * H);
+  gemmTs(out, H, x, I, 1, w, H, bias, B, H, I, false);
+  close(k.view(at.out, B * H), out, "out");
+  k.exports.sparseGemmTN(at.g, at.delta, 4 * H, H, at.starts, B);
+  const want = g.slice();
+  gemmTs(want, H, x, 1, I, delta, H, bias, I, H, B, true);
+  close(k.view(at.g, I * H), want, "G");
+});
+
+Deno.test("sgdStep, momentumStep and adamStep = their TypeScript twins over three steps, and zero the gradient", () => {
+  const rng = new Random(3);
+  const n = 36;
+  const plan = new Layout();
+  const at = { w: plan.region(n), g: plan.region(n), m: plan.region(n), s: plan.region(n) };
+  const k = simdKernels(plan.bytes)!;
+  for (const kind of ["sgd", "momentum", "adam"] as const) {
+    const w = random(rng, n), m = random(rng, n).map(Math.abs), s = random(rng, n).map(Math.abs);
+    put(k, at.w, w), put(k, at.m, m), put(k, at.s, s);
+    for (let t = 1; t <= 3; t++) {
+      const g = random(rng, n);
+      put(k, at.g, g);
+      const c1 = 1 / (1 - 0.9 ** t), c2 = 1 / (1 - 0.999 ** t);
+      if (kind === "sgd") {
+        k.exports.sgdStep(at.w, at.g, n, 0.1, 0.01);
+        sgdStepTs(w, g, 0.1, 0.01);
+      } else if (kind === "momentum") {
+        k.exports.momentumStep(at.w, at.g, at.m, n, 0.1, 0.9, 0.01);
+        momentumStepTs(w, g, m, 0.1, 0.9, 0.01);
+      } else {
+        k.exports.adamStep(at.w, at.g, at.m, at.s, n, 0.01, 0.9, 0.999, c1, c2, 1e-8, 0.01);
+        adamStepTs(w, g, m, s, 0.01, 0.9, 0.999, c1, c2, 1e-8, 0.01);
+      }
+      assert.deepEqual([...k.view(at.g, n)], new Array(n).fill(0), `${kind}: g is zeroed`);
+    }
+    close(k.view(at.w, n), w, `${kind} w`);
+    if (kind !== "sgd") close(k.view(at.m, n), m, `${kind} state`);
+    if (kind === "adam") close(k.view(at.s, n), s, `${kind} s`);
+  }
+});
