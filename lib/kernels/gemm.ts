@@ -16,6 +16,9 @@
  * | `sgdStep`      | w −= η (g + λw); g = 0                                            | n % 4 = 0                  |
  * | `momentumStep` | v = μv + g + λw; w −= ηv; g = 0                                   | n % 4 = 0                  |
  * | `adamStep`     | AdamW, as in `optimizers.ts`; g = 0                               | n % 4 = 0                  |
+ * | `listNonzero`  | x's nonzero values as (index · rowBytes, value) pairs per example  | x [B,I]; returns the count |
+ * | `sumRows`      | dst = Σ_b src[b] (the bias gradient)                               | src [B,N], N % 4 = 0       |
+ * | `relu`, `reluBackward` | x = max(x, 0); δ = δ where out > 0 else 0                  | n % 4 = 0                  |
  *
  * `gemm` keeps a 4 × 8 tile of C in eight f32x4 registers while k runs (two
  * vector loads and four broadcasts feed sixteen multiply/adds); `gemmNT` a
@@ -63,6 +66,10 @@ export interface GemmExports {
     eps: number,
     lambda: number,
   ): void;
+  listNonzero(x: number, B: number, I: number, rowBytes: number, entries: number, starts: number): number;
+  sumRows(dst: number, src: number, ld: number, B: number, N: number): void;
+  relu(x: number, n: number): void;
+  reluBackward(delta: number, out: number, n: number): void;
 }
 
 /** The largest WebAssembly memory asked for (bytes). */

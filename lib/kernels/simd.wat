@@ -670,4 +670,84 @@
         (local.set $s (i32.add (local.get $s) (i32.const 16)))
         (br $each)))
   )
+
+  ;; Small element-wise kernels of the general path.
+
+  ;; Lists the nonzero values of x [B, I] (rows I floats apart) as (index · rowBytes, value) pairs from
+  ;; byte address `entries` on, example after example, and example b's first pair's byte address in
+  ;; starts[b] (starts [B + 1]). Branch-free: every value is written, and the write position only moves
+  ;; past the nonzero ones, so `entries` needs one pair of slack. Returns the number of pairs.
+  (func (export "listNonzero")
+    (param $x i32) (param $B i32) (param $I i32) (param $rowBytes i32) (param $entries i32) (param $starts i32)
+    (result i32)
+    (local $b i32) (local $i i32) (local $e i32) (local $v f32) (local $end i32)
+    (local.set $e (local.get $entries))
+    (block $batchDone
+      (loop $batch
+        (br_if $batchDone (i32.ge_u (local.get $b) (local.get $B)))
+        (i32.store (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))) (local.get $e))
+        (local.set $i (i32.const 0))
+        (block $rowDone
+          (loop $row
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $I)))
+            (local.set $v (f32.load (local.get $x)))
+            (i32.store (local.get $e) (i32.mul (local.get $i) (local.get $rowBytes)))
+            (f32.store offset=4 (local.get $e) (local.get $v))
+            (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $row)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batch)))
+    (i32.store (i32.add (local.get $starts) (i32.shl (local.get $B) (i32.const 2))) (local.get $e))
+    (i32.shr_u (i32.sub (local.get $e) (local.get $entries)) (i32.const 3))
+  )
+
+  ;; dst[0:N] = Σ_{b<B} src[b, 0:N]   (src rows ld bytes apart; N a multiple of 4): the bias gradient Σ_b δ
+  (func (export "sumRows") (param $dst i32) (param $src i32) (param $ld i32) (param $B i32) (param $N i32)
+    (local $c i32) (local $b i32) (local $p i32) (local $acc v128)
+    (block $done
+      (loop $columns
+        (br_if $done (i32.ge_u (local.get $c) (i32.shl (local.get $N) (i32.const 2))))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $p (i32.add (local.get $src) (local.get $c)))
+        (local.set $b (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (local.get $ld)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $rows)))
+        (v128.store (i32.add (local.get $dst) (local.get $c)) (local.get $acc))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $columns)))
+  )
+
+  ;; x[0:n] = x where x > 0, else 0 (the ReLU; NaN becomes 0); n a multiple of 4
+  (func (export "relu") (param $x i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $x) (v128.and (local.get $v) (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $each)))
+  )
+
+  ;; delta[0:n] = delta where out > 0, else 0 (the ReLU's backward pass from its output); n a multiple of 4
+  (func (export "reluBackward") (param $delta i32) (param $out i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $delta) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $delta) (local.get $end)))
+        (v128.store (local.get $delta) (v128.and (v128.load (local.get $delta))
+          (f32x4.gt (v128.load (local.get $out)) (v128.const f32x4 0 0 0 0))))
+        (local.set $delta (i32.add (local.get $delta) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $each)))
+  )
 )

@@ -4,13 +4,14 @@
  *
  * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory):
  *
- *   nonzero pixels of x listed per example   (row offset, value) pairs      TypeScript, branch-free
+ *   nonzero pixels of x listed per example   (row offset, value) pairs      `listNonzero`, branch-free
  *   z⁰ = x · W⁰ + b⁰                          `sparseGemm` (or `gemm` when x is dense)
- *   zˡ = aˡ⁻¹ · Wˡ + bˡ, aˡ = f(zˡ)            `gemm`; f in TypeScript
+ *   zˡ = aˡ⁻¹ · Wˡ + bˡ, aˡ = f(zˡ)            `gemm`; f: `relu`, or TypeScript for tanh and sigmoid
  *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts`
  *   ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ                     `gemm` with A transposed through its strides
  *   ∂L/∂W⁰ = xᵀ · δ⁰                          `sparseGemmTN` (rows of zero pixels stay 0)
- *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`, f′ in TypeScript
+ *   ∂L/∂bˡ = Σ_b δˡ                            `sumRows`
+ *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`; f′: `reluBackward`, or TypeScript
  *   w ← optimiser(w, ∂L/∂w)                    `sgdStep` / `momentumStep` / `adamStep`, which also zero ∂L/∂w
  *
  * Every layer's outputs are padded to a multiple of 8 floats (Op) in
@@ -130,27 +131,15 @@ export class SimdNetwork implements StepStrategy {
   }
 
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
-    const k = this.#k.exports, f32 = this.#k.f32, i32 = this.#k.i32;
+    const k = this.#k.exports, f32 = this.#k.f32;
     const net = this.net, layers = this.#layers, L = layers.length, I0 = net.inputSize;
     gatherBatch(this.#xView, this.#labels, this.data, order, start, B);
     this.augment?.(this.#xView, B, this.rng);
 
-    // the nonzero pixels of each example: (byte offset of its weight row, value) pairs, without a branch
+    // the nonzero pixels of each example: (byte offset of its weight row, value) pairs
     const first = layers[0], rowBytes = 4 * first.Op;
-    const x = this.#x / 4;
-    let e = this.#entries / 4;
-    for (let b = 0; b < B; b++) {
-      i32[this.#starts / 4 + b] = 4 * e;
-      const row = x + b * I0;
-      for (let i = 0; i < I0; i++) {
-        const v = f32[row + i];
-        i32[e] = i * rowBytes;
-        f32[e + 1] = v;
-        e += v !== 0 ? 2 : 0;
-      }
-    }
-    i32[this.#starts / 4 + B] = 4 * e;
-    const sparse = (e - this.#entries / 4) / 2 < SPARSE_BELOW * B * I0;
+    const nonzero = k.listNonzero(this.#x, B, I0, rowBytes, this.#entries, this.#starts);
+    const sparse = nonzero < SPARSE_BELOW * B * I0;
 
     // forward
     if (sparse) k.sparseGemm(first.out, rowBytes, first.weight, first.bias, first.Op, this.#starts, B);
@@ -175,8 +164,11 @@ export class SimdNetwork implements StepStrategy {
         );
       }
       if (l < L - 1) {
-        const out = this.#k.view(layer.out, B * layer.Op);
-        net.activations[l].forward(out, out, B * layer.Op);
+        if (net.activations[l].name === "relu") k.relu(layer.out, B * layer.Op);
+        else {
+          const out = this.#k.view(layer.out, B * layer.Op);
+          net.activations[l].forward(out, out, B * layer.Op);
+        }
       }
     }
 
@@ -194,9 +186,8 @@ export class SimdNetwork implements StepStrategy {
 
     // backward
     for (let l = L - 1; l >= 0; l--) {
-      const layer = layers[l], Op = layer.Op, d = layer.delta / 4, gb = layer.gradBias / 4;
-      for (let o = 0; o < Op; o++) f32[gb + o] = 0;
-      for (let b = 0; b < B; b++) for (let o = 0; o < Op; o++) f32[gb + o] += f32[d + b * Op + o]; // ∂L/∂b = Σ_b δ
+      const layer = layers[l], Op = layer.Op;
+      k.sumRows(layer.gradBias, layer.delta, 4 * Op, B, Op); // ∂L/∂b = Σ_b δ
       if (l === 0) {
         // the optimiser left ∂L/∂W⁰ at 0: add xᵀ · δ⁰ from the nonzero pixels, or overwrite it densely
         if (sparse) k.sparseGemmTN(layer.gradWeight, layer.delta, 4 * Op, Op, this.#starts, B);
@@ -208,8 +199,11 @@ export class SimdNetwork implements StepStrategy {
       k.gemm(layer.gradWeight, 4 * Op, below.out, 4, 4 * below.Op, layer.delta, 4 * Op, this.#zero, layer.I, Op, B, 0);
       // δˡ⁻¹ [B, I] = δˡ · Wˡᵀ, then ⊙ f′ (the padding columns of δˡ⁻¹ are never written: they stay 0)
       k.gemmNT(below.delta, 4 * below.Op, layer.delta, 4 * Op, layer.weight, 4 * Op, B, layer.I, Op);
-      const dBelow = this.#k.view(below.delta, B * below.Op);
-      net.activations[l - 1].backward(dBelow, dBelow, this.#k.view(below.out, B * below.Op), B * below.Op);
+      if (net.activations[l - 1].name === "relu") k.reluBackward(below.delta, below.out, B * below.Op);
+      else {
+        const dBelow = this.#k.view(below.delta, B * below.Op);
+        net.activations[l - 1].backward(dBelow, dBelow, this.#k.view(below.out, B * below.Op), B * below.Op);
+      }
     }
 
     // the optimiser, one call per tensor (weights with decay, biases without)

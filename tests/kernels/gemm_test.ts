@@ -141,3 +141,46 @@ Deno.test("sgdStep, momentumStep and adamStep = their TypeScript twins over thre
     if (kind === "adam") close(k.view(at.s, n), s, `${kind} s`);
   }
 });
+
+Deno.test("listNonzero, sumRows, relu and reluBackward = toSparseRows, denseBiasBackward, reluForward, reluBackward", async () => {
+  const { toSparseRows } = await import("../../lib/kernels/sparse.ts");
+  const { denseBiasBackward } = await import("../../lib/nn/dense.ts");
+  const { reluForward, reluBackward } = await import("../../lib/nn/activations.ts");
+  const rng = new Random(5);
+  const B = 3, I = 13, N = 8, rowBytes = 64;
+  const x = random(rng, B * I, 0.6);
+  const plan = new Layout();
+  const at = {
+    x: plan.region(B * I),
+    entries: plan.region(2 * B * I + 2),
+    starts: plan.region(B + 1),
+    d: plan.region(B * N),
+  };
+  const sums = plan.region(N);
+  const k = simdKernels(plan.bytes)!;
+  put(k, at.x, x);
+  const count = k.exports.listNonzero(at.x, B, I, rowBytes, at.entries, at.starts);
+  const rows = toSparseRows(x, I);
+  assert.equal(count, rows.index.length);
+  for (let b = 0; b <= B; b++) assert.equal(k.i32[at.starts / 4 + b], at.entries + 8 * rows.rowStart[b]);
+  for (let p = 0; p < count; p++) {
+    assert.equal(k.i32[at.entries / 4 + 2 * p], rows.index[p] * rowBytes);
+    assert.equal(k.f32[at.entries / 4 + 2 * p + 1], rows.value[p]);
+  }
+  const d = random(rng, B * N);
+  put(k, at.d, d);
+  k.exports.sumRows(sums, at.d, 4 * N, B, N);
+  const want = new Float32Array(N);
+  denseBiasBackward(want, d, B, N);
+  close(k.view(sums, N), want, "sums");
+  // relu on d, then its backward pass on x's first B·N values as δ
+  const relu = new Float32Array(B * N);
+  reluForward(relu, d, B * N);
+  k.exports.relu(at.d, B * N);
+  assert.deepEqual([...k.view(at.d, B * N)], [...relu]);
+  const delta = random(rng, B * N), dWant = new Float32Array(B * N);
+  reluBackward(dWant, delta, relu, B * N);
+  put(k, at.x, delta);
+  k.exports.reluBackward(at.x, at.d, B * N);
+  assert.deepEqual([...k.view(at.x, B * N)], [...dWant]);
+});
