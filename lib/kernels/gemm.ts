@@ -19,6 +19,7 @@
  * | `listNonzero`  | x's nonzero values as (index · rowBytes, value) pairs per example  | x [B,I]; returns the count |
  * | `sumRows`      | dst = Σ_b src[b] (the bias gradient)                               | src [B,N], N % 4 = 0       |
  * | `relu`, `reluBackward` | x = max(x, 0); δ = δ where out > 0 else 0                  | n % 4 = 0                  |
+ * | `addAndClear`  | dst += src; src = 0 (one thread's gradient into the sum)           | n % 4 = 0                  |
  *
  * `gemm` keeps a 4 × 8 tile of C in eight f32x4 registers while k runs (two
  * vector loads and four broadcasts feed sixteen multiply/adds); `gemmNT` a
@@ -30,6 +31,7 @@
  */
 
 import { simdModule } from "./simd.ts";
+import { SIMD_SHARED_WASM_BASE64 } from "./simd_wasm.ts";
 
 /** The exports of `simd.wat` used here (addresses in bytes). */
 export interface GemmExports {
@@ -70,6 +72,7 @@ export interface GemmExports {
   sumRows(dst: number, src: number, ld: number, B: number, N: number): void;
   relu(x: number, n: number): void;
   reluBackward(delta: number, out: number, n: number): void;
+  addAndClear(dst: number, src: number, n: number): void;
 }
 
 /** The largest WebAssembly memory asked for (bytes). */
@@ -120,7 +123,44 @@ export class Layout {
 export function simdKernels(bytes: number): SimdKernels | null {
   const module = simdModule();
   if (module === null || bytes > MAX_WASM_BYTES) return null;
-  return new SimdKernels(module, bytes);
+  return new SimdKernels(module, new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) }));
+}
+
+let sharedCompiled: WebAssembly.Module | null | undefined;
+
+/** The kernels' variant that imports a shared memory (for worker threads), or null where it cannot run. */
+export function sharedSimdModule(): WebAssembly.Module | null {
+  if (sharedCompiled !== undefined) return sharedCompiled;
+  sharedCompiled = null;
+  try {
+    const bytes = Uint8Array.from(atob(SIMD_SHARED_WASM_BASE64), (c) => c.charCodeAt(0));
+    if (typeof SharedArrayBuffer === "function" && WebAssembly.validate(bytes)) {
+      sharedCompiled = new WebAssembly.Module(bytes);
+    }
+  } catch {
+    sharedCompiled = null;
+  }
+  return sharedCompiled;
+}
+
+/**
+ * The kernels on a new memory of `bytes` bytes shared between threads (pass
+ * {@linkcode SimdKernels.memory} to a worker, which calls
+ * {@linkcode attachSimdKernels}), or null where shared memory or the module
+ * is missing.
+ */
+export function sharedSimdKernels(bytes: number): SimdKernels | null {
+  const module = sharedSimdModule();
+  if (module === null || bytes > MAX_WASM_BYTES) return null;
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  return new SimdKernels(module, new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }));
+}
+
+/** The kernels on a shared memory made by {@linkcode sharedSimdKernels} in another thread. */
+export function attachSimdKernels(memory: WebAssembly.Memory): SimdKernels {
+  const module = sharedSimdModule();
+  if (module === null) throw new Error("the shared-memory SIMD kernels are not available in this thread");
+  return new SimdKernels(module, memory);
 }
 
 /** See {@linkcode simdKernels}. */
@@ -132,8 +172,8 @@ export class SimdKernels {
   /** The whole memory as int32. */
   readonly i32: Int32Array;
 
-  constructor(module: WebAssembly.Module, bytes: number) {
-    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+    this.memory = memory;
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as GemmExports;
     this.f32 = new Float32Array(this.memory.buffer);

@@ -750,4 +750,19 @@
         (local.set $out (i32.add (local.get $out) (i32.const 16)))
         (br $each)))
   )
+
+  ;; dst[0:n] += src[0:n]; src[0:n] = 0   (n a multiple of 4): one thread's gradient added to the sum,
+  ;; and its buffer left at 0 for its next accumulation
+  (func (export "addAndClear") (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (v128.store (local.get $src) (v128.const f32x4 0 0 0 0))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $each)))
+  )
 )

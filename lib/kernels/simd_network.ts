@@ -1,18 +1,27 @@
 /**
  * The general training path on WebAssembly SIMD: any float32 network of dense
- * layers, any of the three optimisers, weight decay and augmentation.
+ * layers, any of the three optimisers, weight decay and augmentation, on one
+ * thread or several.
  *
- * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory):
+ * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory),
+ * each thread ("lane") takes a contiguous slice of the rows and computes the
+ * gradient of its share of the batch's mean loss:
  *
- *   nonzero pixels of x listed per example   (row offset, value) pairs      `listNonzero`, branch-free
+ *   nonzero pixels of its rows               (row offset, value) pairs      `listNonzero`, branch-free
  *   z⁰ = x · W⁰ + b⁰                          `sparseGemm` (or `gemm` when x is dense)
  *   zˡ = aˡ⁻¹ · Wˡ + bˡ, aˡ = f(zˡ)            `gemm`; f: `relu`, or TypeScript for tanh and sigmoid
- *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts`
+ *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch)
+ *   ∂L/∂bˡ = Σ_b δˡ                            `sumRows`
  *   ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ                     `gemm` with A transposed through its strides
  *   ∂L/∂W⁰ = xᵀ · δ⁰                          `sparseGemmTN` (rows of zero pixels stay 0)
- *   ∂L/∂bˡ = Σ_b δˡ                            `sumRows`
  *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`; f′: `reluBackward`, or TypeScript
- *   w ← optimiser(w, ∂L/∂w)                    `sgdStep` / `momentumStep` / `adamStep`, which also zero ∂L/∂w
+ *
+ * then the main thread adds the lanes' gradients in lane order
+ * (`addAndClear`), so that a seed and a thread count always give the same
+ * bytes, and applies the optimiser (`sgdStep` / `momentumStep` / `adamStep`,
+ * which also zero the gradient). Lanes 1 … T−1 are Web Workers
+ * (`simd_worker.ts`) started once per run, sharing one WebAssembly memory;
+ * they wait on and signal through `Atomics` in that memory.
  *
  * Every layer's outputs are padded to a multiple of 8 floats (Op) in
  * WebAssembly memory; the padding of W, b and δ is 0 and stays 0. The
@@ -24,197 +33,327 @@
 
 import { type Dataset, gatherBatch } from "../data/dataset.ts";
 import type { Network } from "../nn/network.ts";
-import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from "../nn/loss.ts";
+import type { Activation, ActivationName } from "../nn/activations.ts";
+import { crossEntropyLoss, softmaxForward } from "../nn/loss.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../nn/optimizers.ts";
 import type { Random } from "../nn/random.ts";
 import type { Floats } from "../nn/tensor.ts";
 import type { StepStrategy } from "../nn/step.ts";
-import { Layout, type SimdKernels, simdKernels } from "./gemm.ts";
+import { Layout, sharedSimdKernels, type SimdKernels, simdKernels } from "./gemm.ts";
 
-/** Byte addresses of one layer's arrays; I inputs, O outputs padded to Op. */
-interface LayerRegions {
+/** Byte addresses of one layer's weights and optimiser state; I inputs, O outputs padded to Op. */
+export interface LayerRegions {
   I: number;
   O: number;
   Op: number;
   weight: number; // [I, Op]
   bias: number; // [Op]
-  gradWeight: number; // [I, Op]
-  gradBias: number; // [Op]
   state: number[]; // optimiser state: per slot, [I·Op] for the weight then [Op] for the bias
-  out: number; // [B, Op]
-  delta: number; // [B, Op]
 }
+
+/** Byte addresses of one lane's working set (per layer l: out, delta [rows, Op], ∂L/∂W [I, Op], ∂L/∂b [Op]). */
+export interface LaneRegions {
+  entries: number;
+  starts: number;
+  out: number[];
+  delta: number[];
+  gradWeight: number[];
+  gradBias: number[];
+}
+
+/** Where everything lives in the memory. */
+export interface SimdPlan {
+  bytes: number;
+  batchSize: number;
+  /** Most rows a lane gets: ⌈batchSize / lanes⌉. */
+  laneRows: number;
+  inputs: number;
+  classes: number;
+  layers: LayerRegions[];
+  lanes: LaneRegions[];
+  x: number; // [B, I] the minibatch
+  labels: number; // int32 [B]
+  zero: number; // zeros [max Op]
+  control: number; // int32 [CONTROL + 4 lanes]: see the worker protocol
+  losses: number; // float64 [lanes]: each lane's loss sum
+}
+
+/** The worker protocol: int32 slots of the control region. */
+export const CONTROL = { generation: 0, command: 1, batch: 2, ready: 3, lane: 4 } as const;
+/** Commands in `CONTROL.command`. */
+export const COMMAND = { step: 1, stop: 2 } as const;
+/** Per lane t, from CONTROL.lane + 4t: first row, rows, the generation done (−1: failed). */
+export const laneSlot = (t: number, field: 0 | 1 | 2) => CONTROL.lane + 4 * t + field;
 
 /** Above this share of nonzero inputs, layer 0 runs as a dense product. */
 const SPARSE_BELOW = 0.5;
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
+/** The memory plan for `net` at batch size `batchSize`, `slots` optimiser state arrays per parameter, `lanes` threads. */
+export function simdPlan(net: Network, batchSize: number, slots: number, lanes: number): SimdPlan {
+  const p = new Layout();
+  const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / lanes);
+  const layers = net.layers.map((layer): LayerRegions => {
+    const I = layer.inputs, O = layer.outputs, Op = pad8(O);
+    return {
+      I,
+      O,
+      Op,
+      weight: p.region(I * Op),
+      bias: p.region(Op),
+      state: Array.from({ length: slots }, () => {
+        const at = p.region(I * Op);
+        p.region(Op);
+        return at;
+      }),
+    };
+  });
+  const laneRegions = Array.from({ length: lanes }, (): LaneRegions => ({
+    entries: p.region(2 * rows * I0 + 2),
+    starts: p.region(rows + 1),
+    out: layers.map((l) => p.region(rows * l.Op)),
+    delta: layers.map((l) => p.region(rows * l.Op)),
+    gradWeight: layers.map((l) => p.region(l.I * l.Op)),
+    gradBias: layers.map((l) => p.region(l.Op)),
+  }));
+  return {
+    batchSize: B,
+    laneRows: rows,
+    inputs: I0,
+    classes: net.outputSize,
+    layers,
+    lanes: laneRegions,
+    x: p.region(B * I0),
+    labels: p.region(B),
+    zero: p.region(Math.max(...layers.map((l) => l.Op))),
+    control: p.region(CONTROL.lane + 4 * lanes),
+    losses: p.region(2 * lanes),
+    bytes: p.bytes,
+  };
+}
+
+/** Scratch arrays of one thread for the softmax. */
+export interface LaneScratch {
+  probs: Float32Array;
+  logits: Float32Array;
+}
+
+/** A thread's softmax scratch for `plan`. */
+export function laneScratch(plan: SimdPlan): LaneScratch {
+  return {
+    probs: new Float32Array(plan.laneRows * plan.classes),
+    logits: new Float32Array(plan.laneRows * plan.classes),
+  };
+}
+
+/**
+ * One lane's share of a step: forward and backward over the `rows` rows from
+ * row `first` of the minibatch in memory, as part of a batch of B; leaves
+ * ∂(Σ of these rows' losses / B)/∂w in the lane's gradients (layer 0's added
+ * to what is there, which must be 0) and returns the rows' loss sum.
+ */
+export function laneGradient(
+  k: SimdKernels,
+  plan: SimdPlan,
+  t: number,
+  activations: readonly Activation[],
+  first: number,
+  rows: number,
+  B: number,
+  scratch: LaneScratch,
+): number {
+  const e = k.exports, f32 = k.f32;
+  const lane = plan.lanes[t], layers = plan.layers, L = layers.length, I0 = plan.inputs;
+  const x = plan.x + 4 * first * I0;
+  const labels = k.i32.subarray(plan.labels / 4 + first, plan.labels / 4 + first + rows);
+
+  // the nonzero pixels of each row: (byte offset of its weight row, value) pairs
+  const layer0 = layers[0], rowBytes = 4 * layer0.Op;
+  const nonzero = e.listNonzero(x, rows, I0, rowBytes, lane.entries, lane.starts);
+  const sparse = nonzero < SPARSE_BELOW * rows * I0;
+
+  // forward
+  if (sparse) e.sparseGemm(lane.out[0], rowBytes, layer0.weight, layer0.bias, layer0.Op, lane.starts, rows);
+  else e.gemm(lane.out[0], rowBytes, x, 4 * I0, 4, layer0.weight, rowBytes, layer0.bias, rows, layer0.Op, I0, 0);
+  for (let l = 0; l < L; l++) {
+    const layer = layers[l];
+    if (l > 0) {
+      const Op = layer.Op, below = layers[l - 1].Op;
+      e.gemm(
+        lane.out[l],
+        4 * Op,
+        lane.out[l - 1],
+        4 * below,
+        4,
+        layer.weight,
+        4 * Op,
+        layer.bias,
+        rows,
+        Op,
+        layer.I,
+        0,
+      );
+    }
+    if (l === L - 1) break;
+    if (activations[l].name === "relu") e.relu(lane.out[l], rows * layer.Op);
+    else {
+      const out = k.view(lane.out[l], rows * layer.Op);
+      activations[l].forward(out, out, rows * layer.Op);
+    }
+  }
+
+  // softmax and cross-entropy on the logits [rows, C]; δᴸ = (P − Y) / B into the top delta (padding stays 0)
+  const top = layers[L - 1], C = top.O, Op = top.Op, { probs, logits } = scratch;
+  const outTop = lane.out[L - 1] / 4, deltaTop = lane.delta[L - 1] / 4;
+  for (let b = 0; b < rows; b++) for (let c = 0; c < C; c++) logits[b * C + c] = f32[outTop + b * Op + c];
+  softmaxForward(probs, logits, rows, C);
+  const lossSum = crossEntropyLoss(probs, labels, rows, C) * rows;
+  const scale = 1 / B;
+  for (let b = 0; b < rows; b++) {
+    for (let c = 0; c < C; c++) f32[deltaTop + b * Op + c] = probs[b * C + c] * scale;
+    f32[deltaTop + b * Op + labels[b]] -= scale;
+  }
+
+  // backward
+  for (let l = L - 1; l >= 0; l--) {
+    const layer = layers[l], Op = layer.Op;
+    e.sumRows(lane.gradBias[l], lane.delta[l], 4 * Op, rows, Op); // ∂L/∂b = Σ_b δ
+    if (l === 0) {
+      // ∂L/∂W⁰ is 0 here: add xᵀ · δ⁰ from the nonzero pixels, or overwrite it densely
+      if (sparse) e.sparseGemmTN(lane.gradWeight[0], lane.delta[0], 4 * Op, Op, lane.starts, rows);
+      else e.gemm(lane.gradWeight[0], 4 * Op, x, 4, 4 * I0, lane.delta[0], 4 * Op, plan.zero, I0, Op, rows, 0);
+      break;
+    }
+    const below = layers[l - 1].Op;
+    // ∂L/∂Wˡ [I, Op] = (aˡ⁻¹)ᵀ · δˡ: A(i, b) = aˡ⁻¹[b, i]
+    e.gemm(
+      lane.gradWeight[l],
+      4 * Op,
+      lane.out[l - 1],
+      4,
+      4 * below,
+      lane.delta[l],
+      4 * Op,
+      plan.zero,
+      layer.I,
+      Op,
+      rows,
+      0,
+    );
+    // δˡ⁻¹ [rows, I] = δˡ · Wˡᵀ, then ⊙ f′ (the padding columns of δˡ⁻¹ are never written: they stay 0)
+    e.gemmNT(lane.delta[l - 1], 4 * below, lane.delta[l], 4 * Op, layer.weight, 4 * Op, rows, layer.I, Op);
+    if (activations[l - 1].name === "relu") e.reluBackward(lane.delta[l - 1], lane.out[l - 1], rows * below);
+    else {
+      const d = k.view(lane.delta[l - 1], rows * below);
+      activations[l - 1].backward(d, d, k.view(lane.out[l - 1], rows * below), rows * below);
+    }
+  }
+  return lossSum;
+}
+
+/** How long the main thread waits for a worker before giving up (ms). */
+const WORKER_TIMEOUT_MS = 60_000;
+
 /**
  * A {@linkcode StepStrategy} running the whole step on the SIMD kernels of
- * `gemm.ts`; see the module notes. Use {@linkcode simdNetwork}.
+ * `gemm.ts`, on `threads` threads; see the module notes. Use
+ * {@linkcode simdNetwork}.
  */
 export class SimdNetwork implements StepStrategy {
   readonly name = "simd";
   readonly #k: SimdKernels;
-  readonly #layers: LayerRegions[];
-  readonly #x: number;
+  readonly #plan: SimdPlan;
   readonly #xView: Float32Array;
-  readonly #entries: number;
-  readonly #starts: number;
-  readonly #zero: number;
   readonly #labels: Uint8Array;
-  readonly #probs: Float32Array;
-  readonly #dLogits: Float32Array;
+  readonly #scratch: LaneScratch;
+  readonly #workers: Worker[];
+  readonly #control: Int32Array;
+  readonly #losses: Float64Array;
+  #generation = 0;
   #t = 0;
 
   constructor(
     kernels: SimdKernels,
-    plan: { layers: LayerRegions[]; x: number; entries: number; starts: number; zero: number; slots: number },
+    plan: SimdPlan,
     readonly net: Network,
     readonly data: Dataset,
     readonly optimizer: Optimizer,
-    readonly batchSize: number,
     readonly rng: Random,
     readonly augment?: (x: Float32Array, B: number, rng: Random) => void,
+    workers: Worker[] = [],
   ) {
     this.#k = kernels;
-    this.#layers = plan.layers;
-    this.#x = plan.x;
-    this.#xView = kernels.view(plan.x, batchSize * net.inputSize);
-    this.#entries = plan.entries;
-    this.#starts = plan.starts;
-    this.#zero = plan.zero;
-    this.#labels = new Uint8Array(batchSize);
-    const C = net.outputSize;
-    this.#probs = new Float32Array(batchSize * C);
-    this.#dLogits = new Float32Array(batchSize * C);
+    this.#plan = plan;
+    this.#xView = kernels.view(plan.x, plan.batchSize * net.inputSize);
+    this.#labels = new Uint8Array(plan.batchSize);
+    this.#scratch = laneScratch(plan);
+    this.#workers = workers;
+    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
+    this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.lanes.length);
     this.load();
   }
 
-  /** The memory plan for `net` at batch size `batchSize` with `slots` optimiser state arrays per parameter. */
-  static plan(net: Network, batchSize: number, slots: number): {
-    bytes: number;
-    layers: LayerRegions[];
-    x: number;
-    entries: number;
-    starts: number;
-    zero: number;
-    slots: number;
-  } {
-    const p = new Layout();
-    const B = batchSize, I0 = net.inputSize;
-    const layers = net.layers.map((layer): LayerRegions => {
-      const I = layer.inputs, O = layer.outputs, Op = pad8(O);
-      return {
-        I,
-        O,
-        Op,
-        weight: p.region(I * Op),
-        bias: p.region(Op),
-        gradWeight: p.region(I * Op),
-        gradBias: p.region(Op),
-        state: Array.from({ length: slots }, () => {
-          const at = p.region(I * Op);
-          p.region(Op);
-          return at;
-        }),
-        out: p.region(B * Op),
-        delta: p.region(B * Op),
-      };
-    });
-    const x = p.region(B * I0);
-    const entries = p.region(2 * B * I0 + 2);
-    const starts = p.region(B + 1);
-    const zero = p.region(Math.max(...layers.map((l) => l.Op)));
-    return { bytes: p.bytes, layers, x, entries, starts, zero, slots };
+  /** The number of threads computing each step. */
+  get threads(): number {
+    return this.#plan.lanes.length;
   }
 
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
-    const k = this.#k.exports, f32 = this.#k.f32;
-    const net = this.net, layers = this.#layers, L = layers.length, I0 = net.inputSize;
+    const k = this.#k, plan = this.#plan, T = plan.lanes.length, ctl = this.#control;
     gatherBatch(this.#xView, this.#labels, this.data, order, start, B);
     this.augment?.(this.#xView, B, this.rng);
+    k.i32.set(this.#labels.subarray(0, B), plan.labels / 4);
 
-    // the nonzero pixels of each example: (byte offset of its weight row, value) pairs
-    const first = layers[0], rowBytes = 4 * first.Op;
-    const nonzero = k.listNonzero(this.#x, B, I0, rowBytes, this.#entries, this.#starts);
-    const sparse = nonzero < SPARSE_BELOW * B * I0;
-
-    // forward
-    if (sparse) k.sparseGemm(first.out, rowBytes, first.weight, first.bias, first.Op, this.#starts, B);
-    else k.gemm(first.out, rowBytes, this.#x, 4 * I0, 4, first.weight, rowBytes, first.bias, B, first.Op, I0, 0);
-    for (let l = 0; l < L; l++) {
-      const layer = layers[l];
-      if (l > 0) {
-        const below = layers[l - 1];
-        k.gemm(
-          layer.out,
-          4 * layer.Op,
-          below.out,
-          4 * below.Op,
-          4,
-          layer.weight,
-          4 * layer.Op,
-          layer.bias,
-          B,
-          layer.Op,
-          layer.I,
-          0,
-        );
+    // lane t takes rows [⌊tB/T⌋, ⌊(t+1)B/T⌋); lanes 1 … T−1 run in the workers while lane 0 runs here
+    const firstRow = (t: number) => Math.floor(t * B / T);
+    if (T > 1) {
+      for (let t = 1; t < T; t++) {
+        ctl[laneSlot(t, 0)] = firstRow(t);
+        ctl[laneSlot(t, 1)] = firstRow(t + 1) - firstRow(t);
       }
-      if (l < L - 1) {
-        if (net.activations[l].name === "relu") k.relu(layer.out, B * layer.Op);
-        else {
-          const out = this.#k.view(layer.out, B * layer.Op);
-          net.activations[l].forward(out, out, B * layer.Op);
-        }
-      }
+      ctl[CONTROL.batch] = B;
+      ctl[CONTROL.command] = COMMAND.step;
+      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+      Atomics.notify(ctl, CONTROL.generation);
     }
-
-    // softmax and cross-entropy on the logits [B, C] (the top layer's out without its padding)
-    const top = layers[L - 1], C = top.O, probs = this.#probs, dLogits = this.#dLogits;
-    for (let b = 0; b < B; b++) {
-      for (let c = 0; c < C; c++) dLogits[b * C + c] = f32[top.out / 4 + b * top.Op + c];
-    }
-    softmaxForward(probs, dLogits, B, C);
-    const loss = crossEntropyLoss(probs, this.#labels, B, C);
-    softmaxCrossEntropyBackward(dLogits, probs, this.#labels, B, C);
-    for (let b = 0; b < B; b++) {
-      for (let c = 0; c < C; c++) f32[top.delta / 4 + b * top.Op + c] = dLogits[b * C + c];
-    }
-
-    // backward
-    for (let l = L - 1; l >= 0; l--) {
-      const layer = layers[l], Op = layer.Op;
-      k.sumRows(layer.gradBias, layer.delta, 4 * Op, B, Op); // ∂L/∂b = Σ_b δ
-      if (l === 0) {
-        // the optimiser left ∂L/∂W⁰ at 0: add xᵀ · δ⁰ from the nonzero pixels, or overwrite it densely
-        if (sparse) k.sparseGemmTN(layer.gradWeight, layer.delta, 4 * Op, Op, this.#starts, B);
-        else k.gemm(layer.gradWeight, 4 * Op, this.#x, 4, 4 * I0, layer.delta, 4 * Op, this.#zero, I0, Op, B, 0);
-        continue;
-      }
-      const below = layers[l - 1];
-      // ∂L/∂Wˡ [I, Op] = (aˡ⁻¹)ᵀ · δˡ: A(i, b) = aˡ⁻¹[b, i]
-      k.gemm(layer.gradWeight, 4 * Op, below.out, 4, 4 * below.Op, layer.delta, 4 * Op, this.#zero, layer.I, Op, B, 0);
-      // δˡ⁻¹ [B, I] = δˡ · Wˡᵀ, then ⊙ f′ (the padding columns of δˡ⁻¹ are never written: they stay 0)
-      k.gemmNT(below.delta, 4 * below.Op, layer.delta, 4 * Op, layer.weight, 4 * Op, B, layer.I, Op);
-      if (net.activations[l - 1].name === "relu") k.reluBackward(below.delta, below.out, B * below.Op);
-      else {
-        const dBelow = this.#k.view(below.delta, B * below.Op);
-        net.activations[l - 1].backward(dBelow, dBelow, this.#k.view(below.out, B * below.Op), B * below.Op);
-      }
+    const activations = this.net.activations;
+    let lossSum = laneGradient(k, plan, 0, activations, 0, firstRow(1), B, this.#scratch);
+    for (let t = 1; t < T; t++) {
+      this.#await(t);
+      if (firstRow(t + 1) === firstRow(t)) continue;
+      lossSum += this.#losses[t];
+      // the lanes' gradients summed in lane order: the same bytes for the same seed and thread count
+      const lane0 = plan.lanes[0], lane = plan.lanes[t];
+      plan.layers.forEach((layer, l) => {
+        k.exports.addAndClear(lane0.gradWeight[l], lane.gradWeight[l], layer.I * layer.Op);
+        k.exports.addAndClear(lane0.gradBias[l], lane.gradBias[l], layer.Op);
+      });
     }
 
     // the optimiser, one call per tensor (weights with decay, biases without)
     const opt = this.optimizer as GradientDescent | Momentum | Adam;
     if (opt instanceof Adam) this.#t++;
-    for (const layer of layers) {
-      const biasState = this.#stateBiasOffset(layer);
-      this.#update(layer.weight, layer.gradWeight, layer.state, layer.I * layer.Op, lr, opt.weightDecay);
-      this.#update(layer.bias, layer.gradBias, layer.state.map((at) => at + biasState), layer.Op, lr, 0);
+    const lane0 = plan.lanes[0];
+    plan.layers.forEach((layer, l) => {
+      const biasState = stateBiasOffset(layer);
+      this.#update(layer.weight, lane0.gradWeight[l], layer.state, layer.I * layer.Op, lr, opt.weightDecay);
+      this.#update(layer.bias, lane0.gradBias[l], layer.state.map((at) => at + biasState), layer.Op, lr, 0);
+    });
+    return lossSum / B;
+  }
+
+  /** Blocks until worker lane t has finished the current generation. */
+  #await(t: number): void {
+    const ctl = this.#control, slot = laneSlot(t, 2);
+    const deadline = performance.now() + WORKER_TIMEOUT_MS;
+    for (;;) {
+      const done = Atomics.load(ctl, slot);
+      if (done === this.#generation) return;
+      if (done === -1) throw new Error(`training thread ${t} failed`);
+      if (performance.now() > deadline) throw new Error(`training thread ${t} did not answer`);
+      Atomics.wait(ctl, slot, done, 1000);
     }
-    return loss;
   }
 
   /** w ← optimiser(w, g) over n floats with decay λ; `state` holds the optimiser's slots for w. */
@@ -225,11 +364,6 @@ export class SimdNetwork implements StepStrategy {
       const c1 = 1 / (1 - opt.beta1 ** this.#t), c2 = 1 / (1 - opt.beta2 ** this.#t);
       k.adamStep(w, g, state[0], state[1], n, lr, opt.beta1, opt.beta2, c1, c2, opt.epsilon, lambda);
     } else k.sgdStep(w, g, n, lr, lambda);
-  }
-
-  /** Bytes from a state slot's weight part to its bias part (the weight part rounded up to 32 bytes). */
-  #stateBiasOffset(layer: LayerRegions): number {
-    return Math.ceil((layer.I * layer.Op) / 8) * 32;
   }
 
   /** The optimiser's state arrays for a parameter tensor, in slot order. */
@@ -243,7 +377,7 @@ export class SimdNetwork implements StepStrategy {
   load(): void {
     const f32 = this.#k.f32;
     this.net.layers.forEach((dense, l) => {
-      const r = this.#layers[l];
+      const r = this.#plan.layers[l];
       const put = (at: number, src: Floats, rows: number, cols: number) => {
         const base = at / 4;
         for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) f32[base + i * r.Op + o] = src[i * cols + o];
@@ -253,7 +387,7 @@ export class SimdNetwork implements StepStrategy {
       const wState = this.#stateOf(dense.weight), bState = this.#stateOf(dense.bias);
       r.state.forEach((at, s) => {
         put(at, wState[s], r.I, r.O);
-        put(at + this.#stateBiasOffset(r), bState[s], 1, r.O);
+        put(at + stateBiasOffset(r), bState[s], 1, r.O);
       });
     });
     if (this.optimizer instanceof Adam) this.#t = this.optimizer.steps;
@@ -262,7 +396,7 @@ export class SimdNetwork implements StepStrategy {
   sync(): void {
     const f32 = this.#k.f32;
     this.net.layers.forEach((dense, l) => {
-      const r = this.#layers[l];
+      const r = this.#plan.layers[l];
       const get = (dst: Floats, at: number, rows: number, cols: number) => {
         const base = at / 4;
         for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) dst[i * cols + o] = f32[base + i * r.Op + o];
@@ -272,18 +406,64 @@ export class SimdNetwork implements StepStrategy {
       const wState = this.#stateOf(dense.weight), bState = this.#stateOf(dense.bias);
       r.state.forEach((at, s) => {
         get(wState[s], at, r.I, r.O);
-        get(bState[s], at + this.#stateBiasOffset(r), 1, r.O);
+        get(bState[s], at + stateBiasOffset(r), 1, r.O);
       });
     });
     if (this.optimizer instanceof Adam) this.optimizer.steps = this.#t;
   }
+
+  /** Stops the worker threads (once the run is over). */
+  close(): void {
+    if (this.#workers.length === 0) return;
+    const ctl = this.#control;
+    ctl[CONTROL.command] = COMMAND.stop;
+    Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+    Atomics.notify(ctl, CONTROL.generation);
+    for (const worker of this.#workers) worker.terminate();
+    this.#workers.length = 0;
+  }
+}
+
+/** Bytes from a state slot's weight part to its bias part (the weight part rounded up to 32 bytes). */
+function stateBiasOffset(layer: LayerRegions): number {
+  return Math.ceil((layer.I * layer.Op) / 8) * 32;
+}
+
+/** What a worker gets when it starts. */
+export interface WorkerInit {
+  memory: WebAssembly.Memory;
+  plan: SimdPlan;
+  lane: number;
+  activations: ActivationName[];
+}
+
+/** Starts the workers of lanes 1 … T−1 and waits until each is ready; null if one is not within the time-out. */
+function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: ActivationName[]): Worker[] | null {
+  const ctl = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
+  const workers: Worker[] = [];
+  for (let t = 1; t < plan.lanes.length; t++) {
+    const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
+    const init: WorkerInit = { memory: kernels.memory, plan, lane: t, activations };
+    worker.postMessage(init);
+    workers.push(worker);
+  }
+  const deadline = performance.now() + WORKER_TIMEOUT_MS;
+  for (;;) {
+    const ready = Atomics.load(ctl, CONTROL.ready);
+    if (ready === workers.length) return workers;
+    if (ready < 0 || performance.now() > deadline) break;
+    Atomics.wait(ctl, CONTROL.ready, ready, 1000);
+  }
+  for (const worker of workers) worker.terminate();
+  return null;
 }
 
 /**
- * The WebAssembly general path for `net`, or null when it cannot run: a
- * float64 network, an optimiser other than the three of `optimizers.ts`,
- * inputs that are not the network's width, no WebAssembly SIMD, or more than
- * 1 GiB of memory.
+ * The WebAssembly general path for `net` on `threads` threads (1: this one
+ * only), or null when it cannot run: a float64 network, an optimiser other
+ * than the three of `optimizers.ts`, inputs that are not the network's width,
+ * no WebAssembly SIMD, more than 1 GiB of memory. With threads > 1 where
+ * shared memory or workers are missing, it runs on one thread.
  *
  * @example
  * ```ts
@@ -308,12 +488,22 @@ export function simdNetwork(
   batchSize: number,
   rng: Random,
   augment?: (x: Float32Array, B: number, rng: Random) => void,
+  threads = 1,
 ): SimdNetwork | null {
   if (net.dtype !== "float32" || data.features !== net.inputSize) return null;
   const slots = optimizer instanceof Adam ? 2 : optimizer instanceof Momentum ? 1 : 0;
   if (slots === 0 && !(optimizer instanceof GradientDescent)) return null;
-  const plan = SimdNetwork.plan(net, batchSize, slots);
+  const lanes = Math.max(1, Math.min(Math.floor(threads), batchSize));
+  if (lanes > 1 && typeof Worker === "function") {
+    const plan = simdPlan(net, batchSize, slots, lanes);
+    const kernels = sharedSimdKernels(plan.bytes);
+    const workers = kernels === null ? null : startWorkers(kernels, plan, net.activationNames);
+    if (kernels !== null && workers !== null) {
+      return new SimdNetwork(kernels, plan, net, data, optimizer, rng, augment, workers);
+    }
+  }
+  const plan = simdPlan(net, batchSize, slots, 1);
   const kernels = simdKernels(plan.bytes);
   if (kernels === null) return null;
-  return new SimdNetwork(kernels, plan, net, data, optimizer, batchSize, rng, augment);
+  return new SimdNetwork(kernels, plan, net, data, optimizer, rng, augment);
 }

@@ -39,6 +39,8 @@ export interface StepStrategy {
   sync(): void;
   /** Takes the network's weights as the current ones (after someone else changed them). */
   load(): void;
+  /** Frees what the strategy holds for the run (worker threads); called once, after the last step. */
+  close?(): void;
 }
 
 /** Which path computes the steps: see {@linkcode chooseStep}. */
@@ -53,6 +55,8 @@ export interface StepOptions {
   /** Changes a gathered minibatch x[B, features] in place before the step (data augmentation). */
   augment?: (x: Float32Array, B: number, rng: Random) => void;
   path?: StepPath;
+  /** Threads computing each step on the SIMD general path (default 1); the other paths use one. */
+  threads?: number;
 }
 
 /**
@@ -239,7 +243,7 @@ export function chooseStep(net: Network, data: Dataset, options: StepOptions): S
     return new SparseStep(net, data, plainSGD, first, B);
   }
   if (path === "auto" || path === "simd") {
-    const simd = simdNetwork(net, data, optimizer, B, rng, augment);
+    const simd = simdNetwork(net, data, optimizer, B, rng, augment, options.threads ?? 1);
     if (simd !== null) return simd;
   }
   return new GeneralStep(net, data, optimizer, B, rng, augment);

@@ -62,6 +62,13 @@ export interface TrainOptions {
    * every minibatch.
    */
   path?: StepPath;
+  /**
+   * Threads computing each step (default 1): on the SIMD general path, each of
+   * T Web Workers takes a slice of the minibatch and the slices' gradients are
+   * summed in a fixed order, so a seed and a thread count give the same model
+   * bytes. Workers start once per run. The other paths run on one thread.
+   */
+  threads?: number;
 }
 
 /** Thrown when the loss stops being a finite number. */
@@ -110,6 +117,7 @@ export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochSt
     rng,
     augment: options.augment,
     path: options.path,
+    threads: options.threads,
   });
 
   // Whether the strategy holds steps that the network's weights do not have yet.
@@ -142,6 +150,7 @@ export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochSt
     }
   } finally {
     if (unsynced) strategy.sync(); // e.g. when the loss diverged in mid-epoch
+    strategy.close?.();
   }
   return history;
 }

@@ -6,6 +6,7 @@ import { Network } from "../../lib/nn/network.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../../lib/nn/optimizers.ts";
 import { Random } from "../../lib/nn/random.ts";
 import { chooseStep } from "../../lib/nn/step.ts";
+import type { SimdNetwork } from "../../lib/kernels/simd_network.ts";
 import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
 
 const train = await loadSplit("data", "train");
@@ -123,5 +124,30 @@ for (const make of [() => new Momentum(0.9, 1e-3), () => new Adam()]) {
     const worst = worstDifference(simd.net, ts.net);
     assert.ok(worst < 5e-3, `split trainings differ by ${worst}`);
     if (simd.optimizer instanceof Adam) assert.equal(simd.optimizer.steps, 2 * Math.ceil(200 / 16));
+  });
+}
+
+for (const threads of [2, 3]) {
+  Deno.test(`${threads} threads: the same bytes run after run, and the single-thread model up to float32 rounding`, () => {
+    const c: Case = { sizes: [784, 40, 10], activation: "relu", optimizer: () => new Momentum(0.9, 5e-4) };
+    const train = (t: number) => {
+      const rng = new Random(11);
+      const net = new Network({ sizes: c.sizes, activations: "relu" }).init(rng);
+      const stats = SGD(net, small, { epochs: 2, batchSize: 16, lr: 0.05, rng, optimizer: c.optimizer(), threads: t });
+      return { net, stats };
+    };
+    const strategy = chooseStep(new Network({ sizes: c.sizes, activations: "relu" }), small, {
+      batchSize: 16,
+      optimizer: c.optimizer(),
+      rng: new Random(0),
+      threads,
+    }) as SimdNetwork;
+    assert.equal(strategy.threads, threads, "the workers started");
+    strategy.close();
+    const a = train(threads), b = train(threads), one = train(1);
+    a.net.parameters().forEach((p, k) => assert.deepEqual(p.value, b.net.parameters()[k].value, p.name));
+    const worst = worstDifference(a.net, one.net);
+    assert.ok(worst < 5e-3, `${threads} threads differ from one by ${worst}`);
+    a.stats.forEach((s, e) => assert.ok(Math.abs(s.loss - one.stats[e].loss) < 1e-3, `epoch ${e + 1} loss`));
   });
 }
