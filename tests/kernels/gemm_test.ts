@@ -184,3 +184,16 @@ Deno.test("listNonzero, sumRows, relu and reluBackward = toSparseRows, denseBias
   k.exports.reluBackward(at.x, at.d, B * N);
   assert.deepEqual([...k.view(at.x, B * N)], [...dWant]);
 });
+
+Deno.test("addAndClear adds one thread's gradient into the sum and leaves its buffer at 0", () => {
+  const rng = new Random(8);
+  const n = 20;
+  const dst = random(rng, n), src = random(rng, n);
+  const plan = new Layout();
+  const at = { dst: plan.region(n), src: plan.region(n) };
+  const k = simdKernels(plan.bytes)!;
+  put(k, at.dst, dst), put(k, at.src, src);
+  k.exports.addAndClear(at.dst, at.src, n);
+  assert.deepEqual([...k.view(at.dst, n)], [...dst.map((v, i) => Math.fround(v + src[i]))]);
+  assert.deepEqual([...k.view(at.src, n)], new Array(n).fill(0));
+});
