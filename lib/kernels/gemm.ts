@@ -20,6 +20,8 @@
  * | `sumRows`      | dst = Σ_b src[b] (the bias gradient)                               | src [B,N], N % 4 = 0       |
  * | `relu`, `reluBackward` | x = max(x, 0); δ = δ where out > 0 else 0                  | n % 4 = 0                  |
  * | `addAndClear`  | dst += src; src = 0 (one thread's gradient into the sum)           | n % 4 = 0                  |
+ * | `listNonzeroColumns` | per input i nonzero somewhere in x: its (b · ldd, x[b,i]) pairs | x [B,I]; returns the count |
+ * | `sparseGemmTNColumns` | G[i] = Σ_b x[b,i] δ[b] for each listed i, written once per row | G [I,H], δ [B,H], H % 4 = 0 |
  *
  * `gemm` keeps a 4 × 8 tile of C in eight f32x4 registers while k runs (two
  * vector loads and four broadcasts feed sixteen multiply/adds); `gemmNT` a
@@ -73,6 +75,16 @@ export interface GemmExports {
   relu(x: number, n: number): void;
   reluBackward(delta: number, out: number, n: number): void;
   addAndClear(dst: number, src: number, n: number): void;
+  listNonzeroColumns(
+    x: number,
+    B: number,
+    I: number,
+    ldd: number,
+    rowBytes: number,
+    pairs: number,
+    columns: number,
+  ): number;
+  sparseGemmTNColumns(grad: number, delta: number, H: number, columns: number, n: number): void;
 }
 
 /** The largest WebAssembly memory asked for (bytes). */

@@ -765,4 +765,118 @@
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (br $each)))
   )
+
+  ;; The weight gradient of the first layer column by column (CSC: per pixel, the examples where it is nonzero).
+  ;; `listNonzeroColumns` lists, for each input i with a nonzero value in some row of x [B, I] (rows I floats
+  ;; apart): its triple (i · rowBytes, first pair's address, end address) from byte address `columns` on, and
+  ;; its pairs (b · ldd, x[b, i]) from `pairs` on (one pair of slack). Returns the number of triples.
+  (func (export "listNonzeroColumns")
+    (param $x i32) (param $B i32) (param $I i32) (param $ldd i32) (param $rowBytes i32)
+    (param $pairs i32) (param $columns i32) (result i32)
+    (local $i i32) (local $b i32) (local $e i32) (local $first i32) (local $v f32) (local $p i32) (local $n i32)
+    (local $rowStride i32)
+    (local.set $e (local.get $pairs))
+    (local.set $rowStride (i32.shl (local.get $I) (i32.const 2)))
+    (block $inputsDone
+      (loop $inputs
+        (br_if $inputsDone (i32.ge_u (local.get $i) (local.get $I)))
+        (local.set $first (local.get $e))
+        (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $b (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+            (local.set $v (f32.load (local.get $p)))
+            (i32.store (local.get $e) (i32.mul (local.get $b) (local.get $ldd)))
+            (f32.store offset=4 (local.get $e) (local.get $v))
+            (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+            (local.set $p (i32.add (local.get $p) (local.get $rowStride)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $rows)))
+        (if (i32.gt_u (local.get $e) (local.get $first))
+          (then
+            (i32.store offset=0 (local.get $columns) (i32.mul (local.get $i) (local.get $rowBytes)))
+            (i32.store offset=4 (local.get $columns) (local.get $first))
+            (i32.store offset=8 (local.get $columns) (local.get $e))
+            (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $inputs)))
+    (local.get $n)
+  )
+
+  ;;   grad[i, 0:H] = Σ_{pairs (b, v) of column i} v · delta[b, 0:H]   for each of the n listed columns i
+  ;; Each listed row of grad is computed in registers, 32 columns at a time, and written once (not read);
+  ;; rows not listed are left alone (they must be 0). H a multiple of 4.
+  (func (export "sparseGemmTNColumns")
+    (param $grad i32) (param $delta i32) (param $H i32) (param $columns i32) (param $n i32)
+    (local $end i32) (local $row i32) (local $first i32) (local $last i32) (local $c i32) (local $p i32)
+    (local $d i32) (local $rowBytes i32) (local $v v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $end (i32.add (local.get $columns) (i32.mul (local.get $n) (i32.const 12))))
+    (block $columnsDone
+      (loop $eachColumn
+        (br_if $columnsDone (i32.ge_u (local.get $columns) (local.get $end)))
+        (local.set $row (i32.add (local.get $grad) (i32.load offset=0 (local.get $columns))))
+        (local.set $first (i32.load offset=4 (local.get $columns)))
+        (local.set $last (i32.load offset=8 (local.get $columns)))
+        (local.set $c (i32.const 0))
+        (block $blocksDone
+          (loop $blocks
+            (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)))
+            (local.set $acc0 (v128.const f32x4 0 0 0 0))
+            (local.set $acc1 (v128.const f32x4 0 0 0 0))
+            (local.set $acc2 (v128.const f32x4 0 0 0 0))
+            (local.set $acc3 (v128.const f32x4 0 0 0 0))
+            (local.set $acc4 (v128.const f32x4 0 0 0 0))
+            (local.set $acc5 (v128.const f32x4 0 0 0 0))
+            (local.set $acc6 (v128.const f32x4 0 0 0 0))
+            (local.set $acc7 (v128.const f32x4 0 0 0 0))
+            (local.set $p (local.get $first))
+            (block $pairsDone
+              (loop $pairs
+                (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+                (local.set $v (v128.load32_splat offset=4 (local.get $p)))
+                (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
+                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
+                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $d)))))
+                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $d)))))
+                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $d)))))
+                (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
+                (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
+                (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
+                (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 8)))
+                (br $pairs)))
+            (v128.store offset=0 (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+            (v128.store offset=16 (i32.add (local.get $row) (local.get $c)) (local.get $acc1))
+            (v128.store offset=32 (i32.add (local.get $row) (local.get $c)) (local.get $acc2))
+            (v128.store offset=48 (i32.add (local.get $row) (local.get $c)) (local.get $acc3))
+            (v128.store offset=64 (i32.add (local.get $row) (local.get $c)) (local.get $acc4))
+            (v128.store offset=80 (i32.add (local.get $row) (local.get $c)) (local.get $acc5))
+            (v128.store offset=96 (i32.add (local.get $row) (local.get $c)) (local.get $acc6))
+            (v128.store offset=112 (i32.add (local.get $row) (local.get $c)) (local.get $acc7))
+            (local.set $c (i32.add (local.get $c) (i32.const 128)))
+            (br $blocks)))
+        ;; the remaining columns, 4 at a time
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
+            (local.set $acc0 (v128.const f32x4 0 0 0 0))
+            (local.set $p (local.get $first))
+            (block $pairsDone
+              (loop $pairs
+                (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load32_splat offset=4 (local.get $p))
+                  (v128.load (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p)))))))
+                (local.set $p (i32.add (local.get $p) (i32.const 8)))
+                (br $pairs)))
+            (v128.store (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $vectors)))
+        (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+        (br $eachColumn)))
+  )
 )

@@ -13,7 +13,9 @@
  *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch)
  *   ∂L/∂bˡ = Σ_b δˡ                            `sumRows`
  *   ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ                     `gemm` with A transposed through its strides
- *   ∂L/∂W⁰ = xᵀ · δ⁰                          `sparseGemmTN` (rows of zero pixels stay 0)
+ *   ∂L/∂W⁰ = xᵀ · δ⁰                          `listNonzeroColumns`, `sparseGemmTNColumns`: each row of a pixel
+ *                                             nonzero in the slice computed in registers and written once;
+ *                                             the rows of pixels zero in every row stay 0
  *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`; f′: `reluBackward`, or TypeScript
  *
  * then the main thread adds the lanes' gradients in lane order
@@ -55,6 +57,8 @@ export interface LayerRegions {
 export interface LaneRegions {
   entries: number;
   starts: number;
+  pairs: number;
+  columns: number;
   out: number[];
   delta: number[];
   gradWeight: number[];
@@ -112,6 +116,8 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
   const laneRegions = Array.from({ length: lanes }, (): LaneRegions => ({
     entries: p.region(2 * rows * I0 + 2),
     starts: p.region(rows + 1),
+    pairs: p.region(2 * rows * I0 + 2),
+    columns: p.region(3 * I0),
     out: layers.map((l) => p.region(rows * l.Op)),
     delta: layers.map((l) => p.region(rows * l.Op)),
     gradWeight: layers.map((l) => p.region(l.I * l.Op)),
@@ -220,9 +226,11 @@ export function laneGradient(
     const layer = layers[l], Op = layer.Op;
     e.sumRows(lane.gradBias[l], lane.delta[l], 4 * Op, rows, Op); // ∂L/∂b = Σ_b δ
     if (l === 0) {
-      // ∂L/∂W⁰ is 0 here: add xᵀ · δ⁰ from the nonzero pixels, or overwrite it densely
-      if (sparse) e.sparseGemmTN(lane.gradWeight[0], lane.delta[0], 4 * Op, Op, lane.starts, rows);
-      else e.gemm(lane.gradWeight[0], 4 * Op, x, 4, 4 * I0, lane.delta[0], 4 * Op, plan.zero, I0, Op, rows, 0);
+      // ∂L/∂W⁰ is 0 here: write the rows of the pixels nonzero in some row, one row at a time, or all densely
+      if (sparse) {
+        const n = e.listNonzeroColumns(x, rows, I0, 4 * Op, 4 * Op, lane.pairs, lane.columns);
+        e.sparseGemmTNColumns(lane.gradWeight[0], lane.delta[0], Op, lane.columns, n);
+      } else e.gemm(lane.gradWeight[0], 4 * Op, x, 4, 4 * I0, lane.delta[0], 4 * Op, plan.zero, I0, Op, rows, 0);
       break;
     }
     const below = layers[l - 1].Op;

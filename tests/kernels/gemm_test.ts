@@ -197,3 +197,36 @@ Deno.test("addAndClear adds one thread's gradient into the sum and leaves its bu
   assert.deepEqual([...k.view(at.dst, n)], [...dst.map((v, i) => Math.fround(v + src[i]))]);
   assert.deepEqual([...k.view(at.src, n)], new Array(n).fill(0));
 });
+
+Deno.test("listNonzeroColumns + sparseGemmTNColumns = gemmTs's xᵀ·δ on the listed rows, other rows untouched", () => {
+  const rng = new Random(9);
+  const B = 6, I = 30, H = 36, ldd = H + 4; // H: one 32-column block and one vector
+  const x = random(rng, B * I, 0.8), delta = random(rng, B * ldd);
+  for (let b = 0; b < B; b++) x[b * I + 3] = 0; // a pixel zero in every row: its gradient row is not written
+  const plan = new Layout();
+  const at = {
+    x: plan.region(B * I),
+    delta: plan.region(B * ldd),
+    g: plan.region(I * H),
+    pairs: plan.region(2 * B * I + 2),
+    columns: plan.region(3 * I),
+  };
+  const k = simdKernels(plan.bytes)!;
+  put(k, at.x, x), put(k, at.delta, delta);
+  k.f32.fill(7, at.g / 4, at.g / 4 + I * H); // marks the rows that are not written
+  const n = k.exports.listNonzeroColumns(at.x, B, I, 4 * ldd, 4 * H, at.pairs, at.columns);
+  const listed = new Set(
+    Array.from({ length: I }, (_, i) => i).filter((i) => [0, 1, 2, 3, 4, 5].some((b) => x[b * I + i] !== 0)),
+  );
+  assert.equal(n, listed.size);
+  k.exports.sparseGemmTNColumns(at.g, at.delta, H, at.columns, n);
+  const want = new Float32Array(I * H);
+  gemmTs(want, H, x, 1, I, delta, ldd, new Float32Array(H), I, H, B, false);
+  const got = k.view(at.g, I * H);
+  for (let i = 0; i < I; i++) {
+    const row = (a: Float32Array) => a.slice(i * H, (i + 1) * H);
+    if (listed.has(i)) close(row(got), row(want), `row ${i}`);
+    else assert.deepEqual([...row(got)], new Array(H).fill(7), `row ${i} untouched`);
+  }
+  assert.ok(!listed.has(3));
+});
