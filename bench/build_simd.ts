@@ -29,7 +29,8 @@ export async function assembleSimd(shared = false): Promise<Uint8Array> {
   const features = { simd: true, threads: shared };
   const module = wabt.parseWat("simd.wat", text, features);
   try {
-    module.validate(features);
+    // wabt's validate takes the feature flags at run time, although its types declare no parameter
+    (module.validate as unknown as (this: typeof module, options: typeof features) => void).call(module, features);
     return new Uint8Array(module.toBinary({ write_debug_names: false }).buffer);
   } finally {
     module.destroy();
