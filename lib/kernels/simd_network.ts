@@ -260,8 +260,10 @@ export function laneGradient(
   return lossSum;
 }
 
-/** How long the main thread waits for a worker before giving up (ms). */
+/** How long the main thread waits for a worker's step before giving up (ms). */
 const WORKER_TIMEOUT_MS = 60_000;
+/** How long it waits for the workers to start (ms); then it trains on one thread. */
+const WORKER_START_MS = 20_000;
 
 /**
  * A {@linkcode StepStrategy} running the whole step on the SIMD kernels of
@@ -455,7 +457,7 @@ function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: Activat
     worker.postMessage(init);
     workers.push(worker);
   }
-  const deadline = performance.now() + WORKER_TIMEOUT_MS;
+  const deadline = performance.now() + WORKER_START_MS;
   for (;;) {
     const ready = Atomics.load(ctl, CONTROL.ready);
     if (ready === workers.length) return workers;
