@@ -35,6 +35,7 @@
 
 import { type Dataset, gatherBatch } from "../data/dataset.ts";
 import type { Network } from "../nn/network.ts";
+import { Dense } from "../nn/dense.ts";
 import type { Activation, ActivationName } from "../nn/activations.ts";
 import { crossEntropyLoss, softmaxForward } from "../nn/loss.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../nn/optimizers.ts";
@@ -471,7 +472,7 @@ function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: Activat
 /**
  * The WebAssembly general path for `net` on `threads` threads (1: this one
  * only), or null when it cannot run: a float64 network, an optimiser other
- * than the three of `optimizers.ts`, inputs that are not the network's width,
+ * than the three of `optimizers.ts`, layers other than dense ones, inputs that are not the network's width,
  * no WebAssembly SIMD, more than 1 GiB of memory. With threads > 1 where
  * shared memory or workers are missing, it runs on one thread.
  *
@@ -501,6 +502,10 @@ export function simdNetwork(
   threads = 1,
 ): SimdNetwork | null {
   if (net.dtype !== "float32" || data.features !== net.inputSize) return null;
+  // dense layers with an activation between each two: other layer kinds take another path
+  if (!net.layers.every((layer) => layer instanceof Dense) || net.activations.length !== net.layers.length - 1) {
+    return null;
+  }
   const slots = optimizer instanceof Adam ? 2 : optimizer instanceof Momentum ? 1 : 0;
   if (slots === 0 && !(optimizer instanceof GradientDescent)) return null;
   const lanes = Math.max(1, Math.min(Math.floor(threads), batchSize));
