@@ -1,6 +1,7 @@
 /**
- * `deno task bench`: how fast training is, against the numpy reference
- * (`../shared/bench/numpy_ref.py`) measured in the same run, and how the cost
+ * `deno task bench`: how fast training is, against two anchors measured in the
+ * same run, numpy on its BLAS (`bench/numpy_ref.py`, OpenBLAS on Debian with
+ * `libopenblas0-pthread`) and PyTorch (`bench/torch_ref.py`), and how the cost
  * grows with the number of examples, the hidden width and the batch size.
  *
  * @module
@@ -14,18 +15,23 @@ import { evaluate } from "../lib/metrics.ts";
 import { Network } from "../lib/nn/network.ts";
 import { Random } from "../lib/nn/random.ts";
 import { simdModule } from "../lib/kernels/simd.ts";
+import { MemoryPlan, simdKernels } from "../lib/kernels/gemm.ts";
+import { Momentum } from "../lib/nn/optimizers.ts";
 import { SGD, type TrainOptions } from "../lib/nn/train.ts";
 import { shiftedDataset } from "../bench/shifted_dataset.ts";
 import { parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task bench [flags]
 
-Times the spec's training (784-30-10, ReLU, batch 10, 30 epochs, lr 0.01) against the numpy reference run
-in the same process tree, then a wider network (784-256-10, batch 32), then a scale table (1k/10k/60k
-examples made by ±2-pixel shifts × hidden 30/128/512 × batch 10/32/128). Prints Markdown.
+Times the spec's training (784-30-10, ReLU, batch 10, 30 epochs, lr 0.01) against the numpy anchor run
+in the same process tree, then 784-256-10 batch 32 and 784-512-10 batch 32 with momentum 0.9 and weight
+decay 5e-4 against numpy and PyTorch, then a scale table (1k/10k/60k examples made by ±2-pixel shifts ×
+hidden 30/128/512 × batch 10/32/128). Prints Markdown. numpy runs without OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE (its script's --openblas-defaults), so OpenBLAS picks the kernels of this CPU.
 
   --data DIR          dataset folder (default: data)
-  --numpy-ref PATH    the numpy reference script (default: ../shared/bench/numpy_ref.py)
+  --numpy-ref PATH    the numpy anchor script (default: bench/numpy_ref.py)
+  --torch-ref PATH    the PyTorch anchor script (default: bench/torch_ref.py)
   --python PATH       python with numpy (default: /usr/bin/python3; the task may only run that one).
                       Another numpy, e.g. with OpenBLAS through a wrapper script that sets
                       LD_LIBRARY_PATH and execs /usr/bin/python3: run this file with
@@ -35,7 +41,8 @@ examples made by ±2-pixel shifts × hidden 30/128/512 × batch 10/32/128). Prin
   --budget SECONDS    skip scale cells whose estimated time would exceed this in total (default: 600)
   --quick             1 round, the wide comparison with 1 seed, scale table at 1k/10k × hidden 30/128
   --skip-scale        no scale table
-  --skip-numpy        no numpy runs (Deno figures only)
+  --skip-numpy        no numpy runs
+  --skip-torch        no PyTorch runs
   --json              end with one JSON line holding every figure
   -h, --help          this text`;
 
@@ -43,6 +50,7 @@ examples made by ±2-pixel shifts × hidden 30/128/512 × batch 10/32/128). Prin
 export interface BenchConfig {
   data: string;
   numpyRef: string;
+  torchRef: string;
   python: string;
   rounds: number;
   runs: number;
@@ -50,6 +58,7 @@ export interface BenchConfig {
   quick: boolean;
   skipScale: boolean;
   skipNumpy: boolean;
+  skipTorch: boolean;
   json: boolean;
 }
 
@@ -58,6 +67,7 @@ export function parseBenchArgs(args: string[]): BenchConfig {
   const { values } = parseFlags(args, {
     data: { type: "string" },
     "numpy-ref": { type: "string" },
+    "torch-ref": { type: "string" },
     python: { type: "string" },
     rounds: { type: "string" },
     runs: { type: "string" },
@@ -65,12 +75,14 @@ export function parseBenchArgs(args: string[]): BenchConfig {
     quick: { type: "boolean" },
     "skip-scale": { type: "boolean" },
     "skip-numpy": { type: "boolean" },
+    "skip-torch": { type: "boolean" },
     json: { type: "boolean" },
   });
   const quick = values.quick ?? false;
   return {
     data: values.data ?? "data",
-    numpyRef: values["numpy-ref"] ?? "../shared/bench/numpy_ref.py",
+    numpyRef: values["numpy-ref"] ?? "bench/numpy_ref.py",
+    torchRef: values["torch-ref"] ?? "bench/torch_ref.py",
     python: values.python ?? "/usr/bin/python3",
     rounds: positiveInt("rounds", values.rounds, quick ? 1 : 3),
     runs: positiveInt("runs", values.runs, 5),
@@ -78,6 +90,7 @@ export function parseBenchArgs(args: string[]): BenchConfig {
     quick,
     skipScale: values["skip-scale"] ?? false,
     skipNumpy: values["skip-numpy"] ?? false,
+    skipTorch: values["skip-torch"] ?? false,
     json: values.json ?? false,
   };
 }
@@ -85,6 +98,9 @@ export function parseBenchArgs(args: string[]): BenchConfig {
 /** The spec's fixed training settings. */
 const EPOCHS = 30;
 const LR = 0.01;
+/** The third comparison's optimiser: the best preset's momentum and weight decay. */
+const MOMENTUM = 0.9;
+const WEIGHT_DECAY = 5e-4;
 
 /** Dense-equivalent FLOPs of one epoch: 2 per weight per example forward, 4 backward (∂W and ∂x). */
 export function epochFlops(parameters: number, examples: number): number {
@@ -116,12 +132,15 @@ function timeTraining(
   batchSize: number,
   seed: number,
   path: TrainOptions["path"] = "auto",
+  momentum = 0,
+  threads = 1,
 ): { seconds: number; cpuSeconds: number; net: Network } {
   const rng = new Random(seed);
   const net = new Network({ sizes: [PIXELS, hidden, CLASSES], activations: "relu" }).init(rng);
+  const optimizer = momentum > 0 ? new Momentum(momentum, WEIGHT_DECAY) : undefined;
   const cpuStarted = cpuSeconds();
   const started = performance.now();
-  SGD(net, train, { epochs: EPOCHS, batchSize, lr: LR, rng, path });
+  SGD(net, train, { epochs: EPOCHS, batchSize, lr: LR, rng, path, optimizer, threads });
   return { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSeconds() - cpuStarted, net };
 }
 
@@ -134,12 +153,20 @@ interface DenoTiming {
   testAccuracyMean: number;
 }
 
-function timeDeno(train: Dataset, test: Dataset, hidden: number, batchSize: number, runs: number): DenoTiming {
+function timeDeno(
+  train: Dataset,
+  test: Dataset,
+  hidden: number,
+  batchSize: number,
+  runs: number,
+  momentum = 0,
+  threads = 1,
+): DenoTiming {
   const seconds: number[] = [];
   const cpu: number[] = [];
   let accuracy = 0;
   for (let seed = 0; seed < runs; seed++) {
-    const timing = timeTraining(train, hidden, batchSize, seed);
+    const timing = timeTraining(train, hidden, batchSize, seed, "auto", momentum, threads);
     seconds.push(timing.seconds);
     cpu.push(timing.cpuSeconds);
     accuracy += evaluate(timing.net, test).accuracy;
@@ -147,21 +174,24 @@ function timeDeno(train: Dataset, test: Dataset, hidden: number, batchSize: numb
   return { seconds, median: median(seconds), cpuMedian: median(cpu), testAccuracyMean: accuracy / runs };
 }
 
-/** What a numpy_ref.py run gave, or why there is none. */
-type NumpyResult = { seconds: number; testAccuracyMean: number } | { skipped: string };
+/** What an anchor script run gave, or why there is none. */
+type NumpyResult = { seconds: number; testAccuracyMean: number; library: string; blas: string } | {
+  skipped: string;
+};
 
 const decoder = new TextDecoder();
 
-async function runNumpy(config: BenchConfig, args: string[]): Promise<NumpyResult> {
+/** Runs an anchor script (`bench/numpy_ref.py` or `bench/torch_ref.py`) with `args` and reads its JSON line. */
+async function runReference(config: BenchConfig, script: string, flag: string, args: string[]): Promise<NumpyResult> {
   try {
-    await Deno.stat(config.numpyRef);
+    await Deno.stat(script);
   } catch {
-    return { skipped: `the numpy reference ${config.numpyRef} was not found (see --numpy-ref)` };
+    return { skipped: `the anchor script ${script} was not found (see --${flag})` };
   }
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(config.python, {
-      args: [config.numpyRef, config.data, "--json", ...args],
+      args: [script, config.data, "--json", ...args],
       stdout: "piped",
       stderr: "piped",
       stdin: "null",
@@ -175,24 +205,44 @@ async function runNumpy(config: BenchConfig, args: string[]): Promise<NumpyResul
   }
   if (out.code !== 0) {
     const last = decoder.decode(out.stderr).trim().split("\n").at(-1) ?? "";
-    return { skipped: `${config.python} ${config.numpyRef} failed: ${last}` };
+    return { skipped: `${config.python} ${script} failed: ${last}` };
   }
   const line = decoder.decode(out.stdout).trim().split("\n").at(-1) ?? "";
   const result = JSON.parse(line);
-  return { seconds: result.train_seconds_median, testAccuracyMean: result.test_accuracy_mean };
+  return {
+    seconds: result.train_seconds_median,
+    testAccuracyMean: result.test_accuracy_mean,
+    library: String(result.library ?? "unknown"),
+    blas: String(result.blas ?? "unknown"),
+  };
 }
 
-async function numpyVersion(config: BenchConfig): Promise<string | null> {
-  const script = "import numpy as np; a = np.ones((64, 64)); a @ a\n" +
-    "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() and '/' in l})\n" +
-    "import os; print('numpy ' + np.__version__ + ', BLAS: ' + (', '.join(os.path.realpath(p) for p in libs) or 'unknown'))";
-  try {
-    const out = await new Deno.Command(config.python, { args: ["-c", script], stdout: "piped", stderr: "null" })
-      .output();
-    return out.code === 0 ? decoder.decode(out.stdout).trim() : null;
-  } catch {
-    return null;
-  }
+/** numpy on its BLAS, with OpenBLAS's defaults for this CPU (see the usage text). */
+function runNumpy(config: BenchConfig, args: string[]): Promise<NumpyResult> {
+  return runReference(config, config.numpyRef, "numpy-ref", ["--openblas-defaults", ...args]);
+}
+
+function runTorch(config: BenchConfig, args: string[]): Promise<NumpyResult> {
+  return runReference(config, config.torchRef, "torch-ref", args);
+}
+
+/**
+ * GFLOP/s of the SIMD matrix product on a dense 32 × 784 · 784 × 512 (this
+ * machine's single-thread f32x4 ceiling as the kernels reach it), or NaN.
+ */
+function gemmCeiling(): number {
+  const M = 32, K = 784, N = 512;
+  const plan = new MemoryPlan();
+  const at = { c: plan.region(M * N), a: plan.region(M * K), b: plan.region(K * N), bias: plan.region(N) };
+  const k = simdKernels(plan.bytes);
+  if (k === null) return NaN;
+  k.f32.fill(0.5, at.a / 4, at.a / 4 + M * K);
+  k.f32.fill(0.25, at.b / 4, at.b / 4 + K * N);
+  const call = () => k.exports.gemm(at.c, 4 * N, at.a, 4 * K, 4, at.b, 4 * N, at.bias, M, N, K, 0);
+  for (let r = 0; r < 20; r++) call();
+  const rounds = 200, started = cpuSeconds();
+  for (let r = 0; r < rounds; r++) call();
+  return 2 * M * N * K * rounds / (cpuSeconds() - started) / 1e9;
 }
 
 function machine(): Record<string, string> {
@@ -302,6 +352,42 @@ export function linearity(
   });
 }
 
+/** One configuration timed against both anchors. */
+interface Comparison {
+  name: string;
+  hidden: number;
+  batch: number;
+  momentum: number;
+  numpy: NumpyResult | null;
+  torch: NumpyResult | null;
+  deno: DenoTiming;
+  /** The same on all cores (`threads` = the number of cores). */
+  denoAll: DenoTiming;
+  numpyTarget: number;
+  torchTarget: number | null;
+}
+
+function comparisonJson(c: Comparison): Record<string, unknown> {
+  const seconds = (r: NumpyResult | null) => (r !== null && "seconds" in r ? r.seconds : null);
+  const ratio = (r: NumpyResult | null) => (seconds(r) === null ? null : c.deno.median / seconds(r)!);
+  return {
+    hidden: c.hidden,
+    batch_size: c.batch,
+    momentum: c.momentum,
+    weight_decay: c.momentum > 0 ? WEIGHT_DECAY : 0,
+    deno_seconds: c.deno.seconds,
+    deno_seconds_median: c.deno.median,
+    deno_cpu_seconds_median: c.deno.cpuMedian,
+    deno_all_cores_seconds_median: c.denoAll.median,
+    numpy_seconds: seconds(c.numpy),
+    torch_seconds: seconds(c.torch),
+    ratio: ratio(c.numpy),
+    torch_ratio: ratio(c.torch),
+    all_cores_ratio: seconds(c.numpy) === null ? null : c.denoAll.median / seconds(c.numpy)!,
+    all_cores_torch_ratio: seconds(c.torch) === null ? null : c.denoAll.median / seconds(c.torch)!,
+  };
+}
+
 function fixed(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "–";
 }
@@ -319,8 +405,8 @@ async function main(): Promise<void> {
     throw new UsageError(`the benchmark needs 28×28 images, ${config.data} has ${train.features} values`);
   }
   const info = machine();
-  const numpyInfo = config.skipNumpy ? null : await numpyVersion(config);
   const loadBefore = loadAverage();
+  const ceiling = gemmCeiling();
 
   // Warm-up: two untimed trainings, so that every timed one runs optimised code.
   for (const seed of [98, 99]) timeTraining(train, 30, 10, seed);
@@ -347,9 +433,10 @@ async function main(): Promise<void> {
   if (!config.quick) {
     for (
       const [name, path] of [
-        ["WebAssembly SIMD: sparse first layer, whole step in two calls (default)", "auto"],
-        ["sparse first layer, TypeScript loops", "sparse-js"],
-        ["general path: dense backprop + optimizer step", "dense"],
+        ["sparse-mlp: WebAssembly SIMD, sparse first layer, whole step in two calls (default)", "auto"],
+        ["simd: the general path on WebAssembly SIMD (gemm kernels, nonzero pixels per minibatch)", "simd"],
+        ["sparse: sparse first layer, TypeScript loops", "sparse-js"],
+        ["general: dense backprop + optimizer step in TypeScript", "dense"],
       ] as const
     ) {
       log(`spec on the ${path} path …`);
@@ -361,15 +448,40 @@ async function main(): Promise<void> {
     }
   }
 
-  // 2. Wider and denser: 784-256-10, batch 32.
   const wideRuns = config.quick ? 1 : 3;
-  log(`784-256-10 batch 32: numpy …`);
-  const wideNumpy = config.skipNumpy
-    ? null
-    : await runNumpy(config, ["--seeds", String(wideRuns), "--hidden", "256", "--batch-size", "32"]);
-  log(`784-256-10 batch 32: deno …`);
-  const wideDeno = timeDeno(train, test, 256, 32, wideRuns);
-  const wideRatio = wideNumpy !== null && "seconds" in wideNumpy ? wideDeno.median / wideNumpy.seconds : NaN;
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  log("spec: PyTorch …");
+  const specTorch = config.skipTorch ? null : await runTorch(config, ["--seeds", String(wideRuns)]);
+
+  // 2. Wider and denser: 784-256-10 batch 32; 784-512-10 batch 32 with the best preset's momentum and decay.
+  const comparisons: Comparison[] = [];
+  for (
+    const [name, hidden, batch, momentum, torchTarget] of [
+      ["784-256-10, batch 32", 256, 32, 0, null],
+      [`784-512-10, batch 32, momentum ${MOMENTUM}, weight decay ${WEIGHT_DECAY}`, 512, 32, MOMENTUM, 0.3],
+    ] as const
+  ) {
+    const args = ["--seeds", String(wideRuns), "--hidden", String(hidden), "--batch-size", String(batch)];
+    if (momentum > 0) args.push("--momentum", String(momentum), "--weight-decay", String(WEIGHT_DECAY));
+    log(`${name}: numpy …`);
+    const numpy = config.skipNumpy ? null : await runNumpy(config, args);
+    log(`${name}: PyTorch …`);
+    const torch = config.skipTorch ? null : await runTorch(config, args);
+    log(`${name}: deno …`);
+    const deno = timeDeno(train, test, hidden, batch, wideRuns, momentum);
+    log(`${name}: deno, ${cores} threads …`);
+    const denoAll = cores > 1 ? timeDeno(train, test, hidden, batch, wideRuns, momentum, cores) : deno;
+    comparisons.push({ name, hidden, batch, momentum, numpy, torch, deno, denoAll, numpyTarget: 0.3, torchTarget });
+  }
+  const wideDeno = comparisons[0].deno;
+  const numpyInfo = [...rounds.map((r) => r.numpy), ...comparisons.map((c) => c.numpy)]
+    .find((n): n is { seconds: number; testAccuracyMean: number; library: string; blas: string } =>
+      n !== null && "seconds" in n
+    );
+  const torchInfo = [specTorch, ...comparisons.map((c) => c.torch)]
+    .find((n): n is { seconds: number; testAccuracyMean: number; library: string; blas: string } =>
+      n !== null && "seconds" in n
+    );
 
   // 3. The scale table.
   const cells: ScaleCell[] = [];
@@ -435,7 +547,13 @@ async function main(): Promise<void> {
   say("## Benchmark (`deno task bench`)");
   say();
   say(`Machine: ${info.cpu}, ${info.cores} cores, ${info.os}; ${info.deno}; first layer: ${info.simd}.`);
-  say(`numpy: ${numpyInfo ?? "not available"}.`);
+  say(`numpy: ${numpyInfo === undefined ? "not run" : `${numpyInfo.library}; BLAS: ${numpyInfo.blas}`}.`);
+  say(`PyTorch: ${torchInfo === undefined ? "not run" : `${torchInfo.library}; ${torchInfo.blas}`}.`);
+  say(
+    `Deno: one thread, and all ${navigator.hardwareConcurrency} cores (\`threads\`) where the path has threads. ` +
+      `The SIMD matrix product (gemm, dense 32×784 · 784×512) runs at ${fixed(ceiling, 1)} GFLOP/s ` +
+      "of CPU time here: the single-thread f32x4 ceiling the effective GFLOP/s below compare with.",
+  );
   say(`Load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}.`);
   say(
     "FLOP/s are dense-equivalent: 6 × parameters × examples per epoch (2 per weight forward, 4 backward), counted " +
@@ -467,23 +585,54 @@ async function main(): Promise<void> {
   );
   if (paths.length > 0) {
     say();
-    say("| path (median of 3 trainings) | seconds | × default |");
-    say("|---|---|---|");
-    for (const p of paths) say(`| ${p.name} | ${fixed(p.seconds, 3)} | ${fixed(p.seconds / paths[0].seconds, 1)} |`);
+    say("| path (median of 3 trainings) | seconds | × default | effective GFLOP/s |");
+    say("|---|---|---|---|");
+    for (const p of paths) {
+      const gflops = epochFlops(specParams, EPOCHS * train.n) / p.seconds / 1e9;
+      say(`| ${p.name} | ${fixed(p.seconds, 3)} | ${fixed(p.seconds / paths[0].seconds, 1)} | ${fixed(gflops, 2)} |`);
+    }
   }
   say();
-  say(`### Wider: 784-256-10, batch 32, ${EPOCHS} epochs (median of ${wideRuns})`);
+  say(`### Against numpy (OpenBLAS) and PyTorch, ${EPOCHS} epochs, lr ${LR} (median of ${wideRuns})`);
   say();
-  const wideNp = wideNumpy !== null && "seconds" in wideNumpy ? fixed(wideNumpy.seconds, 3) : "skipped";
-  const wideExamples = EPOCHS * train.n / wideDeno.median;
-  const wideFlops = epochFlops(parameterCount(256), EPOCHS * train.n) / wideDeno.median / 1e9;
-  say("| numpy (s) | Deno (s) | Deno CPU (s) | Deno / numpy | Deno examples/s | Deno GFLOP/s |");
-  say("|---|---|---|---|---|---|");
   say(
-    `| ${wideNp} | ${fixed(wideDeno.median, 3)} | ${fixed(wideDeno.cpuMedian, 3)} | ` +
-      `**${fixed(wideRatio, 3)}** (target ≤ 1.5) | ${fixed(wideExamples, 0)} | ${fixed(wideFlops, 2)} |`,
+    `| configuration | numpy (s) | PyTorch (s) | Deno 1 thread (s) | Deno CPU (s) | Deno ${cores} threads (s) | ` +
+      "Deno / numpy (1 thread; all) | Deno / PyTorch (1 thread; all) | Deno GFLOP/s (1 thread) | target |",
   );
-  if (wideNumpy !== null && "skipped" in wideNumpy) say(`\nnumpy skipped: ${wideNumpy.skipped}.`);
+  say("|---|---|---|---|---|---|---|---|---|---|");
+  const seconds = (r: NumpyResult | null) => (r !== null && "seconds" in r ? r.seconds : NaN);
+  const specNumpy = median(numpySpecs);
+  say(
+    `| spec 784-30-10, batch 10 | ${fixed(specNumpy, 3)} | ${fixed(seconds(specTorch), 3)} | ${fixed(denoSpec, 3)} | ` +
+      `${fixed(median(rounds.map((r) => r.deno.cpuMedian)), 3)} | (one thread: the spec's path) | ` +
+      `**${fixed(denoSpec / specNumpy, 3)}** | ${fixed(denoSpec / seconds(specTorch), 3)} | ${fixed(specFlops, 2)} | ` +
+      "numpy ≤ 0.35 |",
+  );
+  for (const c of comparisons) {
+    const flops = epochFlops(parameterCount(c.hidden), EPOCHS * train.n) / c.deno.median / 1e9;
+    const target = `numpy ≤ ${c.numpyTarget}` + (c.torchTarget === null ? "" : `, PyTorch ≤ ${c.torchTarget}`);
+    say(
+      `| ${c.name} | ${fixed(seconds(c.numpy), 3)} | ${fixed(seconds(c.torch), 3)} | ${fixed(c.deno.median, 3)} | ` +
+        `${fixed(c.deno.cpuMedian, 3)} | ${fixed(c.denoAll.median, 3)} | ` +
+        `**${fixed(c.deno.median / seconds(c.numpy), 3)}**; ${fixed(c.denoAll.median / seconds(c.numpy), 3)} | ` +
+        `**${fixed(c.deno.median / seconds(c.torch), 3)}**; ${fixed(c.denoAll.median / seconds(c.torch), 3)} | ` +
+        `${fixed(flops, 2)} | ${target} |`,
+    );
+  }
+  const skips = [specTorch, ...comparisons.flatMap((c) => [c.numpy, c.torch])]
+    .flatMap((r) => (r !== null && "skipped" in r ? [r.skipped] : []));
+  for (const reason of new Set(skips)) say(`\nskipped: ${reason}.`);
+  say();
+  say(
+    "Accuracy (mean test accuracy): " + comparisons.map((c) => {
+      const acc = (
+        r: NumpyResult | null,
+      ) => (r !== null && "testAccuracyMean" in r ? fixed(100 * r.testAccuracyMean, 2) : "–");
+      return `${c.name}: numpy ${acc(c.numpy)}%, PyTorch ${acc(c.torch)}%, Deno ${
+        fixed(100 * c.deno.testAccuracyMean, 2)
+      }%`;
+    }).join("; ") + ".",
+  );
   const growth = linearity(cells);
   if (!config.skipScale) {
     say();
@@ -536,7 +685,14 @@ async function main(): Promise<void> {
   }
   if (config.json) {
     console.log(JSON.stringify({
-      machine: { ...info, numpy: numpyInfo, load_before: loadBefore, load_after: loadAfter },
+      machine: {
+        ...info,
+        numpy: numpyInfo === undefined ? null : `${numpyInfo.library}; BLAS: ${numpyInfo.blas}`,
+        torch: torchInfo === undefined ? null : `${torchInfo.library}; ${torchInfo.blas}`,
+        gemm_gflops: Number.isFinite(ceiling) ? ceiling : null,
+        load_before: loadBefore,
+        load_after: loadAfter,
+      },
       flops_convention: "6 * parameters * examples per epoch (dense-equivalent)",
       spec: {
         rounds: rounds.map((r) => ({
@@ -554,16 +710,10 @@ async function main(): Promise<void> {
         test_accuracy_mean: rounds[0].deno.testAccuracyMean,
         numpy_skipped: skippedReason ?? (config.skipNumpy ? "--skip-numpy" : null),
         paths: paths.map((p) => ({ path: p.path, seconds: p.seconds })),
+        torch_seconds: Number.isFinite(seconds(specTorch)) ? seconds(specTorch) : null,
       },
-      wide: {
-        hidden: 256,
-        batch_size: 32,
-        deno_seconds: wideDeno.seconds,
-        deno_seconds_median: wideDeno.median,
-        deno_cpu_seconds_median: wideDeno.cpuMedian,
-        numpy_seconds: wideNumpy !== null && "seconds" in wideNumpy ? wideNumpy.seconds : null,
-        ratio: Number.isFinite(wideRatio) ? wideRatio : null,
-      },
+      wide: comparisonJson(comparisons[0]),
+      momentum512: comparisonJson(comparisons[1]),
       scale: cells.map((c) => ({
         examples: c.examples,
         hidden: c.hidden,

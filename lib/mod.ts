@@ -13,11 +13,14 @@
  * | `nn/network.ts`       | the multi-layer perceptron: forward, backprop        |
  * | `nn/optimizers.ts`    | gradient descent, momentum, Adam                     |
  * | `nn/train.ts`         | the SGD loop over minibatches                        |
+ * | `nn/step.ts`          | the step strategies, chosen once per run             |
  * | `nn/schedule.ts`      | learning-rate schedules: constant, step, cosine      |
  * | `nn/early_stopping.ts`| best-validation weights, stopping on patience        |
  * | `nn/presets.ts`       | named sets of train flags: spec, best                |
  * | `kernels/sparse.ts`   | nonzero inputs listed once (CSR); layer 0 on them    |
  * | `kernels/simd.ts`     | layer 0's hot loops in WebAssembly SIMD (simd.wat)   |
+ * | `kernels/gemm.ts`     | SIMD matrix products and updates, TypeScript twins   |
+ * | `kernels/simd_network.ts` | the general path on SIMD kernels, threads        |
  * | `data/dataset.ts`     | the in-memory dataset (Float32Array pixels, labels)  |
  * | `data/load.ts`        | loading and validating dataset files (polars)        |
  * | `data/idx.ts`         | the IDX format of the official MNIST files, gzip     |
@@ -71,3 +74,6 @@ export * from "./kernels/sparse.ts";
 export * from "./data/split.ts";
 export * from "./nn/tensor.ts";
 export * from "./nn/train.ts";
+export * from "./nn/step.ts";
+export * from "./kernels/gemm.ts";
+export * from "./kernels/simd_network.ts";

@@ -351,4 +351,532 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $update)))
   )
+
+  ;; ---------------------------------------------------------------------------------------------------
+  ;; The general path (`SimdNetwork` in simd_network.ts): dense matrix products, the first layer from a
+  ;; minibatch's nonzero pixels, and the optimisers' updates. Byte addresses and strides; sizes in floats.
+
+  ;; C[m, 0:N] = (accumulate ? C[m, 0:N] : bias[0:N]) + Σ_{k<K} A(m, k) · B[k, 0:N]      for m < M
+  ;;
+  ;;   A(m, k) at A + m·rsA + k·csA   (rsA = row stride, csA = column stride: A or Aᵀ row-major alike)
+  ;;   B [K, N] rows ldb bytes apart,  C [M, N] rows ldc bytes apart,  N a multiple of 8
+  ;;
+  ;; Register tiling: a tile of 4 rows × 8 columns of C (eight f32x4 accumulators) stays in locals while
+  ;; k runs over K: per k two vector loads of B, four scalar loads of A (splat), eight multiplies and
+  ;; eight adds. Columns are the outer loop, so the strip B[:, n:n+8] stays in the L1 cache while every
+  ;; row tile uses it. When fewer than 4 rows remain the last row is repeated: the repeated rows compute
+  ;; and store the same values again (all C loads come before the stores), so no remainder code is needed.
+  (func $gemm (export "gemm")
+    (param $C i32) (param $ldc i32) (param $A i32) (param $rsA i32) (param $csA i32)
+    (param $B i32) (param $ldb i32) (param $bias i32) (param $M i32) (param $N i32) (param $K i32)
+    (param $accumulate i32)
+    (local $n i32) (local $m i32) (local $k i32) (local $last i32) (local $r i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $pb i32)
+    (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
+    (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128)
+    (local $x20 v128) (local $x21 v128) (local $x30 v128) (local $x31 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $last (i32.sub (local.get $M) (i32.const 1)))
+    (local.set $n (i32.const 0)) ;; byte offset of the column block
+    (block $columnsDone
+      (loop $columns
+        (br_if $columnsDone (i32.ge_u (local.get $n) (i32.shl (local.get $N) (i32.const 2))))
+        (local.set $m (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $m) (local.get $M)))
+            (local.set $r (local.get $m))
+            (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $rsA))))
+            (local.set $c0 (i32.add (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $ldc))) (local.get $n)))
+            (local.set $r (select (i32.add (local.get $m) (i32.const 1)) (local.get $last)
+              (i32.lt_u (i32.add (local.get $m) (i32.const 1)) (local.get $M))))
+            (local.set $a1 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $rsA))))
+            (local.set $c1 (i32.add (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $ldc))) (local.get $n)))
+            (local.set $r (select (i32.add (local.get $m) (i32.const 2)) (local.get $last)
+              (i32.lt_u (i32.add (local.get $m) (i32.const 2)) (local.get $M))))
+            (local.set $a2 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $rsA))))
+            (local.set $c2 (i32.add (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $ldc))) (local.get $n)))
+            (local.set $r (select (i32.add (local.get $m) (i32.const 3)) (local.get $last)
+              (i32.lt_u (i32.add (local.get $m) (i32.const 3)) (local.get $M))))
+            (local.set $a3 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $rsA))))
+            (local.set $c3 (i32.add (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $ldc))) (local.get $n)))
+            (if (local.get $accumulate)
+              (then
+                (local.set $x00 (v128.load offset=0 (local.get $c0)))
+                (local.set $x01 (v128.load offset=16 (local.get $c0)))
+                (local.set $x10 (v128.load offset=0 (local.get $c1)))
+                (local.set $x11 (v128.load offset=16 (local.get $c1)))
+                (local.set $x20 (v128.load offset=0 (local.get $c2)))
+                (local.set $x21 (v128.load offset=16 (local.get $c2)))
+                (local.set $x30 (v128.load offset=0 (local.get $c3)))
+                (local.set $x31 (v128.load offset=16 (local.get $c3)))
+              )
+              (else
+                (local.set $x00 (v128.load offset=0 (i32.add (local.get $bias) (local.get $n))))
+                (local.set $x01 (v128.load offset=16 (i32.add (local.get $bias) (local.get $n))))
+                (local.set $x10 (local.get $x00))
+                (local.set $x11 (local.get $x01))
+                (local.set $x20 (local.get $x00))
+                (local.set $x21 (local.get $x01))
+                (local.set $x30 (local.get $x00))
+                (local.set $x31 (local.get $x01))
+              ))
+            (local.set $pb (i32.add (local.get $B) (local.get $n)))
+            (local.set $k (local.get $K))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.eqz (local.get $k)))
+                (local.set $b0 (v128.load offset=0 (local.get $pb)))
+                (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $s (v128.load32_splat (local.get $a0)))
+                (local.set $x00 (f32x4.add (local.get $x00) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $x01 (f32x4.add (local.get $x01) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $a0 (i32.add (local.get $a0) (local.get $csA)))
+                (local.set $s (v128.load32_splat (local.get $a1)))
+                (local.set $x10 (f32x4.add (local.get $x10) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $x11 (f32x4.add (local.get $x11) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $a1 (i32.add (local.get $a1) (local.get $csA)))
+                (local.set $s (v128.load32_splat (local.get $a2)))
+                (local.set $x20 (f32x4.add (local.get $x20) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $x21 (f32x4.add (local.get $x21) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $a2 (i32.add (local.get $a2) (local.get $csA)))
+                (local.set $s (v128.load32_splat (local.get $a3)))
+                (local.set $x30 (f32x4.add (local.get $x30) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $x31 (f32x4.add (local.get $x31) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $a3 (i32.add (local.get $a3) (local.get $csA)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (br $kLoop)))
+            (v128.store offset=0 (local.get $c0) (local.get $x00))
+            (v128.store offset=16 (local.get $c0) (local.get $x01))
+            (v128.store offset=0 (local.get $c1) (local.get $x10))
+            (v128.store offset=16 (local.get $c1) (local.get $x11))
+            (v128.store offset=0 (local.get $c2) (local.get $x20))
+            (v128.store offset=16 (local.get $c2) (local.get $x21))
+            (v128.store offset=0 (local.get $c3) (local.get $x30))
+            (v128.store offset=16 (local.get $c3) (local.get $x31))
+            (local.set $m (i32.add (local.get $m) (i32.const 4)))
+            (br $rows)))
+        (local.set $n (i32.add (local.get $n) (i32.const 32)))
+        (br $columns)))
+  )
+
+  ;; the sum of a vector's four lanes
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))
+  )
+
+  ;; C[m, n] = Σ_{k<K} A[m, k] · B[n, k]      for m < M, n < N  (C = A · Bᵀ)
+  ;;
+  ;;   A [M, K] rows lda bytes apart, B [N, K] rows ldb bytes apart, C rows ldc bytes apart; K a multiple of 4
+  ;;
+  ;; Both operands are read along k, four floats at a time. A tile of 2 rows × 4 columns of C is eight
+  ;; f32x4 partial sums; each is summed across its lanes at the end. As in gemm, a row or column past
+  ;; the edge repeats the last one, and the repeated stores write the same value again.
+  (func $gemmNT (export "gemmNT")
+    (param $C i32) (param $ldc i32) (param $A i32) (param $lda i32) (param $B i32) (param $ldb i32)
+    (param $M i32) (param $N i32) (param $K i32)
+    (local $m i32) (local $n i32) (local $k i32) (local $kBytes i32) (local $r i32)
+    (local $p0 i32) (local $p1 i32) (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32)
+    (local $c0 i32) (local $c1 i32) (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32)
+    (local $y00 v128) (local $y01 v128) (local $y02 v128) (local $y03 v128)
+    (local $y10 v128) (local $y11 v128) (local $y12 v128) (local $y13 v128)
+    (local $u0 v128) (local $u1 v128) (local $w v128)
+    (local.set $kBytes (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $m (i32.const 0))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $m) (local.get $M)))
+        (local.set $r (select (i32.add (local.get $m) (i32.const 1)) (local.get $m)
+          (i32.lt_u (i32.add (local.get $m) (i32.const 1)) (local.get $M))))
+        (local.set $p0 (i32.add (local.get $A) (i32.mul (local.get $m) (local.get $lda))))
+        (local.set $p1 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $lda))))
+        (local.set $c0 (i32.add (local.get $C) (i32.mul (local.get $m) (local.get $ldc))))
+        (local.set $c1 (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $ldc))))
+        (local.set $n (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $n) (local.get $N)))
+            (local.set $n0 (local.get $n))
+            (local.set $q0 (i32.add (local.get $B) (i32.mul (local.get $n0) (local.get $ldb))))
+            (local.set $n1 (select (i32.add (local.get $n) (i32.const 1)) (i32.sub (local.get $N) (i32.const 1))
+              (i32.lt_u (i32.add (local.get $n) (i32.const 1)) (local.get $N))))
+            (local.set $q1 (i32.add (local.get $B) (i32.mul (local.get $n1) (local.get $ldb))))
+            (local.set $n2 (select (i32.add (local.get $n) (i32.const 2)) (i32.sub (local.get $N) (i32.const 1))
+              (i32.lt_u (i32.add (local.get $n) (i32.const 2)) (local.get $N))))
+            (local.set $q2 (i32.add (local.get $B) (i32.mul (local.get $n2) (local.get $ldb))))
+            (local.set $n3 (select (i32.add (local.get $n) (i32.const 3)) (i32.sub (local.get $N) (i32.const 1))
+              (i32.lt_u (i32.add (local.get $n) (i32.const 3)) (local.get $N))))
+            (local.set $q3 (i32.add (local.get $B) (i32.mul (local.get $n3) (local.get $ldb))))
+            (local.set $y00 (v128.const f32x4 0 0 0 0))
+            (local.set $y01 (v128.const f32x4 0 0 0 0))
+            (local.set $y02 (v128.const f32x4 0 0 0 0))
+            (local.set $y03 (v128.const f32x4 0 0 0 0))
+            (local.set $y10 (v128.const f32x4 0 0 0 0))
+            (local.set $y11 (v128.const f32x4 0 0 0 0))
+            (local.set $y12 (v128.const f32x4 0 0 0 0))
+            (local.set $y13 (v128.const f32x4 0 0 0 0))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $kBytes)))
+                (local.set $u0 (v128.load (i32.add (local.get $p0) (local.get $k))))
+                (local.set $u1 (v128.load (i32.add (local.get $p1) (local.get $k))))
+                (local.set $w (v128.load (i32.add (local.get $q0) (local.get $k))))
+                (local.set $y00 (f32x4.add (local.get $y00) (f32x4.mul (local.get $u0) (local.get $w))))
+                (local.set $y10 (f32x4.add (local.get $y10) (f32x4.mul (local.get $u1) (local.get $w))))
+                (local.set $w (v128.load (i32.add (local.get $q1) (local.get $k))))
+                (local.set $y01 (f32x4.add (local.get $y01) (f32x4.mul (local.get $u0) (local.get $w))))
+                (local.set $y11 (f32x4.add (local.get $y11) (f32x4.mul (local.get $u1) (local.get $w))))
+                (local.set $w (v128.load (i32.add (local.get $q2) (local.get $k))))
+                (local.set $y02 (f32x4.add (local.get $y02) (f32x4.mul (local.get $u0) (local.get $w))))
+                (local.set $y12 (f32x4.add (local.get $y12) (f32x4.mul (local.get $u1) (local.get $w))))
+                (local.set $w (v128.load (i32.add (local.get $q3) (local.get $k))))
+                (local.set $y03 (f32x4.add (local.get $y03) (f32x4.mul (local.get $u0) (local.get $w))))
+                (local.set $y13 (f32x4.add (local.get $y13) (f32x4.mul (local.get $u1) (local.get $w))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $kLoop)))
+            (f32.store (i32.add (local.get $c0) (i32.shl (local.get $n0) (i32.const 2))) (call $hsum (local.get $y00)))
+            (f32.store (i32.add (local.get $c0) (i32.shl (local.get $n1) (i32.const 2))) (call $hsum (local.get $y01)))
+            (f32.store (i32.add (local.get $c0) (i32.shl (local.get $n2) (i32.const 2))) (call $hsum (local.get $y02)))
+            (f32.store (i32.add (local.get $c0) (i32.shl (local.get $n3) (i32.const 2))) (call $hsum (local.get $y03)))
+            (f32.store (i32.add (local.get $c1) (i32.shl (local.get $n0) (i32.const 2))) (call $hsum (local.get $y10)))
+            (f32.store (i32.add (local.get $c1) (i32.shl (local.get $n1) (i32.const 2))) (call $hsum (local.get $y11)))
+            (f32.store (i32.add (local.get $c1) (i32.shl (local.get $n2) (i32.const 2))) (call $hsum (local.get $y12)))
+            (f32.store (i32.add (local.get $c1) (i32.shl (local.get $n3) (i32.const 2))) (call $hsum (local.get $y13)))
+            (local.set $n (i32.add (local.get $n) (i32.const 4)))
+            (br $cols)))
+        (local.set $m (i32.add (local.get $m) (i32.const 2)))
+        (br $rows)))
+  )
+
+  ;; The first layer from a minibatch's nonzero inputs. entries: (row offset, value) pairs as above, for
+  ;; every example of the batch one after the other; starts [B + 1]: int32 byte addresses, example b's
+  ;; pairs are starts[b] … starts[b+1]−1. H floats per weight row (a multiple of 4).
+  ;;   out[b, 0:H] = bias + Σ_p value_p · weight[index_p, 0:H]       out rows ldo bytes apart
+  (func (export "sparseGemm")
+    (param $out i32) (param $ldo i32) (param $weight i32) (param $bias i32) (param $H i32)
+    (param $starts i32) (param $B i32)
+    (local $b i32)
+    (block $done
+      (loop $batch
+        (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
+        (call $sparseForward (i32.add (local.get $out) (i32.mul (local.get $b) (local.get $ldo)))
+          (local.get $weight) (local.get $bias) (local.get $H)
+          (i32.load offset=0 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
+          (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2)))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batch)))
+  )
+
+  ;;   grad[index_p, 0:H] += value_p · delta[b, 0:H]   for every example b and its pairs p (grad += xᵀ · delta)
+  ;; delta rows ldd bytes apart. grad rows not named by any pair are left alone.
+  (func (export "sparseGemmTN")
+    (param $grad i32) (param $delta i32) (param $ldd i32) (param $H i32) (param $starts i32) (param $B i32)
+    (local $b i32)
+    (block $done
+      (loop $batch
+        (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
+        (call $sparseOuterUpdate (local.get $grad) (i32.add (local.get $delta) (i32.mul (local.get $b) (local.get $ldd)))
+          (local.get $H) (f32.const -1)
+          (i32.load offset=0 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
+          (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2)))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batch)))
+  )
+
+  ;; The optimisers over n floats (n a multiple of 4) of weights w and their gradient g; each also sets
+  ;; g to 0, ready for the next step's accumulation. Same formulas as optimizers.ts, in float32.
+  ;;   sgdStep:       w −= lr (g + λ w)
+  (func (export "sgdStep") (param $w i32) (param $g i32) (param $n i32) (param $lr f32) (param $lambda f32)
+    (local $end i32) (local $vlr v128) (local $vl v128) (local $x v128)
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vl (f32x4.splat (local.get $lambda)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+        (local.set $x (v128.load (local.get $w)))
+        (v128.store (local.get $w) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr)
+          (f32x4.add (v128.load (local.get $g)) (f32x4.mul (local.get $vl) (local.get $x))))))
+        (v128.store (local.get $g) (v128.const f32x4 0 0 0 0))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (br $each)))
+  )
+
+  ;;   momentumStep:  v = μ v + g + λ w;  w −= lr v
+  (func (export "momentumStep")
+    (param $w i32) (param $g i32) (param $v i32) (param $n i32) (param $lr f32) (param $mu f32) (param $lambda f32)
+    (local $end i32) (local $vlr v128) (local $vmu v128) (local $vl v128) (local $x v128) (local $y v128)
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vmu (f32x4.splat (local.get $mu)))
+    (local.set $vl (f32x4.splat (local.get $lambda)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+        (local.set $x (v128.load (local.get $w)))
+        (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $vmu) (v128.load (local.get $v)))
+          (v128.load (local.get $g))) (f32x4.mul (local.get $vl) (local.get $x))))
+        (v128.store (local.get $v) (local.get $y))
+        (v128.store (local.get $w) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+        (v128.store (local.get $g) (v128.const f32x4 0 0 0 0))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (br $each)))
+  )
+
+  ;;   adamStep:      m = β₁ m + (1 − β₁) g;  s = β₂ s + (1 − β₂) g²;  w −= lr (c₁ m / (√(c₂ s) + ε) + λ w)
+  ;; with c₁ = 1 / (1 − β₁ᵗ), c₂ = 1 / (1 − β₂ᵗ) computed by the caller for step t.
+  (func (export "adamStep")
+    (param $w i32) (param $g i32) (param $m i32) (param $s i32) (param $n i32) (param $lr f32)
+    (param $beta1 f32) (param $beta2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $lambda f32)
+    (local $end i32) (local $vlr v128) (local $vb1 v128) (local $vb2 v128) (local $vd1 v128) (local $vd2 v128)
+    (local $vc1 v128) (local $vc2 v128) (local $veps v128) (local $vl v128)
+    (local $x v128) (local $gr v128) (local $mm v128) (local $ss v128)
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vb1 (f32x4.splat (local.get $beta1)))
+    (local.set $vb2 (f32x4.splat (local.get $beta2)))
+    (local.set $vd1 (f32x4.splat (f32.sub (f32.const 1) (local.get $beta1))))
+    (local.set $vd2 (f32x4.splat (f32.sub (f32.const 1) (local.get $beta2))))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vl (f32x4.splat (local.get $lambda)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+        (local.set $x (v128.load (local.get $w)))
+        (local.set $gr (v128.load (local.get $g)))
+        (local.set $mm (f32x4.add (f32x4.mul (local.get $vb1) (v128.load (local.get $m)))
+          (f32x4.mul (local.get $vd1) (local.get $gr))))
+        (local.set $ss (f32x4.add (f32x4.mul (local.get $vb2) (v128.load (local.get $s)))
+          (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $gr) (local.get $gr)))))
+        (v128.store (local.get $m) (local.get $mm))
+        (v128.store (local.get $s) (local.get $ss))
+        (v128.store (local.get $w) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+          (f32x4.div (f32x4.mul (local.get $vc1) (local.get $mm))
+            (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $ss))) (local.get $veps)))
+          (f32x4.mul (local.get $vl) (local.get $x))))))
+        (v128.store (local.get $g) (v128.const f32x4 0 0 0 0))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $m (i32.add (local.get $m) (i32.const 16)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (br $each)))
+  )
+
+  ;; Small element-wise kernels of the general path.
+
+  ;; Lists the nonzero values of x [B, I] (rows I floats apart) as (index · rowBytes, value) pairs from
+  ;; byte address `entries` on, example after example, and example b's first pair's byte address in
+  ;; starts[b] (starts [B + 1]). Branch-free: every value is written, and the write position only moves
+  ;; past the nonzero ones, so `entries` needs one pair of slack. Returns the number of pairs.
+  (func (export "listNonzero")
+    (param $x i32) (param $B i32) (param $I i32) (param $rowBytes i32) (param $entries i32) (param $starts i32)
+    (result i32)
+    (local $b i32) (local $i i32) (local $e i32) (local $v f32) (local $end i32)
+    (local.set $e (local.get $entries))
+    (block $batchDone
+      (loop $batch
+        (br_if $batchDone (i32.ge_u (local.get $b) (local.get $B)))
+        (i32.store (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))) (local.get $e))
+        (local.set $i (i32.const 0))
+        (block $rowDone
+          (loop $row
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $I)))
+            (local.set $v (f32.load (local.get $x)))
+            (i32.store (local.get $e) (i32.mul (local.get $i) (local.get $rowBytes)))
+            (f32.store offset=4 (local.get $e) (local.get $v))
+            (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $row)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batch)))
+    (i32.store (i32.add (local.get $starts) (i32.shl (local.get $B) (i32.const 2))) (local.get $e))
+    (i32.shr_u (i32.sub (local.get $e) (local.get $entries)) (i32.const 3))
+  )
+
+  ;; dst[0:N] = Σ_{b<B} src[b, 0:N]   (src rows ld bytes apart; N a multiple of 4): the bias gradient Σ_b δ
+  (func (export "sumRows") (param $dst i32) (param $src i32) (param $ld i32) (param $B i32) (param $N i32)
+    (local $c i32) (local $b i32) (local $p i32) (local $acc v128)
+    (block $done
+      (loop $columns
+        (br_if $done (i32.ge_u (local.get $c) (i32.shl (local.get $N) (i32.const 2))))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $p (i32.add (local.get $src) (local.get $c)))
+        (local.set $b (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (local.get $ld)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $rows)))
+        (v128.store (i32.add (local.get $dst) (local.get $c)) (local.get $acc))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $columns)))
+  )
+
+  ;; x[0:n] = x where x > 0, else 0 (the ReLU; NaN becomes 0); n a multiple of 4
+  (func (export "relu") (param $x i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $x) (v128.and (local.get $v) (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $each)))
+  )
+
+  ;; delta[0:n] = delta where out > 0, else 0 (the ReLU's backward pass from its output); n a multiple of 4
+  (func (export "reluBackward") (param $delta i32) (param $out i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $delta) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $delta) (local.get $end)))
+        (v128.store (local.get $delta) (v128.and (v128.load (local.get $delta))
+          (f32x4.gt (v128.load (local.get $out)) (v128.const f32x4 0 0 0 0))))
+        (local.set $delta (i32.add (local.get $delta) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $each)))
+  )
+
+  ;; dst[0:n] += src[0:n]; src[0:n] = 0   (n a multiple of 4): one thread's gradient added to the sum,
+  ;; and its buffer left at 0 for its next accumulation
+  (func (export "addAndClear") (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (v128.store (local.get $src) (v128.const f32x4 0 0 0 0))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $each)))
+  )
+
+  ;; The weight gradient of the first layer column by column (CSC: per pixel, the examples where it is nonzero).
+  ;; `listNonzeroColumns` lists, for each input i with a nonzero value in some row of x [B, I] (rows I floats
+  ;; apart): its triple (i · rowBytes, first pair's address, end address) from byte address `columns` on, and
+  ;; its pairs (b · ldd, x[b, i]) from `pairs` on (one pair of slack). Returns the number of triples.
+  (func (export "listNonzeroColumns")
+    (param $x i32) (param $B i32) (param $I i32) (param $ldd i32) (param $rowBytes i32)
+    (param $pairs i32) (param $columns i32) (result i32)
+    (local $i i32) (local $b i32) (local $e i32) (local $first i32) (local $v f32) (local $p i32) (local $n i32)
+    (local $rowStride i32)
+    (local.set $e (local.get $pairs))
+    (local.set $rowStride (i32.shl (local.get $I) (i32.const 2)))
+    (block $inputsDone
+      (loop $inputs
+        (br_if $inputsDone (i32.ge_u (local.get $i) (local.get $I)))
+        (local.set $first (local.get $e))
+        (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $b (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+            (local.set $v (f32.load (local.get $p)))
+            (i32.store (local.get $e) (i32.mul (local.get $b) (local.get $ldd)))
+            (f32.store offset=4 (local.get $e) (local.get $v))
+            (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+            (local.set $p (i32.add (local.get $p) (local.get $rowStride)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $rows)))
+        (if (i32.gt_u (local.get $e) (local.get $first))
+          (then
+            (i32.store offset=0 (local.get $columns) (i32.mul (local.get $i) (local.get $rowBytes)))
+            (i32.store offset=4 (local.get $columns) (local.get $first))
+            (i32.store offset=8 (local.get $columns) (local.get $e))
+            (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $inputs)))
+    (local.get $n)
+  )
+
+  ;;   grad[i, 0:H] = Σ_{pairs (b, v) of column i} v · delta[b, 0:H]   for each of the n listed columns i
+  ;; Each listed row of grad is computed in registers, 32 columns at a time, and written once (not read);
+  ;; rows not listed are left alone (they must be 0). H a multiple of 4.
+  (func (export "sparseGemmTNColumns")
+    (param $grad i32) (param $delta i32) (param $H i32) (param $columns i32) (param $n i32)
+    (local $end i32) (local $row i32) (local $first i32) (local $last i32) (local $c i32) (local $p i32)
+    (local $d i32) (local $rowBytes i32) (local $v v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $end (i32.add (local.get $columns) (i32.mul (local.get $n) (i32.const 12))))
+    (block $columnsDone
+      (loop $eachColumn
+        (br_if $columnsDone (i32.ge_u (local.get $columns) (local.get $end)))
+        (local.set $row (i32.add (local.get $grad) (i32.load offset=0 (local.get $columns))))
+        (local.set $first (i32.load offset=4 (local.get $columns)))
+        (local.set $last (i32.load offset=8 (local.get $columns)))
+        (local.set $c (i32.const 0))
+        (block $blocksDone
+          (loop $blocks
+            (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)))
+            (local.set $acc0 (v128.const f32x4 0 0 0 0))
+            (local.set $acc1 (v128.const f32x4 0 0 0 0))
+            (local.set $acc2 (v128.const f32x4 0 0 0 0))
+            (local.set $acc3 (v128.const f32x4 0 0 0 0))
+            (local.set $acc4 (v128.const f32x4 0 0 0 0))
+            (local.set $acc5 (v128.const f32x4 0 0 0 0))
+            (local.set $acc6 (v128.const f32x4 0 0 0 0))
+            (local.set $acc7 (v128.const f32x4 0 0 0 0))
+            (local.set $p (local.get $first))
+            (block $pairsDone
+              (loop $pairs
+                (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+                (local.set $v (v128.load32_splat offset=4 (local.get $p)))
+                (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
+                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
+                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $d)))))
+                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $d)))))
+                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $d)))))
+                (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
+                (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
+                (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
+                (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 8)))
+                (br $pairs)))
+            (v128.store offset=0 (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+            (v128.store offset=16 (i32.add (local.get $row) (local.get $c)) (local.get $acc1))
+            (v128.store offset=32 (i32.add (local.get $row) (local.get $c)) (local.get $acc2))
+            (v128.store offset=48 (i32.add (local.get $row) (local.get $c)) (local.get $acc3))
+            (v128.store offset=64 (i32.add (local.get $row) (local.get $c)) (local.get $acc4))
+            (v128.store offset=80 (i32.add (local.get $row) (local.get $c)) (local.get $acc5))
+            (v128.store offset=96 (i32.add (local.get $row) (local.get $c)) (local.get $acc6))
+            (v128.store offset=112 (i32.add (local.get $row) (local.get $c)) (local.get $acc7))
+            (local.set $c (i32.add (local.get $c) (i32.const 128)))
+            (br $blocks)))
+        ;; the remaining columns, 4 at a time
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
+            (local.set $acc0 (v128.const f32x4 0 0 0 0))
+            (local.set $p (local.get $first))
+            (block $pairsDone
+              (loop $pairs
+                (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load32_splat offset=4 (local.get $p))
+                  (v128.load (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p)))))))
+                (local.set $p (i32.add (local.get $p) (i32.const 8)))
+                (br $pairs)))
+            (v128.store (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $vectors)))
+        (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+        (br $eachColumn)))
+  )
 )

@@ -63,6 +63,11 @@ export class Momentum implements Optimizer {
   #velocity = new Map<Floats, Floats>();
   constructor(readonly momentum = 0.9, readonly weightDecay = 0) {}
 
+  /** The velocity v kept for the parameter tensor `value` (zeros before its first step). */
+  velocity(value: Floats): Floats {
+    return state(this.#velocity, value);
+  }
+
   step(params: readonly Parameter[], lr: number): void {
     const mu = this.momentum;
     for (const { value, grad, decay } of params) {
@@ -88,6 +93,19 @@ export class Adam implements Optimizer {
     readonly beta2 = 0.999,
     readonly epsilon = 1e-8,
   ) {}
+
+  /** Steps taken so far (t of the bias correction); kernels that step elsewhere set it back. */
+  get steps(): number {
+    return this.#t;
+  }
+  set steps(t: number) {
+    this.#t = t;
+  }
+
+  /** The moment estimates [m, s] kept for the parameter tensor `value` (zeros before its first step). */
+  moments(value: Floats): [Floats, Floats] {
+    return [state(this.#m, value), state(this.#s, value)];
+  }
 
   step(params: readonly Parameter[], lr: number): void {
     this.#t++;

@@ -6,34 +6,22 @@
  * mean loss, ∇L = (1/B) Σ ∇Lᵢ, then lets the optimiser step:
  * w ← w − η ∇L for plain SGD.
  *
- * Two paths compute that step:
- *
- * - the general one ({@linkcode updateMiniBatch}): copy the batch into a dense
- *   buffer x [B, 784], backprop, then `optimizer.step` on every parameter;
- * - the sparse one ({@linkcode sparseMiniBatch}), taken for plain gradient
- *   descent without weight decay or augmentation, i.e. for the spec. The
- *   first layer (784 × H) is most of the work, and 81% of its inputs are 0.
- *   The examples' nonzero pixels are listed once before the first epoch
- *   (`sparse.ts`); each step then computes layer 0 from those lists only and
- *   applies W⁰ ← W⁰ − η Σ_b x_bᵀ δ⁰_b straight into the weights, row by
- *   nonzero row, after all of the batch's δ⁰ were computed with the old
- *   weights, so no dense ∂L/∂W⁰ is ever filled, zeroed or read. Layer 0 runs
- *   on WebAssembly SIMD (`simd.ts`) when it can. The other layers take the
- *   general route, except for a network with one hidden ReLU layer (the
- *   spec's 784-30-10) on WebAssembly, whose whole step runs in two kernel
- *   calls around the softmax (`SparseMlp` in `simd.ts`). Both paths give the
- *   same step up to float rounding (`tests/sparse_train_test.ts`).
+ * The loop is one loop. How a step is computed (TypeScript backprop, the
+ * sparse first layer, WebAssembly SIMD matrix products) is a
+ * {@linkcode StepStrategy} chosen once per run by `chooseStep` in `step.ts`;
+ * all of them give the same step up to float rounding
+ * (`tests/kernels/sparse_train_test.ts`, `tests/kernels/simd_network_test.ts`).
  *
  * @module
  */
 
-import { type Dataset, gatherBatch } from "../data/dataset.ts";
-import { denseBiasBackward } from "./dense.ts";
-import type { Network, Parameter } from "./network.ts";
+import type { Dataset } from "../data/dataset.ts";
+import type { Network } from "./network.ts";
 import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
-import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
-import { toSparseRows } from "../kernels/sparse.ts";
+import { chooseStep, type StepPath, type StepStrategy } from "./step.ts";
+
+export { sparseMiniBatch, type StepStrategy, updateMiniBatch } from "./step.ts";
 
 /** What happened in one epoch. */
 export interface EpochStats {
@@ -64,17 +52,23 @@ export interface TrainOptions {
   /** Called after each epoch; returning `"stop"` ends training early. */
   onEpoch?: (stats: EpochStats) => void | "stop";
   /**
-   * Which path computes the steps (see the module notes): `"auto"` (default)
-   * takes the sparse path when it applies, with WebAssembly SIMD when
-   * available; `"sparse-js"` the sparse path in TypeScript only; `"dense"`
-   * always the general path. Other optimisers, weight decay and augmentation
-   * always take the general path. On the sparse path layer 0's `gradWeight` is
-   * not filled (for one hidden ReLU layer on WebAssembly, no `grad` is), and
-   * the weights the kernels hold are written back to the network at the end of
-   * each epoch when there is an `onEpoch` (before it is called), else at the
-   * end of training; not after every minibatch.
+   * Which path computes the steps (`chooseStep` in `step.ts`): `"auto"`
+   * (default) the fastest that applies; `"sparse-js"` the sparse path in
+   * TypeScript only; `"dense"` always the TypeScript general path; `"simd"`
+   * the WebAssembly general path. Off the TypeScript general path the
+   * gradients (`grad`) are not filled, and the weights the kernels hold are
+   * written back to the network at the end of each epoch when there is an
+   * `onEpoch` (before it is called), else at the end of training; not after
+   * every minibatch.
    */
-  path?: "auto" | "sparse-js" | "dense";
+  path?: StepPath;
+  /**
+   * Threads computing each step (default 1): on the SIMD general path, each of
+   * T Web Workers takes a slice of the minibatch and the slices' gradients are
+   * summed in a fixed order, so a seed and a thread count give the same model
+   * bytes. Workers start once per run. The other paths run on one thread.
+   */
+  threads?: number;
 }
 
 /** Thrown when the loss stops being a finite number. */
@@ -85,59 +79,6 @@ export class TrainingDivergedError extends Error {
     );
     this.name = "TrainingDivergedError";
   }
-}
-
-/**
- * One step of gradient descent on one minibatch x[B, features] with its
- * labels: backprop fills the gradients, the optimiser applies them.
- * Returns the minibatch's mean loss (before the step).
- */
-export function updateMiniBatch(
-  net: Network,
-  optimizer: Optimizer,
-  x: Float32Array,
-  labels: Uint8Array,
-  B: number,
-  lr: number,
-): number {
-  const loss = net.backprop(x, labels, B);
-  optimizer.step(net.parameters(), lr);
-  return loss;
-}
-
-/**
- * One plain-SGD step (w ← w − η ∂L/∂w, like {@linkcode updateMiniBatch} with
- * `GradientDescent` without weight decay) on the B examples
- * order[start … start+B) of the dataset whose nonzero inputs `first` holds:
- *
- *   z⁰ = x · W⁰ + b⁰                     sparse, [B, n₁]
- *   the rest of backprop                 leaves δ⁰ = ∂L/∂z⁰ [B, n₁]
- *   w ← w − η ∂L/∂w                      `optimizer` on every parameter but W⁰ (`upper`)
- *   W⁰ ← W⁰ − η Σ_b x_bᵀ ⊗ δ⁰_b          sparse, one example at a time
- *
- * `labels` [≥B] is scratch space for the batch's labels. Returns the
- * minibatch's mean loss (before the step).
- */
-export function sparseMiniBatch(
-  net: Network,
-  optimizer: GradientDescent,
-  first: SparseLayer,
-  upper: readonly Parameter[],
-  data: Dataset,
-  order: ArrayLike<number>,
-  start: number,
-  B: number,
-  labels: Uint8Array,
-  lr: number,
-): number {
-  for (let b = 0; b < B; b++) labels[b] = data.labels[order[start + b]];
-  first.forward(net.firstLayerOutput(B), order, start, B);
-  const loss = net.backpropAboveFirstLayer(labels, B);
-  const delta = net.firstLayerDelta(B);
-  denseBiasBackward(net.layers[0].gradBias, delta, B, net.layers[0].outputs);
-  optimizer.step(upper, lr);
-  first.update(delta, order, start, B, lr);
-  return loss;
 }
 
 /**
@@ -162,32 +103,24 @@ export function sparseMiniBatch(
 export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochStats[] {
   const { epochs, rng } = options;
   const B = options.batchSize;
-  const F = data.features;
   const optimizer = options.optimizer ?? new GradientDescent();
   const learningRate = typeof options.lr === "number" ? () => options.lr as number : options.lr;
-  const batchX = new Float32Array(B * F);
-  const batchLabels = new Uint8Array(B);
   const order = new Uint32Array(data.n);
   for (let i = 0; i < data.n; i++) order[i] = i;
   const history: EpochStats[] = [];
 
-  // The sparse path's set-up (listing the nonzero inputs, copying W⁰) counts as training time of epoch 1.
+  // The strategy's set-up (listing the nonzero inputs, copying weights to WebAssembly) counts as epoch 1.
   const setupStarted = performance.now();
-  const path = options.path ?? "auto";
-  const plainSGD = optimizer instanceof GradientDescent && optimizer.weightDecay === 0 ? optimizer : null;
-  const sparse = path !== "dense" && plainSGD !== null && options.augment === undefined && F === net.inputSize;
-  const rows = sparse ? toSparseRows(data.x, F) : null;
-  // one hidden ReLU layer on WebAssembly: the whole step in two kernel calls; otherwise layer 0 alone
-  const whole: SparseMlp | null = rows !== null && path === "auto"
-    ? sparseMlp(net.layers, net.activationNames, rows, B)
-    : null;
-  const first: SparseLayer | null = rows !== null && whole === null
-    ? sparseLayer(net.layers[0], rows, path === "auto" ? "wasm-simd" : "js")
-    : null;
-  const kernel = whole ?? first;
-  const upper = net.parameters().filter((p) => p.name !== "layers.0.weight");
+  const strategy: StepStrategy = chooseStep(net, data, {
+    batchSize: B,
+    optimizer,
+    rng,
+    augment: options.augment,
+    path: options.path,
+    threads: options.threads,
+  });
 
-  // Whether layer 0's kernel holds steps that the network's weights do not have yet.
+  // Whether the strategy holds steps that the network's weights do not have yet.
   let unsynced = false;
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -197,37 +130,27 @@ export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochSt
       let lossSum = 0;
       for (let start = 0; start < data.n; start += B) {
         const b = Math.min(B, data.n - start);
-        let loss: number;
-        if (whole !== null) {
-          for (let k = 0; k < b; k++) batchLabels[k] = data.labels[order[start + k]];
-          loss = whole.step(order, start, b, batchLabels, lr);
-          unsynced = true;
-        } else if (first !== null && plainSGD !== null) {
-          loss = sparseMiniBatch(net, plainSGD, first, upper, data, order, start, b, batchLabels, lr);
-          unsynced = true;
-        } else {
-          gatherBatch(batchX, batchLabels, data, order, start, b);
-          options.augment?.(batchX, b, rng);
-          loss = updateMiniBatch(net, optimizer, batchX, batchLabels, b, lr);
-        }
+        const loss = strategy.step(order, start, b, lr);
+        unsynced = true;
         if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, loss);
         lossSum += loss * b;
         options.onBatch?.(start + b, data.n);
       }
-      // the kernel's weights go back to the network when someone can look at them: in onEpoch, or at the end
+      // the strategy's weights go back to the network when someone can look at them: in onEpoch, or at the end
       if (options.onEpoch !== undefined || epoch === epochs) {
-        kernel?.sync();
+        strategy.sync();
         unsynced = false;
       }
       const stats = { epoch, loss: lossSum / data.n, lr, seconds: (performance.now() - started) / 1000 };
       history.push(stats);
       if (options.onEpoch !== undefined) {
         if (options.onEpoch(stats) === "stop") break;
-        kernel?.load(); // onEpoch may have changed the weights
+        strategy.load(); // onEpoch may have changed the weights
       }
     }
   } finally {
-    if (unsynced) kernel?.sync(); // e.g. when the loss diverged in mid-epoch
+    if (unsynced) strategy.sync(); // e.g. when the loss diverged in mid-epoch
+    strategy.close?.();
   }
   return history;
 }

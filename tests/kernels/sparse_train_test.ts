@@ -62,7 +62,7 @@ function againstHandLoop(optimizer: () => Optimizer, augment?: TrainOptions["aug
   const rngA = new Random(9), rngB = new Random(9);
   const a = new Network({ sizes, activations: "relu" }).init(rngA);
   const b = new Network({ sizes, activations: "relu" }).init(rngB);
-  SGD(a, small, { epochs: 2, batchSize: 10, lr: 0.05, rng: rngA, optimizer: optimizer(), augment });
+  SGD(a, small, { epochs: 2, batchSize: 10, lr: 0.05, rng: rngA, optimizer: optimizer(), augment, path: "dense" });
   const opt = optimizer();
   const order = Uint32Array.from({ length: small.n }, (_, i) => i);
   const x = new Float32Array(10 * 784), labels = new Uint8Array(10);
@@ -77,7 +77,7 @@ function againstHandLoop(optimizer: () => Optimizer, augment?: TrainOptions["aug
   a.parameters().forEach((p, t) => assert.deepEqual(p.value, b.parameters()[t].value, p.name));
 }
 
-Deno.test("momentum, weight decay and augmentation still take the general path, step for step", () => {
+Deno.test("path dense is updateMiniBatch step for step, with momentum, weight decay and augmentation", () => {
   againstHandLoop(() => new Momentum(0.9));
   againstHandLoop(() => new GradientDescent(1e-3));
   againstHandLoop(() => new GradientDescent(), (x, B) => x.subarray(0, B * 784).reverse());

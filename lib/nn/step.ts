@@ -1,0 +1,250 @@
+/**
+ * Step strategies: how one minibatch becomes one optimiser step.
+ *
+ * The training loop (`SGD` in `train.ts`) is one loop; what differs between a
+ * spec run and a `--preset best` run is only how a step is computed. That
+ * choice is made once per run ({@linkcode chooseStep}) and hidden behind one
+ * small interface, {@linkcode StepStrategy}:
+ *
+ * | strategy            | when                                              | how                                        |
+ * |---------------------|---------------------------------------------------|--------------------------------------------|
+ * | `sparse-mlp`        | plain SGD, one hidden ReLU layer, float32 (spec)  | two WebAssembly calls per minibatch          |
+ * | `sparse`            | plain SGD, no decay, no augmentation              | layer 0 from the nonzero pixels, rest in TS  |
+ * | `simd`              | anything else in float32                          | `SimdNetwork`: blocked SIMD matrix products  |
+ * | `general`           | float64, or asked for (`path: "dense"`)           | {@linkcode updateMiniBatch} in TypeScript    |
+ *
+ * A strategy may keep the weights elsewhere (WebAssembly memory): `sync()`
+ * copies them back into the network, `load()` takes the network's weights
+ * after someone else changed them.
+ *
+ * @module
+ */
+
+import { type Dataset, gatherBatch } from "../data/dataset.ts";
+import { denseBiasBackward } from "./dense.ts";
+import type { Network, Parameter } from "./network.ts";
+import { GradientDescent, type Optimizer } from "./optimizers.ts";
+import type { Random } from "./random.ts";
+import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
+import { toSparseRows } from "../kernels/sparse.ts";
+import { simdNetwork } from "../kernels/simd_network.ts";
+
+/** One optimiser step per call, on the examples order[start … start+B). */
+export interface StepStrategy {
+  /** Which strategy runs (see the module table). */
+  readonly name: "sparse-mlp" | "sparse" | "simd" | "general";
+  /** One step on the B examples order[start … start+B) with learning rate `lr`; returns their mean loss (before the step). */
+  step(order: ArrayLike<number>, start: number, B: number, lr: number): number;
+  /** Makes the network hold the current weights. */
+  sync(): void;
+  /** Takes the network's weights as the current ones (after someone else changed them). */
+  load(): void;
+  /** Frees what the strategy holds for the run (worker threads); called once, after the last step. */
+  close?(): void;
+}
+
+/** Which path computes the steps: see {@linkcode chooseStep}. */
+export type StepPath = "auto" | "sparse-js" | "dense" | "simd";
+
+/** What {@linkcode chooseStep} needs besides the network and the data. */
+export interface StepOptions {
+  batchSize: number;
+  optimizer: Optimizer;
+  /** Drives augmentation. */
+  rng: Random;
+  /** Changes a gathered minibatch x[B, features] in place before the step (data augmentation). */
+  augment?: (x: Float32Array, B: number, rng: Random) => void;
+  path?: StepPath;
+  /** Threads computing each step on the SIMD general path (default 1); the other paths use one. */
+  threads?: number;
+}
+
+/**
+ * One step of gradient descent on one minibatch x[B, features] with its
+ * labels: backprop fills the gradients, the optimiser applies them.
+ * Returns the minibatch's mean loss (before the step).
+ */
+export function updateMiniBatch(
+  net: Network,
+  optimizer: Optimizer,
+  x: Float32Array,
+  labels: Uint8Array,
+  B: number,
+  lr: number,
+): number {
+  const loss = net.backprop(x, labels, B);
+  optimizer.step(net.parameters(), lr);
+  return loss;
+}
+
+/**
+ * One plain-SGD step (w ← w − η ∂L/∂w, like {@linkcode updateMiniBatch} with
+ * `GradientDescent` without weight decay) on the B examples
+ * order[start … start+B) of the dataset whose nonzero inputs `first` holds:
+ *
+ *   z⁰ = x · W⁰ + b⁰                     sparse, [B, n₁]
+ *   the rest of backprop                 leaves δ⁰ = ∂L/∂z⁰ [B, n₁]
+ *   w ← w − η ∂L/∂w                      `optimizer` on every parameter but W⁰ (`upper`)
+ *   W⁰ ← W⁰ − η Σ_b x_bᵀ ⊗ δ⁰_b          sparse, one example at a time
+ *
+ * `labels` [≥B] is scratch space for the batch's labels. Returns the
+ * minibatch's mean loss (before the step).
+ */
+export function sparseMiniBatch(
+  net: Network,
+  optimizer: GradientDescent,
+  first: SparseLayer,
+  upper: readonly Parameter[],
+  data: Dataset,
+  order: ArrayLike<number>,
+  start: number,
+  B: number,
+  labels: Uint8Array,
+  lr: number,
+): number {
+  for (let b = 0; b < B; b++) labels[b] = data.labels[order[start + b]];
+  first.forward(net.firstLayerOutput(B), order, start, B);
+  const loss = net.backpropAboveFirstLayer(labels, B);
+  const delta = net.firstLayerDelta(B);
+  denseBiasBackward(net.layers[0].gradBias, delta, B, net.layers[0].outputs);
+  optimizer.step(upper, lr);
+  first.update(delta, order, start, B, lr);
+  return loss;
+}
+
+/** The general path in TypeScript: gather (and augment) the minibatch, {@linkcode updateMiniBatch}. */
+export class GeneralStep implements StepStrategy {
+  readonly name = "general";
+  readonly #x: Float32Array;
+  readonly #labels: Uint8Array;
+
+  constructor(
+    readonly net: Network,
+    readonly data: Dataset,
+    readonly optimizer: Optimizer,
+    batchSize: number,
+    readonly rng: Random,
+    readonly augment?: (x: Float32Array, B: number, rng: Random) => void,
+  ) {
+    this.#x = new Float32Array(batchSize * data.features);
+    this.#labels = new Uint8Array(batchSize);
+  }
+
+  step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
+    gatherBatch(this.#x, this.#labels, this.data, order, start, B);
+    this.augment?.(this.#x, B, this.rng);
+    return updateMiniBatch(this.net, this.optimizer, this.#x, this.#labels, B, lr);
+  }
+
+  sync(): void {}
+
+  load(): void {}
+}
+
+/** Plain SGD with layer 0 computed from the dataset's nonzero pixels: {@linkcode sparseMiniBatch}. */
+export class SparseStep implements StepStrategy {
+  readonly name = "sparse";
+  readonly #upper: readonly Parameter[];
+  readonly #labels: Uint8Array;
+
+  constructor(
+    readonly net: Network,
+    readonly data: Dataset,
+    readonly optimizer: GradientDescent,
+    readonly first: SparseLayer,
+    batchSize: number,
+  ) {
+    this.#upper = net.parameters().filter((p) => p.name !== "layers.0.weight");
+    this.#labels = new Uint8Array(batchSize);
+  }
+
+  step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
+    return sparseMiniBatch(
+      this.net,
+      this.optimizer,
+      this.first,
+      this.#upper,
+      this.data,
+      order,
+      start,
+      B,
+      this.#labels,
+      lr,
+    );
+  }
+
+  sync(): void {
+    this.first.sync();
+  }
+
+  load(): void {
+    this.first.load();
+  }
+}
+
+/** Plain SGD on a one-hidden-ReLU-layer network, the whole step in WebAssembly ({@linkcode SparseMlp}). */
+export class SparseMlpStep implements StepStrategy {
+  readonly name = "sparse-mlp";
+  readonly #labels: Uint8Array;
+
+  constructor(readonly data: Dataset, readonly whole: SparseMlp, batchSize: number) {
+    this.#labels = new Uint8Array(batchSize);
+  }
+
+  step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
+    for (let k = 0; k < B; k++) this.#labels[k] = this.data.labels[order[start + k]];
+    return this.whole.step(order, start, B, this.#labels, lr);
+  }
+
+  sync(): void {
+    this.whole.sync();
+  }
+
+  load(): void {
+    this.whole.load();
+  }
+}
+
+/**
+ * The step strategy for a run, chosen once. `path`: `"auto"` (default) takes
+ * the fastest that applies (see the module table); `"sparse-js"` the sparse
+ * path in TypeScript only (plain SGD without decay or augmentation, else the
+ * general one); `"dense"` always the TypeScript general path; `"simd"` the
+ * WebAssembly general path (`SimdNetwork`) whenever it can run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chooseStep } from "./step.ts";
+ * import { Network } from "./network.ts";
+ * import { Momentum, GradientDescent } from "./optimizers.ts";
+ * import { Random } from "./random.ts";
+ * import { makeDataset } from "../data/dataset.ts";
+ * const data = makeDataset(new Float32Array(2 * 784), new Uint8Array([0, 1]));
+ * const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
+ * const rng = new Random(0);
+ * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new GradientDescent(), rng }).name, "sparse-mlp");
+ * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng }).name, "simd");
+ * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng, path: "dense" }).name, "general");
+ * ```
+ */
+export function chooseStep(net: Network, data: Dataset, options: StepOptions): StepStrategy {
+  const { batchSize: B, optimizer, rng, augment } = options;
+  const path = options.path ?? "auto";
+  const F = data.features;
+  const plainSGD = optimizer instanceof GradientDescent && optimizer.weightDecay === 0 ? optimizer : null;
+  if (F === net.inputSize && plainSGD !== null && augment === undefined && (path === "auto" || path === "sparse-js")) {
+    const rows = toSparseRows(data.x, F);
+    if (path === "auto") {
+      const whole = sparseMlp(net.layers, net.activationNames, rows, B);
+      if (whole !== null) return new SparseMlpStep(data, whole, B);
+    }
+    const first = sparseLayer(net.layers[0], rows, path === "auto" ? "wasm-simd" : "js");
+    return new SparseStep(net, data, plainSGD, first, B);
+  }
+  if (path === "auto" || path === "simd") {
+    const simd = simdNetwork(net, data, optimizer, B, rng, augment, options.threads ?? 1);
+    if (simd !== null) return simd;
+  }
+  return new GeneralStep(net, data, optimizer, B, rng, augment);
+}

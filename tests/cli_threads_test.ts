@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { loadModel } from "../lib/io/model_file.ts";
+import { runTask, scratchModelsDir } from "./task.ts";
+
+Deno.test("cli train --threads: 2 threads give the same bytes twice, recorded in the metadata; 0 is refused", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const flags = ["--epochs", "1", "--hidden", "64", "--batch-size", "32", "--optimizer", "momentum"];
+    const files = [];
+    for (const [name, threads] of [["a", "2"], ["b", "2"], ["c", "1"]]) {
+      const out = `${scratch.dir}/${name}.safetensors`;
+      const result = await runTask("train", [...flags, "--threads", threads, "--out", out]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`${threads} threads?\\b`));
+      files.push(await Deno.readFile(out));
+      assert.equal((await loadModel(out)).metadata.threads, threads);
+    }
+    assert.deepEqual(files[0], files[1]);
+    const bad = await runTask("train", ["--threads", "0", "--out", `${scratch.dir}/d.safetensors`]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: --threads must be a whole number ≥ 1/m);
+  } finally {
+    await scratch.remove();
+  }
+});

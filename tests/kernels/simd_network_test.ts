@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { loadSplit } from "../../lib/data/load.ts";
+import { type Dataset, makeDataset } from "../../lib/data/dataset.ts";
+import type { ActivationName } from "../../lib/nn/activations.ts";
+import { Network } from "../../lib/nn/network.ts";
+import { Adam, GradientDescent, Momentum, type Optimizer } from "../../lib/nn/optimizers.ts";
+import { Random } from "../../lib/nn/random.ts";
+import { chooseStep } from "../../lib/nn/step.ts";
+import type { SimdNetwork } from "../../lib/kernels/simd_network.ts";
+import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
+
+const train = await loadSplit("data", "train");
+const small = makeDataset(train.x.slice(0, 200 * 784), train.labels.slice(0, 200));
+// every pixel nonzero: layer 0 takes the dense product instead of the nonzero-pixel lists
+const dense = makeDataset(small.x.map((v) => 0.9 * v + 0.05), small.labels);
+
+interface Case {
+  sizes: number[];
+  activation: ActivationName;
+  optimizer: () => Optimizer;
+  data?: Dataset;
+  augment?: TrainOptions["augment"];
+  batchSize?: number;
+  lr?: number;
+}
+
+function run(c: Case, path: TrainOptions["path"], epochs = 2) {
+  const rng = new Random(11);
+  const net = new Network({ sizes: c.sizes, activations: c.activation }).init(rng);
+  const optimizer = c.optimizer();
+  const stats = SGD(net, c.data ?? small, {
+    epochs,
+    batchSize: c.batchSize ?? 16,
+    lr: c.lr ?? 0.05,
+    rng,
+    path,
+    optimizer,
+    augment: c.augment,
+  });
+  return { net, stats, optimizer };
+}
+
+function worstDifference(a: Network, b: Network): number {
+  let worst = 0;
+  a.parameters().forEach((p, t) => {
+    const q = b.parameters()[t].value;
+    for (let k = 0; k < p.value.length; k++) {
+      worst = Math.max(worst, Math.abs(p.value[k] - q[k]) / (1e-2 + Math.abs(q[k])));
+    }
+  });
+  return worst;
+}
+
+const cases: [string, Case][] = [
+  ["784-32-10 ReLU, momentum + weight decay", {
+    sizes: [784, 32, 10],
+    activation: "relu",
+    optimizer: () => new Momentum(0.9, 5e-4),
+  }],
+  ["784-30-10 ReLU, AdamW (padded widths)", {
+    sizes: [784, 30, 10],
+    activation: "relu",
+    optimizer: () => new Adam(1e-3),
+    lr: 1e-3,
+  }],
+  ["784-12-9-10 sigmoid, SGD + weight decay", {
+    sizes: [784, 12, 9, 10],
+    activation: "sigmoid",
+    optimizer: () => new GradientDescent(1e-3),
+  }],
+  ["784-20-10 tanh, momentum, dense inputs", {
+    sizes: [784, 20, 10],
+    activation: "tanh",
+    optimizer: () => new Momentum(0.5),
+    data: dense,
+  }],
+  [
+    "784-40-10 ReLU, plain SGD with augmentation, batch 7",
+    {
+      sizes: [784, 40, 10],
+      activation: "relu",
+      optimizer: () => new GradientDescent(),
+      augment: (x, B, rng) => {
+        for (let k = 0; k < B * 784; k++) if (rng.uniform() < 0.05) x[k] = 1; // salt noise
+      },
+      batchSize: 7,
+    },
+  ],
+];
+
+for (const [name, c] of cases) {
+  Deno.test(`the SIMD path = the TypeScript general path up to float32 rounding: ${name}`, () => {
+    const simd = run(c, "simd"), ts = run(c, "dense");
+    const worst = worstDifference(simd.net, ts.net);
+    assert.ok(worst < 5e-3, `parameters differ by ${worst} (relative)`);
+    simd.stats.forEach((s, e) => assert.ok(Math.abs(s.loss - ts.stats[e].loss) < 1e-3, `epoch ${e + 1} loss`));
+  });
+}
+
+Deno.test("auto takes the SIMD path for momentum, AdamW, weight decay and augmentation, not for the spec", () => {
+  const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
+  const rng = new Random(0);
+  const name = (optimizer: Optimizer, augment?: TrainOptions["augment"]) =>
+    chooseStep(net, small, { batchSize: 10, optimizer, rng, augment }).name;
+  assert.equal(name(new Momentum(0.9)), "simd");
+  assert.equal(name(new Adam()), "simd");
+  assert.equal(name(new GradientDescent(1e-4)), "simd");
+  assert.equal(name(new GradientDescent(), (x) => x.fill(0)), "simd");
+  assert.equal(name(new GradientDescent()), "sparse-mlp");
+  const f64 = new Network({ sizes: [784, 30, 10], activations: "relu", dtype: "float64" }).init(new Random(0));
+  assert.equal(chooseStep(f64, small, { batchSize: 10, optimizer: new Momentum(), rng }).name, "general");
+});
+
+for (const make of [() => new Momentum(0.9, 1e-3), () => new Adam()]) {
+  Deno.test(`the optimiser's state (${make().name}) goes back to the optimiser between runs, as on the TS path`, () => {
+    const split = (path: TrainOptions["path"]) => {
+      const rng = new Random(11);
+      const net = new Network({ sizes: [784, 24, 10], activations: "relu" }).init(rng);
+      const optimizer = make();
+      for (let e = 0; e < 2; e++) SGD(net, small, { epochs: 1, batchSize: 16, lr: 1e-3, rng, path, optimizer });
+      return { net, optimizer };
+    };
+    const simd = split("simd"), ts = split("dense");
+    const worst = worstDifference(simd.net, ts.net);
+    assert.ok(worst < 5e-3, `split trainings differ by ${worst}`);
+    if (simd.optimizer instanceof Adam) assert.equal(simd.optimizer.steps, 2 * Math.ceil(200 / 16));
+  });
+}
+
+for (const threads of [2, 3]) {
+  Deno.test(`${threads} threads: the same bytes run after run, and the single-thread model up to float32 rounding`, () => {
+    const c: Case = { sizes: [784, 40, 10], activation: "relu", optimizer: () => new Momentum(0.9, 5e-4) };
+    const train = (t: number) => {
+      const rng = new Random(11);
+      const net = new Network({ sizes: c.sizes, activations: "relu" }).init(rng);
+      const stats = SGD(net, small, { epochs: 2, batchSize: 16, lr: 0.05, rng, optimizer: c.optimizer(), threads: t });
+      return { net, stats };
+    };
+    const strategy = chooseStep(new Network({ sizes: c.sizes, activations: "relu" }), small, {
+      batchSize: 16,
+      optimizer: c.optimizer(),
+      rng: new Random(0),
+      threads,
+    }) as SimdNetwork;
+    assert.equal(strategy.threads, threads, "the workers started");
+    strategy.close();
+    const a = train(threads), b = train(threads), one = train(1);
+    a.net.parameters().forEach((p, k) => assert.deepEqual(p.value, b.net.parameters()[k].value, p.name));
+    const worst = worstDifference(a.net, one.net);
+    assert.ok(worst < 5e-3, `${threads} threads differ from one by ${worst}`);
+    a.stats.forEach((s, e) => assert.ok(Math.abs(s.loss - one.stats[e].loss) < 1e-3, `epoch ${e + 1} loss`));
+  });
+}
