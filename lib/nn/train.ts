@@ -30,6 +30,7 @@
 import { type Dataset, gatherBatch } from "../data/dataset.ts";
 import { denseBiasBackward } from "./dense.ts";
 import type { Network, Parameter } from "./network.ts";
+import { type Classifier, isMlp } from "./classifier.ts";
 import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
 import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
@@ -93,7 +94,7 @@ export class TrainingDivergedError extends Error {
  * Returns the minibatch's mean loss (before the step).
  */
 export function updateMiniBatch(
-  net: Network,
+  net: Classifier,
   optimizer: Optimizer,
   x: Float32Array,
   labels: Uint8Array,
@@ -159,7 +160,7 @@ export function sparseMiniBatch(
  * assert.ok(history[199].loss < history[0].loss);
  * ```
  */
-export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochStats[] {
+export function SGD(net: Classifier, data: Dataset, options: TrainOptions): EpochStats[] {
   const { epochs, rng } = options;
   const B = options.batchSize;
   const F = data.features;
@@ -175,14 +176,16 @@ export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochSt
   const setupStarted = performance.now();
   const path = options.path ?? "auto";
   const plainSGD = optimizer instanceof GradientDescent && optimizer.weightDecay === 0 ? optimizer : null;
-  const sparse = path !== "dense" && plainSGD !== null && options.augment === undefined && F === net.inputSize;
+  const mlp = isMlp(net) ? net : null; // the fast paths are for the MLP only
+  const sparse = mlp !== null && path !== "dense" && plainSGD !== null && options.augment === undefined &&
+    F === net.inputSize;
   const rows = sparse ? toSparseRows(data.x, F) : null;
   // one hidden ReLU layer on WebAssembly: the whole step in two kernel calls; otherwise layer 0 alone
-  const whole: SparseMlp | null = rows !== null && path === "auto"
-    ? sparseMlp(net.layers, net.activationNames, rows, B)
+  const whole: SparseMlp | null = rows !== null && mlp !== null && path === "auto"
+    ? sparseMlp(mlp.layers, mlp.activationNames, rows, B)
     : null;
-  const first: SparseLayer | null = rows !== null && whole === null
-    ? sparseLayer(net.layers[0], rows, path === "auto" ? "wasm-simd" : "js")
+  const first: SparseLayer | null = rows !== null && mlp !== null && whole === null
+    ? sparseLayer(mlp.layers[0], rows, path === "auto" ? "wasm-simd" : "js")
     : null;
   const kernel = whole ?? first;
   const upper = net.parameters().filter((p) => p.name !== "layers.0.weight");
@@ -202,8 +205,8 @@ export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochSt
           for (let k = 0; k < b; k++) batchLabels[k] = data.labels[order[start + k]];
           loss = whole.step(order, start, b, batchLabels, lr);
           unsynced = true;
-        } else if (first !== null && plainSGD !== null) {
-          loss = sparseMiniBatch(net, plainSGD, first, upper, data, order, start, b, batchLabels, lr);
+        } else if (first !== null && plainSGD !== null && mlp !== null) {
+          loss = sparseMiniBatch(mlp, plainSGD, first, upper, data, order, start, b, batchLabels, lr);
           unsynced = true;
         } else {
           gatherBatch(batchX, batchLabels, data, order, start, b);
