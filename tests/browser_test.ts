@@ -20,6 +20,7 @@ import { loadSplit } from "../lib/data/load.ts";
 import { type Dataset, INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
 import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
+import type { Classifier } from "../lib/nn/classifier.ts";
 import { mnistPreprocess, rgbaToGray } from "../lib/image/preprocess.ts";
 import { Random } from "../lib/nn/random.ts";
 import { argmax } from "../lib/nn/tensor.ts";
@@ -156,7 +157,7 @@ async function readPage(page: Page) {
 }
 
 /** lib's reading of pad pixels in Deno: the same preprocessing, the same network. */
-function libReading(net: Network, rgba: Uint8ClampedArray, width: number, height: number) {
+function libReading(net: Classifier, rgba: Uint8ClampedArray, width: number, height: number) {
   const image = mnistPreprocess(rgbaToGray(rgba, width, height));
   if (image === null) return null;
   const x = Float32Array.from(image, (v) => v * INPUT_SCALE);
