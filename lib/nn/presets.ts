@@ -66,9 +66,11 @@ export interface Preset {
  * conv5x5x16,pool2,conv5x5x32,pool2,fc128 (ReLU; 2 × (conv + pool), then a
  * dense layer of 128): momentum 0.9, weight decay 5e-4, a cosine schedule
  * from η = 0.05 over 30 epochs, batch 32, with either affine augmentation
- * (±10°, ±10% zoom, ±2 px) or affine + elastic (α = 24, σ = 3). The
- * machine was shared with seven other jobs, so the search was two runs wide;
- * the figures are in the README ("Convolutional networks").
+ * (±10°, ±10% zoom, ±2 px) or affine + elastic (α = 24, σ = 3): best
+ * validation accuracy 98% (affine, kept) against 97% (elastic). The machine
+ * was shared with seven other jobs, so the search was two runs wide. On the
+ * test set the preset reaches 96.38% (mean of seeds 0–2), short of the 97.5%
+ * it was meant for; the figures are in the README ("The cnn preset").
  *
  * @example
  * ```ts
