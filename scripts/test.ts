@@ -3,7 +3,8 @@
  *
  * 1. installs what the tests need and is missing: Debian's python3-nbclient,
  *    jupyter-client, python3-ipykernel, python3-numpy (notebooks, the numpy
- *    cross-check) and chromium (browser tests); the npm packages;
+ *    cross-check), python3-torch (the PyTorch reader of CNN model files) and
+ *    chromium (browser tests); the npm packages;
  * 2. `deno fmt --check`, `deno lint`, `deno check` (each counts as one test);
  * 3. the JSDoc examples (`deno test --doc`) and the test suite in tests/, with
  *    JUnit reports in .ci-out/;
@@ -14,7 +15,14 @@
 
 const deno = Deno.execPath();
 const OUT = ".ci-out";
-const APT_PACKAGES = ["python3-nbclient", "jupyter-client", "python3-ipykernel", "python3-numpy", "chromium"];
+const APT_PACKAGES = [
+  "python3-nbclient",
+  "jupyter-client",
+  "python3-ipykernel",
+  "python3-numpy",
+  "python3-torch",
+  "chromium",
+];
 const TEST_PERMISSIONS = [
   "--allow-read",
   "--allow-write",
@@ -41,7 +49,7 @@ async function succeeds(cmd: string, args: string[]): Promise<boolean> {
 
 /** Installs the Debian packages the notebooks and browser tests need, when missing. */
 async function ensureSystemPackages(): Promise<void> {
-  const python = await succeeds("/usr/bin/python3", ["-c", "import nbclient, jupyter_client, ipykernel, numpy"]);
+  const python = await succeeds("/usr/bin/python3", ["-c", "import nbclient, jupyter_client, ipykernel, numpy, torch"]);
   const chromium = await succeeds("/usr/bin/chromium", ["--version"]);
   if (python && chromium) return;
   console.log(`== installing ${APT_PACKAGES.join(" ")} (apt)`);
