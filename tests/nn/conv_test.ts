@@ -257,3 +257,29 @@ Deno.test("--arch grammar: a malformed architecture gets one sentence naming the
       e instanceof InputError && /"conv5x5x8" \(item 5 .*5×5 kernel does not fit a 3×3 image/.test(e.message),
   );
 });
+
+Deno.test("MaxPool2d forward is the max of each 2×2 window (odd last row and column dropped), first max on ties", () => {
+  const rng = new Random(12);
+  const [B, C, Hh, W] = [2, 3, 5, 7];
+  const pool = new MaxPool2d([C, Hh, W]);
+  assert.deepEqual(pool.outShape, [3, 2, 3]);
+  const x = Float64Array.from({ length: B * C * Hh * W }, () => Math.round(rng.normal() * 2)); // many ties
+  const out = new Float64Array(B * C * 6);
+  pool.forward(out, x, B);
+  const dOut = Float64Array.from({ length: out.length }, (_, k) => k + 1);
+  const dx = new Float64Array(x.length);
+  pool.backward(dx, dOut, x, out, B);
+  const expectedDx = new Float64Array(x.length);
+  for (let plane = 0; plane < B * C; plane++) {
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        const window = [[0, 0], [0, 1], [1, 0], [1, 1]].map(([u, v]) => plane * Hh * W + (2 * i + u) * W + 2 * j + v);
+        const values = window.map((p) => x[p]);
+        const k = (plane * 2 + i) * 3 + j;
+        assert.equal(out[k], Math.max(...values));
+        expectedDx[window[values.indexOf(Math.max(...values))]] += dOut[k]; // the first maximum wins
+      }
+    }
+  }
+  assert.deepEqual([...dx], [...expectedDx]);
+});
