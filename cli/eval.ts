@@ -9,7 +9,7 @@ import { cleanTestIndices } from "../lib/data/audit.ts";
 import { type Dataset, subset } from "../lib/data/dataset.ts";
 import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
-import type { Network } from "../lib/nn/network.ts";
+import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
 import { parseFlags, requireExistingFile, requireFolder, run, UsageError, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
@@ -52,7 +52,10 @@ async function main(): Promise<void> {
     }));
     return;
   }
-  console.log(`model ${values.model} (${net.sizes.join("-")}, ${net.activationNames.join(",")})`);
+  console.log(
+    `model ${values.model} (` +
+      (isMlp(net) ? `${net.sizes.join("-")}, ${net.activationNames.join(",")}` : `CNN ${net.describe()}`) + ")",
+  );
   console.log(
     `accuracy ${(100 * result.accuracy).toFixed(2)}% on ${result.n} test images, mean loss ${result.loss.toFixed(4)}`,
   );
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
  * or why it cannot be measured.
  */
 async function cleanAccuracy(
-  net: Network,
+  net: Classifier,
   dir: string,
   test: Dataset,
 ): Promise<{ accuracy: number; n: number } | { unavailable: string }> {

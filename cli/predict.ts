@@ -15,7 +15,7 @@ import { INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
 import { InputError } from "../lib/errors.ts";
 import { readImage } from "../lib/image/decode.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import type { Network } from "../lib/nn/network.ts";
+import type { Classifier } from "../lib/nn/classifier.ts";
 import { mnistPreprocess } from "../lib/image/preprocess.ts";
 import { argmax } from "../lib/nn/tensor.ts";
 import { parseFlags, requireExistingFile, run, UsageError, wantsHelp } from "./common.ts";
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
 }
 
 /** Reads, preprocesses and classifies one image file. */
-async function predictFile(net: Network, file: string): Promise<Prediction> {
+async function predictFile(net: Classifier, file: string): Promise<Prediction> {
   await requireExistingFile(file, "file");
   const image = await readImage(file);
   const pixels = mnistPreprocess(image);

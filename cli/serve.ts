@@ -118,7 +118,7 @@ async function inspectModel(path: string): Promise<{ ok: boolean; line: string }
   try {
     const { net } = modelFromBytes(bytes, path);
     requireDigitNetwork(net, path);
-    return { ok: true, line: `model ${path}: ${net.sizes.join("-")} (${net.activationNames.join(",")})` };
+    return { ok: true, line: `model ${path}: ${net.describe()}` };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     return { ok: false, line: `error: ${error.message}; the page shows this too` };

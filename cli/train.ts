@@ -11,6 +11,10 @@ import { type EpochRecord, writeReport } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
+import { type ArchItem, formatArch, parseArch } from "../lib/nn/arch.ts";
+import type { Classifier } from "../lib/nn/classifier.ts";
+import { Sequential } from "../lib/nn/sequential.ts";
+import { InputError } from "../lib/errors.ts";
 import { Random } from "../lib/nn/random.ts";
 import { SGD } from "../lib/nn/train.ts";
 import { ACTIVATIONS } from "../lib/nn/activations.ts";
@@ -42,13 +46,18 @@ import {
 
 const USAGE = `Usage: deno task train [flags]
 
-Trains a 784-…-10 network by minibatch SGD and saves it as safetensors.
+Trains a 784-…-10 network (or the convolutional network of --arch) by minibatch SGD and saves it as safetensors.
 
   --data DIR          dataset folder (default: data)
   --epochs N          passes over the training set (default: 30)
   --batch-size N      examples per minibatch (default: 10)
   --lr X              learning rate (default: 0.01)
-  --hidden N[,N…]     hidden layer sizes (default: 30)
+  --hidden N[,N…]     hidden layer sizes of the MLP (default: 30)
+  --arch LIST         any other stack of layers instead of --hidden, from the input up, comma-separated:
+                      convKxKxC (C filters of K×K, stride 1, no padding), convKxKxC:same (padded to keep
+                      the size; odd K), pool2 (2×2 max pooling) and fcN (dense, N units); the activation
+                      follows every conv and fc; the flatten and the 10-way output layer are added.
+                      Example: conv5x5x32,pool2,conv5x5x64,pool2,fc256
   --activation NAME   relu, tanh or sigmoid (default: relu)
 ${RECIPE_USAGE}
   --seed N            random seed for weights and shuffling (default: 0)
@@ -67,6 +76,8 @@ export interface TrainConfig {
   batchSize: number;
   lr: number;
   hidden: number[];
+  /** The layer list of --arch, or null for the MLP of --hidden. */
+  arch: ArchItem[] | null;
   activation: (typeof ACTIVATIONS)[number];
   seed: number;
   /** Threads for the SIMD general path (see `TrainOptions.threads`). */
@@ -87,6 +98,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     "batch-size": { type: "string" },
     lr: { type: "string" },
     hidden: { type: "string" },
+    arch: { type: "string" },
     activation: { type: "string" },
     seed: { type: "string" },
     threads: { type: "string" },
@@ -95,15 +107,22 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     json: { type: "boolean" },
     ...RECIPE_FLAGS,
   });
+  if (given.hidden !== undefined && given.arch !== undefined) {
+    throw new UsageError("give --hidden (an MLP) or --arch (any other stack), not both");
+  }
   const values = withPreset(given);
+  // an explicit --hidden beats a preset's --arch, and an explicit --arch a preset's --hidden
+  const archText = given.hidden !== undefined ? undefined : values.arch;
   const epochs = positiveInt("epochs", values.epochs, 30);
+  const activation = oneOf("activation", values.activation, ACTIVATIONS, "relu");
   return {
     data: values.data ?? "data",
     epochs,
     batchSize: positiveInt("batch-size", values["batch-size"], 10),
     lr: positiveNumber("lr", values.lr, 0.01),
-    hidden: parseHidden(values.hidden ?? "30"),
-    activation: oneOf("activation", values.activation, ACTIVATIONS, "relu"),
+    hidden: archText === undefined ? parseHidden(values.hidden ?? "30") : [],
+    arch: archText === undefined ? null : checkedArch(archText, activation),
+    activation,
     seed: nonNegativeInt("seed", values.seed, 0),
     threads: positiveInt("threads", values.threads, Math.max(1, navigator.hardwareConcurrency || 1)),
     out: values.out ?? "models/mlp.safetensors",
@@ -111,6 +130,29 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     json: values.json ?? false,
     recipe: requireEffectiveFlags(given, parseRecipe(values, epochs)),
   };
+}
+
+/** The parsed --arch, refused (one sentence naming the bad item) when it is malformed or does not fit 28×28 images. */
+function checkedArch(text: string, activation: (typeof ACTIVATIONS)[number]): ArchItem[] {
+  try {
+    const arch = parseArch(text);
+    buildNetwork(arch, [], activation);
+    return arch;
+  } catch (error) {
+    if (error instanceof InputError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The network of the command line: the MLP of --hidden, or the layer list of --arch. */
+function buildNetwork(
+  arch: ArchItem[] | null,
+  hidden: number[],
+  activation: (typeof ACTIVATIONS)[number],
+): Classifier {
+  return arch === null
+    ? new Network({ sizes: [PIXELS, ...hidden, 10], activations: activation })
+    : new Sequential({ inputShape: [1, 28, 28], arch, activation, classes: 10 });
 }
 
 function parseHidden(text: string): number[] {
@@ -145,12 +187,12 @@ async function main(): Promise<void> {
   // "clean" test images: those that do not also appear in the training files
   const cleanTest = subset(test, cleanTestIndices(trainFiles, test));
   const records: EpochRecord[] = [];
-  const sizes = [PIXELS, ...config.hidden, 10];
   const rng = new Random(config.seed);
-  const net = new Network({ sizes, activations: config.activation }).init(rng);
+  const net = buildNetwork(config.arch, config.hidden, config.activation).init(rng);
+  const shapeText = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
   const log = config.json ? console.error : console.log;
   log(
-    `training ${sizes.join("-")} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
+    `training ${shapeText} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}, ` +
       `${config.threads} thread${config.threads === 1 ? "" : "s"}`,
   );
@@ -210,7 +252,7 @@ async function main(): Promise<void> {
     epochs: String(config.epochs),
     batch_size: String(config.batchSize),
     lr: String(config.lr),
-    hidden: config.hidden.join(","),
+    ...(config.arch === null ? { hidden: config.hidden.join(",") } : {}),
     seed: String(config.seed),
     threads: String(config.threads),
     train_examples: String(train.n),
@@ -228,7 +270,7 @@ async function main(): Promise<void> {
   log(`      ${cleanText}`);
   if (config.report !== null) {
     const files = await writeReport(config.report, {
-      title: `${sizes.join("-")} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
+      title: `${shapeText} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
         `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "spec" ? "" : `, preset ${recipe.preset}`),
       summary: [
         `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
@@ -252,7 +294,8 @@ async function main(): Promise<void> {
       epochs: config.epochs,
       batch_size: config.batchSize,
       lr: config.lr,
-      hidden: config.hidden,
+      hidden: config.arch === null ? config.hidden : null,
+      arch: config.arch === null ? null : formatArch(config.arch),
       activation: config.activation,
       seed: config.seed,
       threads: config.threads,

@@ -7,7 +7,7 @@
 
 import type { Dataset } from "./data/dataset.ts";
 import { crossEntropyLoss, softmaxForward } from "./nn/loss.ts";
-import type { Network } from "./nn/network.ts";
+import type { Classifier } from "./nn/classifier.ts";
 import { argmax } from "./nn/tensor.ts";
 
 /** What {@linkcode evaluate} measures. */
@@ -84,7 +84,7 @@ export function perClassAccuracy(confusion: number[][]): number[] {
  * assert.equal(result.confusion[5].reduce((a, b) => a + b), 1);
  * ```
  */
-export function evaluate(net: Network, data: Dataset, batch = 250): Evaluation {
+export function evaluate(net: Classifier, data: Dataset, batch = 250): Evaluation {
   const C = net.outputSize;
   const F = data.features;
   const predictions = new Uint8Array(data.n);

@@ -11,6 +11,13 @@
  * | `nn/activations.ts`   | ReLU, tanh, sigmoid, forward and backward            |
  * | `nn/loss.ts`          | softmax, cross-entropy and their fused gradient      |
  * | `nn/network.ts`       | the multi-layer perceptron: forward, backprop        |
+ * | `nn/layer.ts`         | the layer interface; Linear, activation, Flatten     |
+ * | `nn/conv2d.ts`        | the convolution layer (im2col), forward and backward |
+ * | `nn/pool.ts`          | 2 × 2 max pooling, forward and backward              |
+ * | `nn/matmul.ts`        | the three matrix products of a convolution           |
+ * | `nn/arch.ts`          | the `--arch` grammar (conv5x5x32,pool2,fc256)        |
+ * | `nn/sequential.ts`    | the layer-list network (CNNs): forward, backprop     |
+ * | `nn/classifier.ts`    | an MLP or a layer list: what training accepts        |
  * | `nn/optimizers.ts`    | gradient descent, momentum, Adam                     |
  * | `nn/train.ts`         | the SGD loop over minibatches                        |
  * | `nn/step.ts`          | the step strategies, chosen once per run             |
@@ -62,6 +69,13 @@ export * from "./nn/loss.ts";
 export * from "./metrics.ts";
 export * from "./io/model_file.ts";
 export * from "./nn/network.ts";
+export * from "./nn/layer.ts";
+export * from "./nn/conv2d.ts";
+export * from "./nn/pool.ts";
+export * from "./nn/matmul.ts";
+export * from "./nn/arch.ts";
+export * from "./nn/sequential.ts";
+export * from "./nn/classifier.ts";
 export * from "./nn/optimizers.ts";
 export * from "./image/preprocess.ts";
 export * from "./nn/presets.ts";

@@ -28,6 +28,7 @@ export const TEST_PACKAGES: readonly SystemPackage[] = [
   { name: "python3-nbclient", why: "runs the notebooks in the Deno kernel" },
   { name: "jupyter-client", why: "the Jupyter protocol for nbclient" },
   { name: "python3-ipykernel", why: "nbclient's kernel machinery" },
+  { name: "python3-torch", why: "the PyTorch reader of CNN model files" },
   { name: "chromium", why: "the browser tests of the draw-a-digit page" },
   { name: "fonts-dejavu-core", why: "text in Chromium's screenshots (a bare system has no font)" },
   { name: "python3-notebook", why: "the classic Notebook, the real client the notebooks are tested in" },

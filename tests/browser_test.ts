@@ -19,6 +19,9 @@ import { loadSplit } from "../lib/data/load.ts";
 import { type Dataset, INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
 import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
+import type { Classifier } from "../lib/nn/classifier.ts";
+import { Sequential } from "../lib/nn/sequential.ts";
+import { parseArch } from "../lib/nn/arch.ts";
 import { mnistPreprocess, rgbaToGray } from "../lib/image/preprocess.ts";
 import { Random } from "../lib/nn/random.ts";
 import { argmax } from "../lib/nn/tensor.ts";
@@ -122,7 +125,7 @@ async function readPage(page: Page) {
 }
 
 /** lib's reading of pad pixels in Deno: the same preprocessing, the same network. */
-function libReading(net: Network, rgba: Uint8ClampedArray, width: number, height: number) {
+function libReading(net: Classifier, rgba: Uint8ClampedArray, width: number, height: number) {
   const image = mnistPreprocess(rgbaToGray(rgba, width, height));
   if (image === null) return null;
   const x = Float32Array.from(image, (v) => v * INPUT_SCALE);
@@ -190,6 +193,38 @@ Deno.test("browser: a traced test digit gets lib's prediction for the same prepr
 });
 
 /** The rows of the page's per-epoch table: epoch, loss, train and test accuracy (fractions). */
+Deno.test("browser: a CNN model file runs in the page: traced digits get lib's prediction", options, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { train, test } = await data();
+    const net = new Sequential({
+      inputShape: [1, 28, 28],
+      arch: parseArch("conv5x5x4,pool2,fc16"),
+      activation: "relu",
+      classes: 10,
+    }).init(new Random(0));
+    SGD(net, train, { epochs: 2, batchSize: 10, lr: 0.05, rng: new Random(0) });
+    const path = `${dir}/cnn.safetensors`;
+    await Deno.writeFile(path, modelToBytes(net));
+    await withPage(["--model", path], [dir], async (page, server) => {
+      await page.goto(server.url);
+      await page.waitForSelector("#status[data-kind=ok]");
+      assert.match(await page.textContent("#status") ?? "", /conv5x5x4,pool2,fc16/);
+      for (const row of testRows(test).slice(0, 2)) {
+        await page.click("#clear");
+        assert.ok(await traceDigit(page, test.x.subarray(row * PIXELS, (row + 1) * PIXELS)) > 0);
+        const shown = await readPage(page);
+        const lib = libReading(net, shown.rgba, shown.width, shown.height)!;
+        assert.equal(shown.prediction, String(lib.digit), `row ${row}`);
+        const topPercent = Number(shown.percentages[lib.digit]!.replace("%", ""));
+        assert.equal(topPercent, Math.round(100 * lib.probabilities[lib.digit]));
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 async function trainingLog(page: Page): Promise<{ epoch: number; loss: number; train: number; test: number }[]> {
   const rows = await page.$$eval(
     "#train-log-body tr",

@@ -84,7 +84,6 @@ Deno.test("report: a one-epoch run draws without a Plot warning, its points insi
   assert.ok(!svg.includes("⚠"), "no warning sign in the chart");
   const { doc, all } = parseSvg(svg);
   assert.ok(all.includes("test 50.9%") && all.includes("train 52.4%"));
-  // deno-lint-ignore no-explicit-any
   const numbers = (selector: string, attribute: string) =>
     // deno-lint-ignore no-explicit-any
     [...doc.querySelectorAll(selector)].map((e: any) => Number(e.getAttribute(attribute)));

@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import { loadSplit } from "../lib/data/load.ts";
 import { modelToBytes } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
+import { Sequential } from "../lib/nn/sequential.ts";
+import { parseArch } from "../lib/nn/arch.ts";
 import { Random } from "../lib/nn/random.ts";
 import { datasetFromBytes, datasetToBytes } from "../web/dataset_bytes.ts";
 import { createHandler, textResponse } from "../web/server.ts";
@@ -86,6 +88,24 @@ Deno.test("serve: serves the page, its two scripts, the style sheet, the model a
     );
     assert.equal(statusOf(head), 200);
     assert.ok(!head.includes("<canvas"), "HEAD has no body");
+  }, model);
+});
+
+Deno.test("serve: --model with a CNN file names its architecture and serves it as it is", async () => {
+  const net = new Sequential({
+    inputShape: [1, 28, 28],
+    arch: parseArch("conv5x5x4,pool2,fc16"),
+    activation: "relu",
+    classes: 10,
+  })
+    .init(new Random(3));
+  const model = modelToBytes(net);
+  await withServer(async (server, dir) => {
+    assert.ok(server.log().includes(`model ${dir}/model.safetensors: conv5x5x4,pool2,fc16 (relu)`), server.log());
+    const served = new Uint8Array(await (await fetch(new URL("/model.safetensors", server.url))).arrayBuffer());
+    assert.deepEqual(served, model);
+    const app = await (await fetch(new URL("/app.js", server.url))).text();
+    assert.ok(app.includes("im2col") && app.includes("MaxPool2d"), "the page bundles the convolution layers");
   }, model);
 });
 

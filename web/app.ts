@@ -15,7 +15,7 @@
 
 import { INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
 import { modelFromBytes, requireDigitNetwork } from "../lib/io/model_file.ts";
-import type { Network } from "../lib/nn/network.ts";
+import type { Classifier } from "../lib/nn/classifier.ts";
 import { mnistPreprocess, rgbaToGray } from "../lib/image/preprocess.ts";
 import { argmax } from "../lib/nn/tensor.ts";
 import { type CurvePoint, drawDigit, ProbabilityBars, TrainingChart } from "./charts.ts";
@@ -38,7 +38,7 @@ const logBody = element<HTMLTableSectionElement>("train-log-body");
 const bars = new ProbabilityBars(element("probabilities"));
 const chart = new TrainingChart(element<SVGSVGElement>("train-chart"));
 
-let net: Network | null = null;
+let net: Classifier | null = null;
 let frame = 0;
 
 /** Shows a message about the model; `kind` styles it. */
@@ -86,7 +86,8 @@ function useModel(bytes: Uint8Array, source: string): boolean {
     net = model.net;
     const m = model.metadata;
     const trained = m.epochs === undefined ? "" : `, ${m.epochs} epochs, lr ${m.lr}, batch ${m.batch_size}`;
-    say(`Model ${source}: ${net.sizes.join("-")} (${net.activationNames.join(",")}${trained}).`, "ok");
+    const described = model.net.describe().replace(/\)$/, `${trained})`);
+    say(`Model ${source}: ${described}.`, "ok");
     update();
     return true;
   } catch (error) {

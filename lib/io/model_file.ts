@@ -11,6 +11,20 @@
  * `input_scale` (the factor applied to 0–255 pixels) and the training
  * configuration. No time stamps: the same training gives the same bytes.
  *
+ * A layer-list network ({@linkcode Sequential}, e.g. a CNN) is told apart by
+ * its `arch` metadata. Its tensors are named after the module index ℓ in
+ * PyTorch's `nn.Sequential` (activations, pools and the flatten count too):
+ *
+ *   layers.{ℓ}.weight  [out, in, kh, kw]   for a convolution (nn.Conv2d layout)
+ *   layers.{ℓ}.weight  [out, in]           for a dense layer (nn.Linear layout)
+ *   layers.{ℓ}.bias    [out]
+ *
+ * and its metadata holds `arch` (the `--arch` text), `activation`,
+ * `input_shape` ("1,28,28"), `classes` and `modules`: the JSON list of the
+ * `nn.Sequential` modules with their arguments, e.g.
+ * `[{"type":"Conv2d","in_channels":1,"out_channels":8,"kernel_size":5,"padding":0},{"type":"ReLU"},…]`,
+ * from which PyTorch rebuilds the network (`tests/io/torch_reader.py`).
+ *
  * Files are written atomically (to a temporary file beside the target, then
  * renamed), so a crash never leaves half a model behind, and read with full
  * validation, so a bad file is reported, never half-loaded.
@@ -23,6 +37,11 @@ import { isActivationName } from "../nn/activations.ts";
 import { CLASSES, INPUT_SCALE, PIXELS } from "../data/dataset.ts";
 import { InputError } from "../errors.ts";
 import { Network } from "../nn/network.ts";
+import type { Classifier } from "../nn/classifier.ts";
+import { Sequential } from "../nn/sequential.ts";
+import { parseArch } from "../nn/arch.ts";
+import { Conv2d } from "../nn/conv2d.ts";
+import { Linear } from "../nn/layer.ts";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.ts";
 
 /** The value of the `format` metadata field. */
@@ -30,7 +49,7 @@ export const MODEL_FORMAT = "minimnist/1";
 
 /** A network with the metadata it was saved with. */
 export interface Model {
-  net: Network;
+  net: Classifier;
   metadata: Record<string, string>;
 }
 
@@ -46,11 +65,13 @@ export interface Model {
  * import { Random } from "../nn/random.ts";
  * const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
  * const back = modelFromBytes(modelToBytes(net, { seed: "0" }), "memory");
+ * assert.ok(back.net instanceof Network);
  * assert.deepEqual(back.net.sizes, [784, 30, 10]);
  * assert.equal(back.metadata.seed, "0");
  * ```
  */
-export function modelToBytes(net: Network, extra: Record<string, string> = {}): Uint8Array {
+export function modelToBytes(net: Classifier, extra: Record<string, string> = {}): Uint8Array {
+  if (net instanceof Sequential) return sequentialToBytes(net, extra);
   const tensors = new Map<string, Tensor>();
   net.layers.forEach((layer, l) => {
     const { inputs: I, outputs: O } = layer;
@@ -84,6 +105,8 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
   if (metadata.format !== MODEL_FORMAT) {
     fail(`metadata "format" is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
   }
+  checkInputScale(metadata, fail);
+  if (metadata.arch !== undefined) return { net: sequentialFromTensors(tensors, metadata, fail), metadata };
   const layerCount = [...tensors.keys()].filter((k) => /^layers\.\d+\.weight$/.test(k)).length;
   if (layerCount === 0) fail("it holds no layers.0.weight tensor");
   const sizes: number[] = [];
@@ -109,11 +132,6 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
     fail(`metadata "activations" lists ${activations.length} activation(s) for ${sizes.length - 2} hidden layer(s)`);
   }
   for (const a of activations) if (!isActivationName(a)) fail(`unknown activation "${a}"`);
-  const scale = Number(metadata.input_scale);
-  if (!(scale > 0 && Number.isFinite(scale))) fail(`metadata "input_scale" is ${JSON.stringify(metadata.input_scale)}`);
-  if (Math.abs(scale - INPUT_SCALE) > 1e-12) {
-    fail(`metadata "input_scale" is ${scale}; this version reads models trained on pixels scaled by 1/255`);
-  }
   const net = new Network({ sizes, activations: activations as Network["activationNames"] });
   net.layers.forEach((layer, l) => {
     const { inputs: I, outputs: O } = layer;
@@ -127,6 +145,104 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
     if (!p.value.every(Number.isFinite)) fail(`tensor ${p.name} holds NaN or infinite values`);
   }
   return { net, metadata };
+}
+
+function checkInputScale(metadata: Record<string, string>, fail: (what: string) => never): void {
+  const scale = Number(metadata.input_scale);
+  if (!(scale > 0 && Number.isFinite(scale))) fail(`metadata "input_scale" is ${JSON.stringify(metadata.input_scale)}`);
+  if (Math.abs(scale - INPUT_SCALE) > 1e-12) {
+    fail(`metadata "input_scale" is ${scale}; this version reads models trained on pixels scaled by 1/255`);
+  }
+}
+
+/** The shape a layer's weight has in the file: [O, C, K, K] for a convolution, [O, I] for a dense layer. */
+function fileWeightShape(layer: Conv2d | Linear): number[] {
+  return layer instanceof Conv2d ? [layer.O, layer.C, layer.K, layer.K] : [layer.outputs, layer.inputs];
+}
+
+/** The tensors and metadata of a layer-list network (see the module notes). */
+function sequentialToBytes(net: Sequential, extra: Record<string, string>): Uint8Array {
+  const tensors = new Map<string, Tensor>();
+  net.layers.forEach((layer, l) => {
+    if (!(layer instanceof Conv2d || layer instanceof Linear)) return;
+    const { weight, bias } = layer.tensors;
+    let data: Float32Array;
+    if (layer instanceof Conv2d) {
+      data = Float32Array.from(weight); // already [O, C, K, K]
+    } else {
+      const { inputs: I, outputs: O } = layer;
+      data = new Float32Array(I * O);
+      for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) data[o * I + i] = weight[i * O + o]; // [I, O] → [O, I]
+    }
+    tensors.set(`layers.${l}.weight`, { shape: fileWeightShape(layer), data });
+    tensors.set(`layers.${l}.bias`, { shape: [bias.length], data: Float32Array.from(bias) });
+  });
+  const metadata = {
+    format: MODEL_FORMAT,
+    arch: net.archText,
+    activation: net.activation,
+    input_shape: net.inputShape.join(","),
+    classes: String(net.outputSize),
+    modules: JSON.stringify(net.modules()),
+    input_scale: String(INPUT_SCALE),
+    ...extra,
+  };
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** A layer-list network rebuilt from its metadata and filled from its tensors, every shape checked. */
+function sequentialFromTensors(
+  tensors: Map<string, Tensor>,
+  metadata: Record<string, string>,
+  fail: (what: string) => never,
+): Sequential {
+  const activationName = metadata.activation ?? "";
+  if (!isActivationName(activationName)) fail(`metadata "activation" is ${JSON.stringify(metadata.activation)}`);
+  const inputShape = (metadata.input_shape ?? "").split(",").map(Number);
+  if (inputShape.length < 1 || !inputShape.every((n) => Number.isSafeInteger(n) && n > 0)) {
+    fail(`metadata "input_shape" is ${JSON.stringify(metadata.input_shape)}, expected e.g. "1,28,28"`);
+  }
+  const classes = Number(metadata.classes);
+  if (!Number.isSafeInteger(classes) || classes < 1) fail(`metadata "classes" is ${JSON.stringify(metadata.classes)}`);
+  let net: Sequential;
+  try {
+    net = new Sequential({
+      inputShape,
+      arch: parseArch(metadata.arch),
+      activation: activationName as Sequential["activation"],
+      classes,
+    });
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return fail(`metadata "arch": ${error.message.replace(/^--arch: /, "")}`);
+  }
+  if (metadata.modules !== undefined && metadata.modules !== JSON.stringify(net.modules())) {
+    fail(`metadata "modules" does not match the network that "arch" ${metadata.arch} describes`);
+  }
+  const expected = new Set(net.parameters().map((p) => p.name));
+  for (const name of tensors.keys()) if (!expected.has(name)) fail(`unexpected tensor "${name}"`);
+  net.layers.forEach((layer, l) => {
+    if (!(layer instanceof Conv2d || layer instanceof Linear)) return;
+    const w = tensors.get(`layers.${l}.weight`) ?? fail(`tensor layers.${l}.weight is missing`);
+    const b = tensors.get(`layers.${l}.bias`) ?? fail(`tensor layers.${l}.bias is missing`);
+    const shape = fileWeightShape(layer);
+    if (w.shape.join(",") !== shape.join(",")) fail(`layers.${l}.weight has shape [${w.shape}], expected [${shape}]`);
+    if (b.shape.length !== 1 || b.shape[0] !== shape[0]) {
+      fail(`layers.${l}.bias has shape [${b.shape}], expected [${shape[0]}]`);
+    }
+    const { weight, bias } = layer.tensors;
+    if (layer instanceof Conv2d) {
+      weight.set(w.data);
+    } else {
+      const { inputs: I, outputs: O } = layer;
+      for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) weight[i * O + o] = w.data[o * I + i]; // [O, I] → [I, O]
+    }
+    bias.set(b.data);
+  });
+  for (const p of net.parameters()) {
+    if (!p.value.every(Number.isFinite)) fail(`tensor ${p.name} holds NaN or infinite values`);
+  }
+  return net;
 }
 
 /**
@@ -143,7 +259,7 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
  * assert.throws(() => requireDigitNetwork(new Network({ sizes: [64, 8, 10], activations: "relu" }), "m"), /takes 64 inputs/);
  * ```
  */
-export function requireDigitNetwork(net: Network, source: string): void {
+export function requireDigitNetwork(net: Classifier, source: string): void {
   if (net.inputSize !== PIXELS || net.outputSize !== CLASSES) {
     throw new InputError(
       `${source}: the network takes ${net.inputSize} inputs and gives ${net.outputSize} outputs; ` +
@@ -156,7 +272,7 @@ export function requireDigitNetwork(net: Network, source: string): void {
  * Writes the model to `path` atomically: the bytes go to a temporary file in
  * the same folder, which is then renamed over `path`. Creates the folder.
  */
-export async function saveModel(path: string, net: Network, extra: Record<string, string> = {}): Promise<void> {
+export async function saveModel(path: string, net: Classifier, extra: Record<string, string> = {}): Promise<void> {
   const bytes = modelToBytes(net, extra);
   const slash = path.lastIndexOf("/");
   if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });

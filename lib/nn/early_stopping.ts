@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Network } from "./network.ts";
+import type { Classifier } from "./classifier.ts";
 import type { Floats } from "./tensor.ts";
 
 /**
@@ -56,7 +56,7 @@ export class EarlyStopping {
    * parameters when they are the best so far. Returns `"stop"` once
    * `patience` epochs in a row brought no improvement.
    */
-  update(epoch: number, accuracy: number, loss: number, net: Network): "stop" | undefined {
+  update(epoch: number, accuracy: number, loss: number, net: Classifier): "stop" | undefined {
     if (accuracy > this.bestAccuracy || (accuracy === this.bestAccuracy && loss < this.bestLoss)) {
       this.bestEpoch = epoch;
       this.bestAccuracy = accuracy;
@@ -70,7 +70,7 @@ export class EarlyStopping {
   }
 
   /** Copies the best weights back into `net` (the same network that was updated). */
-  restore(net: Network): void {
+  restore(net: Classifier): void {
     if (this.bestEpoch === 0) throw new Error("no epoch has been recorded yet");
     net.parameters().forEach((p, t) => p.value.set(this.#snapshot[t]));
   }

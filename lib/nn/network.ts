@@ -106,6 +106,11 @@ export class Network {
     return this.sizes[this.sizes.length - 1];
   }
 
+  /** One line for logs: the sizes and the activations, e.g. "784-30-10 (relu)". */
+  describe(): string {
+    return `${this.sizes.join("-")} (${this.activationNames.join(",")})`;
+  }
+
   /** The activation names, one per hidden layer. */
   get activationNames(): ActivationName[] {
     return this.activations.map((a) => a.name);

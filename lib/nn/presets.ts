@@ -10,15 +10,16 @@
  * |--------|------------------------------------------------------------------------------|
  * | `spec` | the specification's network: 784-30-10 ReLU, plain SGD, batch 10, 30 epochs, η = 0.01 (the defaults) |
  * | `best` | the most accuracy from 1000 images in under two minutes (see {@linkcode PRESETS}) |
+ * | `cnn`  | a small convolutional network (`--arch`) on the 1000 images (see {@linkcode PRESETS}) |
  *
  * @module
  */
 
 /** The preset names offered on the command line. */
-export type PresetName = "spec" | "best";
+export type PresetName = "spec" | "best" | "cnn";
 
 /** The names accepted by `--preset`. */
-export const PRESET_NAMES: readonly PresetName[] = ["spec", "best"];
+export const PRESET_NAMES: readonly PresetName[] = ["spec", "best", "cnn"];
 
 /** A named set of flag values and why they were chosen. */
 export interface Preset {
@@ -60,12 +61,24 @@ export interface Preset {
  *   cosine schedule only reaches its small rates at the end, so stopping
  *   early would cut off the settling.
  *
+ * `cnn` was chosen the same way, on the validation split (10% of the
+ * training images, seed 0) only, between two recipes for the network
+ * conv5x5x16,pool2,conv5x5x32,pool2,fc128 (ReLU; 2 × (conv + pool), then a
+ * dense layer of 128): momentum 0.9, weight decay 5e-4, a cosine schedule
+ * from η = 0.05 over 30 epochs, batch 32, with either affine augmentation
+ * (±10°, ±10% zoom, ±2 px) or affine + elastic (α = 24, σ = 3): best
+ * validation accuracy 98% (affine, kept) against 97% (elastic). The machine
+ * was shared with seven other jobs, so the search was two runs wide. On the
+ * test set the preset reaches 96.38% (mean of seeds 0–2), short of the 97.5%
+ * it was meant for; the figures are in the README ("The cnn preset").
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { PRESETS } from "./presets.ts";
  * assert.equal(PRESETS.spec.flags.hidden, "30");
  * assert.equal(PRESETS.best.flags.augment, "elastic");
+ * assert.ok(PRESETS.cnn.flags.arch.startsWith("conv"));
  * ```
  */
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
@@ -107,6 +120,29 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       scale: "0.1",
       "elastic-alpha": "24",
       "elastic-sigma": "3",
+      "val-split": "0.1",
+      patience: "0",
+    },
+  },
+  cnn: {
+    name: "cnn",
+    summary:
+      "conv5x5x16,pool2,conv5x5x32,pool2,fc128, momentum, cosine schedule, affine augmentation, best-validation weights",
+    flags: {
+      epochs: "30",
+      "batch-size": "32",
+      lr: "0.05",
+      arch: "conv5x5x16,pool2,conv5x5x32,pool2,fc128",
+      activation: "relu",
+      optimizer: "momentum",
+      momentum: "0.9",
+      "weight-decay": "0.0005",
+      schedule: "cosine",
+      warmup: "0",
+      augment: "affine",
+      shift: "2",
+      rotate: "10",
+      scale: "0.1",
       "val-split": "0.1",
       patience: "0",
     },

@@ -23,6 +23,7 @@
 import { type Dataset, gatherBatch } from "../data/dataset.ts";
 import { denseBiasBackward } from "./dense.ts";
 import type { Network, Parameter } from "./network.ts";
+import { type Classifier, isMlp } from "./classifier.ts";
 import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
 import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
@@ -65,7 +66,7 @@ export interface StepOptions {
  * Returns the minibatch's mean loss (before the step).
  */
 export function updateMiniBatch(
-  net: Network,
+  net: Classifier,
   optimizer: Optimizer,
   x: Float32Array,
   labels: Uint8Array,
@@ -119,7 +120,7 @@ export class GeneralStep implements StepStrategy {
   readonly #labels: Uint8Array;
 
   constructor(
-    readonly net: Network,
+    readonly net: Classifier,
     readonly data: Dataset,
     readonly optimizer: Optimizer,
     batchSize: number,
@@ -228,8 +229,10 @@ export class SparseMlpStep implements StepStrategy {
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng, path: "dense" }).name, "general");
  * ```
  */
-export function chooseStep(net: Network, data: Dataset, options: StepOptions): StepStrategy {
+export function chooseStep(net: Classifier, data: Dataset, options: StepOptions): StepStrategy {
   const { batchSize: B, optimizer, rng, augment } = options;
+  // the fast paths are for the MLP; any other layer list (a CNN) takes the general path
+  if (!isMlp(net)) return new GeneralStep(net, data, optimizer, B, rng, augment);
   const path = options.path ?? "auto";
   const F = data.features;
   const plainSGD = optimizer instanceof GradientDescent && optimizer.weightDecay === 0 ? optimizer : null;

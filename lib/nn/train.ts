@@ -16,7 +16,7 @@
  */
 
 import type { Dataset } from "../data/dataset.ts";
-import type { Network } from "./network.ts";
+import type { Classifier } from "./classifier.ts";
 import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
 import { chooseStep, type StepPath, type StepStrategy } from "./step.ts";
@@ -100,7 +100,7 @@ export class TrainingDivergedError extends Error {
  * assert.ok(history[199].loss < history[0].loss);
  * ```
  */
-export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochStats[] {
+export function SGD(net: Classifier, data: Dataset, options: TrainOptions): EpochStats[] {
   const { epochs, rng } = options;
   const B = options.batchSize;
   const optimizer = options.optimizer ?? new GradientDescent();

@@ -44,6 +44,7 @@ for (const [sizes, acts] of [[[784, 30, 10], ["relu"]], [[784, 12, 8, 10], ["tan
   Deno.test(`model file: ${sizes.join("-")} ${acts} round trip gives the same parameters and predictions`, () => {
     const net = new Network({ sizes: [...sizes], activations: [...acts] as ActivationName[] }).init(new Random(9));
     const back = modelFromBytes(modelToBytes(net, { seed: "9" }), "mem").net;
+    assert.ok(back instanceof Network, "an MLP file reads back as the MLP");
     assert.deepEqual(back.sizes, net.sizes);
     assert.deepEqual(back.activationNames, net.activationNames);
     const rng = new Random(1);

@@ -21,6 +21,20 @@ Deno.test("preset spec: the same configuration as no flags at all (the spec defa
   assert.equal(plain.recipe.valSplit, 0);
 });
 
+Deno.test("preset cnn: a convolutional --arch with its recipe; an explicit --hidden or --arch wins", () => {
+  const cnn = parseTrainArgs(["--preset", "cnn"]);
+  assert.equal(cnn.arch?.map((item) => item.kind).join(","), "conv,pool,conv,pool,fc");
+  assert.deepEqual(cnn.hidden, []);
+  assert.equal(cnn.recipe.valSplit, Number(PRESETS.cnn.flags["val-split"]));
+  assert.ok(cnn.recipe.valSplit > 0, "the cnn preset selects its weights on a validation split");
+  const mlp = parseTrainArgs(["--preset", "cnn", "--hidden", "64"]);
+  assert.equal(mlp.arch, null);
+  assert.deepEqual(mlp.hidden, [64]);
+  const other = parseTrainArgs(["--preset", "best", "--arch", "conv3x3x8:same,pool2,fc32"]);
+  assert.equal(other.arch?.length, 3);
+  assert.equal(other.recipe.augment.kind, "elastic");
+});
+
 Deno.test("preset best: sets its flags; every explicit flag wins over the preset", () => {
   const best = parseTrainArgs(["--preset", "best"]);
   const flags = PRESETS.best.flags;
