@@ -178,7 +178,9 @@ async function main(): Promise<void> {
   if (validation) {
     stopper.restore(net);
     testResult = evaluate(net, test);
-    last = { ...last, trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy };
+    // every figure from here on describes the kept weights, the loss included
+    const kept = records[stopper.bestEpoch - 1];
+    last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss: kept.loss };
     log(
       `kept the weights of epoch ${stopper.bestEpoch} (best validation accuracy ${percent(stopper.bestAccuracy)})` +
         (history.length < config.epochs ? `; stopped after ${history.length} epochs` : ""),
@@ -218,10 +220,17 @@ async function main(): Promise<void> {
         `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
         cleanText,
         `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${trainSeconds.toFixed(2)} s of training`,
+        ...(validation
+          ? [
+            `weights of epoch ${stopper.bestEpoch} kept (best validation accuracy ${percent(stopper.bestAccuracy)} ` +
+            `on ${validation.n} images)`,
+          ]
+          : []),
         `data: ${config.data}; model: ${config.out}`,
       ],
       epochs: records,
       confusion: (testResult ?? evaluate(net, test)).confusion,
+      keptEpoch: validation ? stopper.bestEpoch : undefined,
     });
     log(`report written: ${files.join(", ")}`);
   }

@@ -124,6 +124,32 @@ Deno.test("cli end to end: the spec defaults reach ≥ 84% test accuracy, and ev
   }
 });
 
+Deno.test("cli train: with a validation split, the JSON, the report and eval all describe the kept epoch", async () => {
+  const scratch = await scratchModelsDir();
+  const report = `reports/.test-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const model = `${scratch.dir}/m.safetensors`;
+    // a large rate makes the validation accuracy jump about, so an earlier epoch than the last is kept
+    const flags = ["--epochs", "8", "--lr", "0.3", "--val-split", "0.2", "--seed", "0", "--out", model];
+    const run = await runTask("train", [...flags, "--report", report, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const result = lastJson(run);
+    const best = result.best_epoch as number;
+    assert.ok(best < 8, `the test needs an earlier kept epoch; kept ${best}`);
+    const losses = [...run.stderr.matchAll(/^epoch +\d+\/8 +loss (\S+)/gm)].map((m) => Number(m[1]));
+    assert.equal(losses.length, 8);
+    assert.equal((result.loss as number).toFixed(4), losses[best - 1].toFixed(4), "loss of the kept epoch");
+    const svg = Deno.readTextFileSync(`${report}/confusion.svg`);
+    assert.match(svg, new RegExp(`accuracy ${(100 * (result.test_accuracy as number)).toFixed(2)}%`));
+    assert.match(Deno.readTextFileSync(`${report}/index.html`), new RegExp(`weights of epoch ${best} kept`));
+    const evaluated = lastJson(await runTask("eval", ["--model", model, "--json"]));
+    assert.equal(evaluated.accuracy, result.test_accuracy);
+  } finally {
+    await scratch.remove();
+    await Deno.remove(report, { recursive: true }).catch(() => {});
+  }
+});
+
 Deno.test("cli eval: needs only the test files; a missing or broken model is one clear error", async () => {
   const scratch = await scratchModelsDir();
   const data = await Deno.makeTempDir();
