@@ -19,9 +19,10 @@
  * 4. paste into 28 × 28 so that the centre of mass lands on pixel (14, 14)
  *    (row and column indices, as in MNIST's own images), by a whole-pixel shift.
  *
- * A picture that is already MNIST-like — 28 × 28 with a dark border — is
- * returned as it is, so that an image of a data row gets exactly the model's
- * prediction on that row.
+ * A picture that is already MNIST-like — 28 × 28 with a pure black border (no
+ * paper noise), as every MNIST row has — is returned as it is, so that an image
+ * of a data row gets exactly the model's prediction on that row. A 28 × 28
+ * picture on a grey background goes through all four steps like any other.
  *
  * Pure TypeScript with no I/O: the same module runs in the browser page and in
  * a Web Worker. Images are row-major: pixel (x, y) is at index y·width + x.
@@ -91,7 +92,7 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
  * MNIST's own recipe (see the module text): invert when the background is light (decided from the border
  * pixels), crop to the ink's bounding box, scale to fit 20×20 keeping aspect ratio (area-averaging /
  * bilinear), paste into 28×28 centred by centre of mass. Returns 784 values in 0…255, white ink on black,
- * or null when the image has no ink (blank page). A 28×28 image with a dark border is returned unchanged.
+ * or null when the image has no ink (blank page). A 28×28 image with a pure black border is returned unchanged.
  *
  * @example
  * ```ts
@@ -123,7 +124,8 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
   }
   const noise = Math.min(MAX_NOISE * peak, paperNoise(image, background, light));
   if (peak - noise < MIN_CONTRAST) return null;
-  if (W === IMAGE_SIDE && H === IMAGE_SIDE && !light) return Float32Array.from(pixels); // already MNIST-like
+  // already MNIST-like: 28 × 28 on pure black (every MNIST row is); a grey background still needs steps 1–4
+  if (W === IMAGE_SIDE && H === IMAGE_SIDE && background === 0 && noise === 0) return Float32Array.from(pixels);
   const ink = new Float32Array(W * H);
   const gain = 255 / (peak - noise);
   const floor = NOISE_FLOOR * 255;

@@ -171,6 +171,24 @@ Deno.test("mnistPreprocess: a data row inverted to dark on light comes back clos
   }
 });
 
+Deno.test("mnistPreprocess: a 28 × 28 data row on a grey background is normalised like a large picture", () => {
+  for (const grey of [40, 80, 120]) {
+    for (const row of testRows(20)) {
+      // the row's ink laid on grey paper: background grey, the strongest ink still 255
+      const onGrey = Float32Array.from(row, (v) => grey + (v * (255 - grey)) / 255);
+      const out = mnistPreprocess({ width: 28, height: 28, pixels: onGrey })!;
+      assert.equal(borderMedian({ width: 28, height: 28, pixels: out }), 0, `grey ${grey}: background removed`);
+      assert.equal(Math.max(...out), 255, `grey ${grey}: contrast stretched`);
+      let diff = 0, ink = 0;
+      for (let i = 0; i < 784; i++) {
+        diff += Math.abs(out[i] - row[i]);
+        ink += row[i];
+      }
+      assert.ok(diff / ink < 0.6, `grey ${grey}: relative difference ${diff / ink}`);
+    }
+  }
+});
+
 Deno.test("mnistPreprocess: pen-thin strokes in a large picture are thickened to about MNIST's width", () => {
   // a "7" drawn with a 4-pixel pen in a 600 × 800 photo: 4 px × 20/500 would be 0.16 px in the 20 × 20 box
   const seven = page(600, 800, 245, 30, (x, y) =>
