@@ -10,6 +10,7 @@ import { cleanTestIndices } from "../lib/data/audit.ts";
 import { type EpochRecord, writeReport } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/io/model_file.ts";
+import { isFolder } from "../lib/io/atomic_write.ts";
 import { Network } from "../lib/nn/network.ts";
 import { Random } from "../lib/nn/random.ts";
 import { SGD } from "../lib/nn/train.ts";
@@ -117,6 +118,11 @@ async function requireWritable(flag: string, path: string, advice: string): Prom
   }
 }
 
+/** `mlp.safetensors` inside the folder `dir`, as a suggestion. */
+function modelFileIn(dir: string): string {
+  return `${dir.replace(/\/+$/, "")}/mlp.safetensors`;
+}
+
 function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
@@ -125,6 +131,9 @@ async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseTrainArgs(Deno.args);
   await requireWritable("out", config.out, "choose a path inside models/");
+  if (await isFolder(config.out)) {
+    throw new UsageError(`--out ${config.out} is a folder; name the model file, e.g. ${modelFileIn(config.out)}`);
+  }
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   const trainFiles = await loadSplit(config.data, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);

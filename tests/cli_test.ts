@@ -27,6 +27,11 @@ const badTrainFlags: [string[], RegExp][] = [
   [["--activation", "swish"], /--activation must be one of relu, tanh, sigmoid/],
   [["--seed", "x"], /--seed/],
   [["--out", "/tmp/elsewhere.safetensors"], /--out .* is outside the folders this task may write/],
+  [
+    ["--out", "models/", "--epochs", "1"],
+    /--out models\/ is a folder; name the model file, e\.g\. models\/mlp\.safetensors/,
+  ],
+  [["--out", "models", "--epochs", "1"], /--out models is a folder; name the model file/],
 ];
 
 Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and writes no model", async () => {
