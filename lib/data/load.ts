@@ -45,7 +45,7 @@ import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { CLASSES, type Dataset, INPUT_SCALE, makeDataset, PIXELS } from "./dataset.ts";
 import { InputError } from "../errors.ts";
-import { decodeIdxImages, decodeIdxLabels, gunzip } from "./idx.ts";
+import { decodeIdxImages, decodeIdxLabels, gunzip, idxDeclaredSize } from "./idx.ts";
 
 /** Which part of a dataset folder. */
 export type Split = "train" | "test";
@@ -210,7 +210,8 @@ export async function readIdxPair(imagesPath: string, labelsPath: string): Promi
 
 async function readMaybeGzip(path: string): Promise<Uint8Array> {
   const bytes = await readFileOrFail(path);
-  return path.endsWith(".gz") ? await gunzip(bytes, path) : bytes;
+  // inflation stops as soon as the output passes the size its IDX header declares (a gzip bomb is refused early)
+  return path.endsWith(".gz") ? await gunzip(bytes, path, { expectedSize: idxDeclaredSize }) : bytes;
 }
 
 /** Values per line of the mnist-csv layout: the label and 784 pixels. */
