@@ -149,6 +149,9 @@ async function main(): Promise<void> {
     `training ${sizes.join("-")} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`,
   );
+  if (config.batchSize >= train.n) {
+    log(`note: batch ${config.batchSize} holds the whole training set (full-batch training)`);
+  }
   const { recipe } = config;
   if (recipe.preset !== "none" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
     log(

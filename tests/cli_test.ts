@@ -155,6 +155,20 @@ Deno.test("cli train: with a validation split, the JSON, the report and eval all
   }
 });
 
+Deno.test("cli train: a batch bigger than the training set trains full-batch, with a note and no error", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const model = `${scratch.dir}/m.safetensors`;
+    const run = await runTask("train", ["--batch-size", "10000000", "--epochs", "1", "--out", model, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /note: batch 10000000 holds the whole training set \(full-batch training\)/);
+    assert.ok(!/error/i.test(run.stderr), run.stderr);
+    assert.deepEqual(listDir(scratch.dir), ["m.safetensors"]);
+  } finally {
+    await scratch.remove();
+  }
+});
+
 Deno.test("cli eval: needs only the test files; a missing or broken model is one clear error", async () => {
   const scratch = await scratchModelsDir();
   const data = await Deno.makeTempDir();
