@@ -49,7 +49,7 @@ Trains a 784-…-10 network by minibatch SGD and saves it as safetensors.
   --hidden N[,N…]     hidden layer sizes (default: 30)
   --activation NAME   relu, tanh or sigmoid (default: relu)
 ${RECIPE_USAGE}
-  --seed N            random seed for weights and shuffling (default: 0)
+  --seed N            random seed for weights and shuffling, 0 to 4294967295 (default: 0)
   --out FILE          model file to write (default: models/mlp.safetensors)
   --report DIR        also write metrics.csv, training.svg, confusion.svg, index.html there (inside reports/)
   --json              end with one JSON line of results
@@ -96,12 +96,21 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     lr: positiveNumber("lr", values.lr, 0.01),
     hidden: parseHidden(values.hidden ?? "30"),
     activation: oneOf("activation", values.activation, ACTIVATIONS, "relu"),
-    seed: nonNegativeInt("seed", values.seed, 0),
+    seed: seed32(values.seed),
     out: values.out ?? "models/mlp.safetensors",
     report: values.report ?? null,
     json: values.json ?? false,
     recipe: parseRecipe(values, epochs),
   };
+}
+
+/** The largest seed: the generator is seeded with 32 bits, so larger seeds would repeat smaller ones. */
+const MAX_SEED = 2 ** 32 - 1;
+
+function seed32(text: string | undefined): number {
+  const seed = nonNegativeInt("seed", text, 0);
+  if (seed > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED} (32 bits), got "${text}"`);
+  return seed;
 }
 
 function parseHidden(text: string): number[] {

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
 import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
+import { parseTrainArgs } from "../cli/train.ts";
+import { UsageError } from "../cli/common.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
 function assertCleanError(result: TaskResult, pattern: RegExp) {
@@ -26,6 +28,8 @@ const badTrainFlags: [string[], RegExp][] = [
   [["--hidden", "30,,10"], /--hidden/],
   [["--activation", "swish"], /--activation must be one of relu, tanh, sigmoid/],
   [["--seed", "x"], /--seed/],
+  [["--seed", "4294967296"], /--seed must be at most 4294967295 \(32 bits\), got "4294967296"/],
+  [["--patience", "1"], /--patience 1 needs --val-split: early stopping watches the validation accuracy/],
   [["--out", "/tmp/elsewhere.safetensors"], /--out .* is outside the folders this task may write/],
   [
     ["--out", "models/", "--epochs", "1"],
@@ -33,6 +37,15 @@ const badTrainFlags: [string[], RegExp][] = [
   ],
   [["--out", "models", "--epochs", "1"], /--out models is a folder; name the model file/],
 ];
+
+Deno.test("cli train: --patience without --val-split and seeds past 32 bits are refused, not ignored or aliased", () => {
+  assert.throws(() => parseTrainArgs(["--patience", "1"]), UsageError);
+  assert.throws(() => parseTrainArgs(["--patience", "3", "--val-split", "0"]), /--patience 3 needs --val-split/);
+  assert.equal(parseTrainArgs(["--patience", "1", "--val-split", "0.1"]).recipe.patience, 1);
+  assert.equal(parseTrainArgs(["--patience", "0"]).recipe.patience, 0);
+  assert.throws(() => parseTrainArgs(["--seed", "4294967296"]), /--seed must be at most 4294967295/);
+  assert.equal(parseTrainArgs(["--seed", "4294967295"]).seed, 4294967295);
+});
 
 Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and writes no model", async () => {
   const scratch = await scratchModelsDir();
