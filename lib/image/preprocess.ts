@@ -62,16 +62,23 @@ export const MAX_NOISE = 0.25;
 export const NOISE_FLOOR = 0.1;
 
 /**
- * RGBA bytes (e.g. canvas ImageData or a decoded PNG) → luminance, alpha composited over white.
- * Luminance is ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B); a gray pixel (R = G = B) keeps its exact value.
+ * RGBA bytes (e.g. canvas ImageData or a decoded PNG) → luminance, alpha composited over a backdrop:
+ * white, except when the picture's background is transparency (most of its border pixels are more than half
+ * transparent) and what is visible is light (the alpha-weighted mean luminance of the pixels ≥ 128) — light ink on
+ * transparency, e.g. a white-on-clear PNG or an alpha mask of white strokes — which goes over black, so the ink
+ * still stands out. Luminance is ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B); a gray pixel (R = G = B) keeps its
+ * exact value.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { rgbaToGray } from "./preprocess.ts";
- * // one opaque gray pixel, one fully transparent pixel
+ * // one opaque gray pixel, one fully transparent pixel: over white
  * const g = rgbaToGray([7, 7, 7, 255, 0, 0, 0, 0], 2, 1);
  * assert.deepEqual([...g.pixels], [7, 255]);
+ * // white ink on a transparent background: over black
+ * const w = rgbaToGray([0, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0], 3, 1);
+ * assert.deepEqual([...w.pixels], [0, 255, 0]);
  * ```
  */
 export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: number): GrayImage {
@@ -80,10 +87,23 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
     throw new RangeError(`${rgba.length} RGBA values do not make a ${width} × ${height} image`);
   }
   const pixels = new Float32Array(width * height);
+  let opaque = true, mass = 0, weighted = 0; // mass, weighted: Σ alpha and Σ alpha · luminance
   for (let i = 0; i < pixels.length; i++) {
     const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2], a = rgba[4 * i + 3];
     const lum = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-    pixels[i] = a === 255 ? lum : 255 - (255 - lum) * (a / 255);
+    pixels[i] = lum;
+    if (a !== 255) opaque = false;
+    mass += a;
+    weighted += a * lum;
+  }
+  if (opaque) return { width, height, pixels };
+  const alpha = (i: number) => rgba[4 * i + 3];
+  const border = borderIndices(width, height);
+  const clearBorder = border.filter((i) => alpha(i) < 128).length * 2 > border.length;
+  const backdrop = clearBorder && mass > 0 && weighted / mass >= 128 ? 0 : 255;
+  for (let i = 0; i < pixels.length; i++) {
+    const a = alpha(i);
+    if (a !== 255) pixels[i] = backdrop + (pixels[i] - backdrop) * (a / 255);
   }
   return { width, height, pixels };
 }
@@ -202,15 +222,19 @@ export function borderMedian(image: GrayImage): number {
 
 /** The values of the outermost ring of pixels, each once. */
 function borderRing(image: GrayImage): number[] {
-  const { width: W, height: H, pixels } = image;
+  return borderIndices(image.width, image.height).map((i) => image.pixels[i]);
+}
+
+/** The indices of the outermost ring of pixels of a width × height image, each once. */
+function borderIndices(W: number, H: number): number[] {
   const ring: number[] = [];
   for (let x = 0; x < W; x++) {
-    ring.push(pixels[x]);
-    if (H > 1) ring.push(pixels[(H - 1) * W + x]);
+    ring.push(x);
+    if (H > 1) ring.push((H - 1) * W + x);
   }
   for (let y = 1; y < H - 1; y++) {
-    ring.push(pixels[y * W]);
-    if (W > 1) ring.push(pixels[y * W + W - 1]);
+    ring.push(y * W);
+    if (W > 1) ring.push(y * W + W - 1);
   }
   return ring;
 }

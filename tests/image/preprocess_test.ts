@@ -58,6 +58,32 @@ Deno.test("rgbaToGray: gray keeps its value, colours weigh as BT.601, alpha comp
   assert.throws(() => rgbaToGray([], 0, 0), RangeError);
 });
 
+Deno.test("rgbaToGray: light ink on a transparent background goes over black and is read, not blank", () => {
+  const width = 200, height = 160;
+  const mask = ell(50, 5);
+  for (const [r, g, b] of [[255, 255, 255], [250, 220, 40]]) { // white strokes, and a light yellow pen
+    const rgba = new Uint8Array(width * height * 4); // transparent black everywhere…
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (mask(x, y)) rgba.set([r, g, b, 255], 4 * (y * width + x)); // …but the strokes
+      }
+    }
+    const gray = rgbaToGray(rgba, width, height);
+    assert.equal(gray.pixels[0], 0, "the transparent background is black");
+    const fromMask = mnistPreprocess(gray);
+    assert.ok(fromMask !== null, `ink (${r}, ${g}, ${b}) on transparency is not blank`);
+    // the same digit as white strokes on an opaque black page
+    const opaque = mnistPreprocess(page(width, height, 0, 255, mask))!;
+    let diff = 0;
+    for (let i = 0; i < 784; i++) diff += Math.abs(fromMask[i] - opaque[i]);
+    assert.ok(diff / 784 < 5, `mean difference ${diff / 784}`);
+  }
+  // dark ink on transparency still goes over white, as before
+  const dark = new Uint8Array(4 * 9);
+  dark.set([0, 0, 0, 255], 4 * 4);
+  assert.deepEqual([...rgbaToGray(dark, 3, 3).pixels], [255, 255, 255, 255, 0, 255, 255, 255, 255]);
+});
+
 Deno.test("mnistPreprocess: dark ink on light paper and light ink on dark give the same image", () => {
   const dark = mnistPreprocess(page(300, 240, 250, 10, ell(40, 30)))!;
   const light = mnistPreprocess(page(300, 240, 10, 250, ell(40, 30)))!;
