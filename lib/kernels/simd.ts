@@ -20,7 +20,7 @@
  */
 
 import type { Dense } from "../nn/dense.ts";
-import { crossEntropyFromLogits, softmaxCrossEntropyBackward, softmaxForward } from "../nn/loss.ts";
+import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from "../nn/loss.ts";
 import { sparseForward, sparseOuterUpdate, type SparseRows } from "./sparse.ts";
 import type { Floats } from "../nn/tensor.ts";
 import { SIMD_WASM_BASE64 } from "./simd_wasm.ts";
@@ -287,7 +287,7 @@ function softmaxStep(
   C: number,
 ): number {
   softmaxForward(probs, logits, B, C);
-  const loss = crossEntropyFromLogits(logits, labels, B, C);
+  const loss = crossEntropyLoss(probs, labels, B, C);
   softmaxCrossEntropyBackward(dLogits, probs, labels, B, C);
   return loss;
 }

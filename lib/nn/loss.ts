@@ -50,8 +50,10 @@ export function softmaxForward(probs: Floats, logits: Floats, B: number, C: numb
 /**
  * The mean cross-entropy (1/B) Σ_b −ln probs[b, labels[b]].
  *
- * A probability that rounded to 0 gives +Infinity; training and evaluation
- * use {@linkcode crossEntropyFromLogits}, which does not round.
+ * A probability that rounded to 0 gives +Infinity (in float32 once the true
+ * class trails by ≈ 103 in the logits). Training uses this loss and treats a
+ * non-finite one as divergence; `evaluate` uses
+ * {@linkcode crossEntropyFromLogits}, which does not round.
  */
 export function crossEntropyLoss(probs: Floats, labels: ArrayLike<number>, B: number, C: number): number {
   let total = 0;
@@ -65,7 +67,7 @@ export function crossEntropyLoss(probs: Floats, labels: ArrayLike<number>, B: nu
  * Unlike {@linkcode crossEntropyLoss} on stored probabilities, it stays finite
  * when the true class trails by far (a float32 probability rounds to 0 once it
  * trails by ≈ 103, float64 by ≈ 745): a confidently wrong answer is a large
- * loss, not a false "diverged". NaN or infinite logits still give NaN or +∞.
+ * loss, not +∞. NaN or infinite logits still give NaN or +∞.
  *
  * @example
  * ```ts

@@ -20,7 +20,7 @@
 
 import { type Activation, activation, type ActivationName } from "./activations.ts";
 import { Dense, type InitScheme } from "./dense.ts";
-import { crossEntropyFromLogits, softmaxCrossEntropyBackward, softmaxForward } from "./loss.ts";
+import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from "./loss.ts";
 import type { Random } from "./random.ts";
 import { argmax, type DType, type Floats, zeros } from "./tensor.ts";
 
@@ -181,7 +181,7 @@ export class Network {
     }
     const logits = this.#outputs[L - 1];
     softmaxForward(this.#probs, logits, B, C);
-    const loss = crossEntropyFromLogits(logits, labels, B, C);
+    const loss = crossEntropyLoss(this.#probs, labels, B, C);
     softmaxCrossEntropyBackward(this.#deltas[L - 1], this.#probs, labels, B, C); // δᴸ⁻¹ = (P − Y) / B
     for (let l = L - 1; l >= 1; l--) {
       const dInput = this.#deltas[l - 1];
