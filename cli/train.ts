@@ -10,6 +10,7 @@ import { cleanTestIndices } from "../lib/data/audit.ts";
 import { type EpochRecord, writeReport } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/io/model_file.ts";
+import { isFolder } from "../lib/io/atomic_write.ts";
 import { Network } from "../lib/nn/network.ts";
 import { type ArchItem, formatArch, parseArch } from "../lib/nn/arch.ts";
 import type { Classifier } from "../lib/nn/classifier.ts";
@@ -60,7 +61,7 @@ Trains a 784-…-10 network (or the convolutional network of --arch) by minibatc
                       Example: conv5x5x32,pool2,conv5x5x64,pool2,fc256
   --activation NAME   relu, tanh or sigmoid (default: relu)
 ${RECIPE_USAGE}
-  --seed N            random seed for weights and shuffling (default: 0)
+  --seed N            random seed for weights and shuffling, 0 to 4294967295 (default: 0)
   --threads N         threads computing each step of the general (SIMD) path; 1 = this thread only
                       (default: the number of cores). A seed and a thread count give the same model
                       bytes; the count is recorded in the model file's metadata
@@ -123,7 +124,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     hidden: archText === undefined ? parseHidden(values.hidden ?? "30") : [],
     arch: archText === undefined ? null : checkedArch(archText, activation),
     activation,
-    seed: nonNegativeInt("seed", values.seed, 0),
+    seed: seed32(values.seed),
     threads: positiveInt("threads", values.threads, Math.max(1, navigator.hardwareConcurrency || 1)),
     out: values.out ?? "models/mlp.safetensors",
     report: values.report ?? null,
@@ -155,6 +156,15 @@ function buildNetwork(
     : new Sequential({ inputShape: [1, 28, 28], arch, activation, classes: 10 });
 }
 
+/** The largest seed: the generator is seeded with 32 bits, so larger seeds would repeat smaller ones. */
+const MAX_SEED = 2 ** 32 - 1;
+
+function seed32(text: string | undefined): number {
+  const seed = nonNegativeInt("seed", text, 0);
+  if (seed > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED} (32 bits), got "${text}"`);
+  return seed;
+}
+
 function parseHidden(text: string): number[] {
   return text.split(",").map((part) => positiveInt("hidden", part, 0));
 }
@@ -169,6 +179,11 @@ async function requireWritable(flag: string, path: string, advice: string): Prom
   }
 }
 
+/** `mlp.safetensors` inside the folder `dir`, as a suggestion. */
+function modelFileIn(dir: string): string {
+  return `${dir.replace(/\/+$/, "")}/mlp.safetensors`;
+}
+
 function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
@@ -177,6 +192,9 @@ async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseTrainArgs(Deno.args);
   await requireWritable("out", config.out, "choose a path inside models/");
+  if (await isFolder(config.out)) {
+    throw new UsageError(`--out ${config.out} is a folder; name the model file, e.g. ${modelFileIn(config.out)}`);
+  }
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   await requireOutputPath("out", config.out, "file");
   if (config.report !== null) await requireOutputPath("report", config.report, "folder");
@@ -196,6 +214,9 @@ async function main(): Promise<void> {
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}, ` +
       `${config.threads} thread${config.threads === 1 ? "" : "s"}`,
   );
+  if (config.batchSize >= train.n) {
+    log(`note: batch ${config.batchSize} holds the whole training set (full-batch training)`);
+  }
   const { recipe } = config;
   if (recipe.preset !== "spec" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
     log(
@@ -235,7 +256,9 @@ async function main(): Promise<void> {
   if (validation) {
     stopper.restore(net);
     testResult = evaluate(net, test);
-    last = { ...last, trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy };
+    // every figure from here on describes the kept weights, the loss included
+    const kept = records[stopper.bestEpoch - 1];
+    last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss: kept.loss };
     log(
       `kept the weights of epoch ${stopper.bestEpoch} (best validation accuracy ${percent(stopper.bestAccuracy)})` +
         (history.length < config.epochs ? `; stopped after ${history.length} epochs` : ""),
@@ -276,10 +299,17 @@ async function main(): Promise<void> {
         `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
         cleanText,
         `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${trainSeconds.toFixed(2)} s of training`,
+        ...(validation
+          ? [
+            `weights of epoch ${stopper.bestEpoch} kept (best validation accuracy ${percent(stopper.bestAccuracy)} ` +
+            `on ${validation.n} images)`,
+          ]
+          : []),
         `data: ${config.data}; model: ${config.out}`,
       ],
       epochs: records,
       confusion: (testResult ?? evaluate(net, test)).confusion,
+      keptEpoch: validation ? stopper.bestEpoch : undefined,
     });
     log(`report written: ${files.join(", ")}`);
   }

@@ -102,7 +102,7 @@ export class TrainingDivergedError extends Error {
  */
 export function SGD(net: Classifier, data: Dataset, options: TrainOptions): EpochStats[] {
   const { epochs, rng } = options;
-  const B = options.batchSize;
+  const B = Math.max(1, Math.min(options.batchSize, data.n)); // buffers sized by the data: a batch is at most all of it
   const optimizer = options.optimizer ?? new GradientDescent();
   const learningRate = typeof options.lr === "number" ? () => options.lr as number : options.lr;
   const order = new Uint32Array(data.n);
