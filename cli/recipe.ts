@@ -46,7 +46,8 @@ export const RECIPE_FLAGS = {
 
 /** The recipe's lines of the usage text. */
 export const RECIPE_USAGE =
-  `  --preset NAME       fill in flags from a preset: spec (the defaults) or best; explicit flags win
+  `  --preset NAME       fill in flags from a preset: spec (the defaults), best or mnist (implies --data mnist);
+                      explicit flags win
   --optimizer NAME    sgd, momentum or adam (Adam with decoupled weight decay, AdamW) (default: sgd)
   --momentum X        momentum μ for --optimizer momentum, 0 ≤ μ < 1 (default: 0.9)
   --weight-decay X    weight decay λ on the weights, not the biases (default: 0)
