@@ -314,6 +314,7 @@ async function main(): Promise<void> {
   const say = (line = "") => (config.json ? console.error(line) : console.log(line));
 
   const dir = await dataFolder(config.data, log);
+  config.data = dir; // the numpy reference reads the same folder
   const train = await loadSplit(dir, "train");
   const test = await loadSplit(dir, "test");
   if (train.features !== PIXELS) {
