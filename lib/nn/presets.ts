@@ -63,9 +63,10 @@ export interface Preset {
  *
  * `mnist` is for the full MNIST (60,000 images; the preset sets
  * `--data mnist`) within 15 minutes of wall clock on a 2-core machine. The
- * budget decides the size: on the general training path one epoch of
- * 784-256-10 with affine distortions costs about 24 s of CPU, 784-512-10
- * about twice that, so 30 epochs fit at width 256. From the `best` recipe it
+ * budget decided the size, from a first timing on a loaded machine: one
+ * epoch of 784-256-10 with affine distortions took 23.5 s, 784-512-10
+ * about twice that, so 30 epochs looked safe at width 256 (a whole run
+ * turned out to be about 5½ minutes of CPU, so there is room to spare). From the `best` recipe it
  * keeps momentum, weight decay, the cosine schedule and the held-out 10%
  * (6,000 images) that choose the kept epoch; it drops the elastic
  * distortions, which on 1000 images needed 150 epochs to pay off, for the
