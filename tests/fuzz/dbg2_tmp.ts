@@ -1,0 +1,11 @@
+import { makeCase, targets } from "./harness.ts";
+import { decodeImage } from "../../lib/image/decode.ts";
+const [name, k] = [Deno.args[0], Number(Deno.args[1])];
+const t = (await targets()).find((t) => t.name === name)!;
+const c = await makeCase(t, 0, k);
+const v = new DataView(c.bytes.buffer);
+console.log(c.seedFile.role, c.mutation, v.getUint32(16), v.getUint32(20), [...c.bytes.subarray(24, 29)]);
+let t0 = performance.now();
+const m0 = Deno.memoryUsage().rss;
+const img = decodeImage(c.bytes, "x.png");
+console.log("decode", img.width, img.height, (performance.now() - t0).toFixed(0), "ms", ((Deno.memoryUsage().rss - m0) / 2 ** 20).toFixed(0), "MiB");
