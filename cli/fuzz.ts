@@ -18,7 +18,7 @@ const USAGE = `Usage: deno task fuzz [--cases N] [--seed S] [--only NAME,…] [-
 Feeds N mutated files (bit flips, truncations, splices, header fields set to
 extremes, NaN/∞ floats, deep or huge JSON, damaged CSV cells, gzip bombs) to
 each parser: safetensors, idx, idx.gz, seed-csv, mnist-csv, png, jpeg. Each
-case must load or be refused with one sentence, within ${MAX_SECONDS} s and without
+case must load or be refused with one sentence, within ${MAX_SECONDS} s of CPU time and without
 taking memory far beyond its size.
 
   --cases N      cases per parser (default: 1000)
@@ -34,7 +34,7 @@ function line(r: TargetResult): string {
   const mib = (r.maxMemory.bytes / 2 ** 20).toFixed(1);
   return `${r.target.padEnd(12)} ${String(r.cases).padStart(6)} cases: ${String(r.loaded).padStart(6)} loaded, ` +
     `${String(r.refused).padStart(6)} refused, ${r.failed} failed${r.known > 0 ? ` (+${r.known} known)` : ""}; ` +
-    `slowest #${r.slowest.caseNumber} ${r.slowest.mutation} ${(1000 * r.slowest.seconds).toFixed(0)} ms; ` +
+    `slowest #${r.slowest.caseNumber} ${r.slowest.mutation} ${(1000 * r.slowest.seconds).toFixed(0)} ms CPU; ` +
     `most memory #${r.maxMemory.caseNumber} +${mib} MiB`;
 }
 

@@ -140,7 +140,11 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     const [begin, end] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== 4 * count) {
-      fail(`tensor ${quote(name)} has shape ${quote(shape)} (${4 * count} bytes) but its offsets span ${end - begin} bytes`);
+      fail(
+        `tensor ${quote(name)} has shape ${quote(shape)} (${4 * count} bytes) but its offsets span ${
+          end - begin
+        } bytes`,
+      );
     }
     entries.push({ name, shape: shape as number[], begin, end });
   }
