@@ -25,6 +25,7 @@ import {
   wantsHelp,
 } from "./common.ts";
 import { Progress } from "./progress.ts";
+import { Interrupt } from "./interrupt.ts";
 import { EarlyStopping } from "../lib/nn/early_stopping.ts";
 import {
   parseRecipe,
@@ -126,6 +127,26 @@ async function main(): Promise<void> {
   const config = parseTrainArgs(Deno.args);
   await requireWritable("out", config.out, "choose a path inside models/");
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
+  let stage = "before training; no model written";
+  const progress = new Progress();
+  const interrupt = await Interrupt.listen((signal) => {
+    progress.clear();
+    return `interrupted (${signal}) ${stage}`;
+  });
+  try {
+    await train(config, progress, interrupt, (text) => stage = text);
+  } finally {
+    interrupt.close();
+  }
+}
+
+/** Loads the data, trains and writes the model (and report); `setStage` says where an interruption would stop it. */
+async function train(
+  config: TrainConfig,
+  progress: Progress,
+  interrupt: Interrupt,
+  setStage: (text: string) => void,
+): Promise<void> {
   const trainFiles = await loadSplit(config.data, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
   const test = await loadSplit(config.data, "test");
@@ -149,7 +170,7 @@ async function main(): Promise<void> {
     );
   }
   const stopper = new EarlyStopping(recipe.patience);
-  const progress = new Progress();
+  setStage(`in epoch 1 of ${config.epochs}; no model written`);
   let trainSeconds = 0;
   let last = { trainAccuracy: NaN, testAccuracy: NaN, loss: NaN };
   let testResult: ReturnType<typeof evaluate> | null = null; // the latest evaluation on the test set
@@ -158,8 +179,12 @@ async function main(): Promise<void> {
     batchSize: config.batchSize,
     ...trainingHooks(recipe, config.lr, config.epochs),
     rng,
-    onBatch: (done, total) => progress.update(done, total),
+    onBatch: (done, total) => {
+      interrupt.check();
+      progress.update(done, total);
+    },
     onEpoch: (stats) => {
+      setStage(`after epoch ${stats.epoch} of ${config.epochs}; no model written`);
       progress.clear();
       trainSeconds += stats.seconds;
       testResult = evaluate(net, test);
@@ -191,17 +216,21 @@ async function main(): Promise<void> {
       validation_examples: String(validation.n),
     }
     : {};
-  await saveModel(config.out, net, {
-    epochs: String(config.epochs),
-    batch_size: String(config.batchSize),
-    lr: String(config.lr),
-    hidden: config.hidden.join(","),
-    seed: String(config.seed),
-    train_examples: String(train.n),
-    epochs_run: String(history.length),
-    ...recipeMetadata(recipe),
-    ...chosen,
-  });
+  interrupt.check();
+  await interrupt.critical(() =>
+    saveModel(config.out, net, {
+      epochs: String(config.epochs),
+      batch_size: String(config.batchSize),
+      lr: String(config.lr),
+      hidden: config.hidden.join(","),
+      seed: String(config.seed),
+      train_examples: String(train.n),
+      epochs_run: String(history.length),
+      ...recipeMetadata(recipe),
+      ...chosen,
+    })
+  );
+  setStage(`after writing the model to ${config.out}`);
   const cleanAccuracy = cleanTest.n > 0 ? evaluate(net, cleanTest).accuracy : NaN;
   const cleanText = `clean test accuracy ${percent(cleanAccuracy)} on the ${cleanTest.n} of ${test.n} test images ` +
     `not in the training files`;
@@ -211,18 +240,24 @@ async function main(): Promise<void> {
   );
   log(`      ${cleanText}`);
   if (config.report !== null) {
-    const files = await writeReport(config.report, {
-      title: `${sizes.join("-")} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
-        `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "none" ? "" : `, preset ${recipe.preset}`),
-      summary: [
-        `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
-        cleanText,
-        `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${trainSeconds.toFixed(2)} s of training`,
-        `data: ${config.data}; model: ${config.out}`,
-      ],
-      epochs: records,
-      confusion: (testResult ?? evaluate(net, test)).confusion,
-    });
+    const report = config.report;
+    const files = await interrupt.critical(() =>
+      writeReport(report, {
+        title: `${sizes.join("-")} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
+          `${history.length} epochs, seed ${config.seed}` +
+          (recipe.preset === "none" ? "" : `, preset ${recipe.preset}`),
+        summary: [
+          `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
+          cleanText,
+          `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${
+            trainSeconds.toFixed(2)
+          } s of training`,
+          `data: ${config.data}; model: ${config.out}`,
+        ],
+        epochs: records,
+        confusion: (testResult ?? evaluate(net, test)).confusion,
+      })
+    );
     log(`report written: ${files.join(", ")}`);
   }
   if (config.json) {
