@@ -324,14 +324,19 @@ export async function makeCase(
   const seedFile = pick(rng, target.seeds);
   const corpus = target.seeds.map((s) => s.bytes);
   const first = weighted(rng, target.mutators);
-  let bytes = await first.mutate(rng, seedFile.bytes, corpus);
   let mutation = first.name;
-  if (!UNCHAINED.has(first.name) && rng.uniform() < 0.25) {
-    const second = weighted(rng, target.mutators.filter(([m]) => !UNCHAINED.has(m.name)));
-    bytes = await second.mutate(rng, bytes, corpus);
-    mutation += `+${second.name}`;
+  try {
+    let bytes = await first.mutate(rng, seedFile.bytes, corpus);
+    if (!UNCHAINED.has(first.name) && rng.uniform() < 0.25) {
+      const second = weighted(rng, target.mutators.filter(([m]) => !UNCHAINED.has(m.name)));
+      mutation += `+${second.name}`;
+      bytes = await second.mutate(rng, bytes, corpus);
+    }
+    return { seedFile, mutation, bytes };
+  } catch (error) {
+    // a bug of the fuzzer itself, not of a parser: say which case, so that it can be replayed
+    throw new Error(`the ${mutation} mutation of ${target.name} case ${caseNumber} (seed ${seed}) failed: ${error}`);
   }
-  return { seedFile, mutation, bytes };
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -205,8 +205,10 @@ export const safetensorsJson: Mutator = {
     const { header, data } = parts;
     const names = Object.keys(header).filter((k) => k !== "__metadata__");
     const name = pick(rng, names.length > 0 ? names : ["x"]);
-    const info = (header[name] ?? {}) as Record<string, unknown>;
-    const meta = (header.__metadata__ ?? {}) as Record<string, unknown>;
+    const asObject = (v: unknown) =>
+      (typeof v === "object" && v !== null && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
+    const info = asObject(header[name]);
+    const meta = asObject(header.__metadata__);
     switch (rng.int(9)) {
       case 0: {
         const shape = Array.isArray(info.shape) ? [...info.shape] : [];
@@ -261,7 +263,6 @@ export const safetensorsJson: Mutator = {
       default:
         header.__metadata__ = pick(rng, [[], "x", 1, null, { nested: { a: "b" } }]);
     }
-    if (names.includes(name) && typeof header[name] === "object") header[name] = info;
     return safetensorsBytes(JSON.stringify(header), data);
   },
 };
