@@ -16,6 +16,7 @@ import { decodeSafetensors } from "../lib/io/safetensors.ts";
 import { decodeIdx, encodeIdx } from "../lib/data/idx.ts";
 import { decodeImage, encodePng } from "../lib/image/decode.ts";
 import { InputError } from "../lib/errors.ts";
+import { readPixelCsv } from "../lib/data/load.ts";
 import { fixPngCrcs, safetensorsBytes } from "./fuzz/mutators.ts";
 
 const QUICK: [string, number][] = [
@@ -103,4 +104,21 @@ Deno.test("fuzz finding: a tiny PNG claiming 10,000 × 10,000 pixels is refused 
     /^big\.png: the PNG image declares 10000 × 10000 pixels but holds only \d+ bytes of image data/,
   );
   assert.ok(performance.now() - start < 500);
+});
+
+Deno.test("fuzz finding: a CSV cell holding a lone quote gives a message of bounded length", async () => {
+  // seed-csv case 812 of seed 0: polars' error quoted the whole rest of the file (1919 characters)
+  const dir = await Deno.makeTempDir();
+  try {
+    const row = Array.from({ length: 784 }, (_, k) => (k === 27 ? '"' : "0")).join(",");
+    await Deno.writeTextFile(`${dir}/train_X.csv`, `${row}\n${"0,".repeat(783)}0\n`);
+    const message = await readPixelCsv(`${dir}/train_X.csv`).then(() => "loaded", (e) => {
+      assert.ok(e instanceof InputError, String(e));
+      return e.message;
+    });
+    assert.ok(!message.includes("\n") && message.length < 300, message);
+    assert.match(message, /train_X\.csv: not a readable CSV file \(.*…\)$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
