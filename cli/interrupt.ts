@@ -29,7 +29,21 @@ const WORKER = `self.onmessage = (event) => {
   self.postMessage(0);
 };`;
 
-/** Watches for SIGINT and SIGTERM while a long synchronous job runs. */
+/**
+ * Watches for SIGINT and SIGTERM while a long synchronous job runs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Interrupt } from "./interrupt.ts";
+ * const interrupt = await Interrupt.listen((signal) => `interrupted (${signal}); nothing written`);
+ * for (let batch = 0; batch < 3; batch++) interrupt.check(); // in the loop: ends the run if a signal came
+ * const written = await interrupt.critical(() => Promise.resolve("model.safetensors"));
+ * assert.equal(written, "model.safetensors");
+ * assert.equal(interrupt.signal, null);
+ * interrupt.close();
+ * ```
+ */
 export class Interrupt {
   #flag = new Int32Array(new SharedArrayBuffer(4));
   #worker: Worker;
