@@ -62,7 +62,8 @@ export const RECIPE_USAGE =
   --elastic-sigma S   elastic smoothness σ, pixels (default: 3)
   --val-split F       fraction of the training set held out for validation (stratified, seeded);
                       the weights of the best validation epoch are kept (default: 0)
-  --patience N        stop after N epochs without a better validation accuracy; 0 = never (default: 0)`;
+  --patience N        stop after N epochs without a better validation accuracy; 0 = never;
+                      needs --val-split (default: 0)`;
 
 /** The parsed recipe. */
 export interface Recipe {
@@ -123,6 +124,11 @@ export function parseRecipe(values: FlagValues, epochs: number): Recipe {
   const warmup = nonNegativeInt("warmup", text("warmup"), 0);
   if (warmup >= epochs) throw new UsageError(`--warmup must be fewer than the ${epochs} epochs, got ${warmup}`);
   const kind: AugmentName = oneOf("augment", text("augment"), AUGMENTATIONS, "none");
+  const valSplit = numberInRange("val-split", text("val-split"), 0, 0, 0.9);
+  const patience = nonNegativeInt("patience", text("patience"), 0);
+  if (patience > 0 && valSplit === 0) {
+    throw new UsageError(`--patience ${patience} needs --val-split: early stopping watches the validation accuracy`);
+  }
   return {
     preset: values.preset === undefined ? "none" : values.preset as PresetName,
     optimizer: oneOf("optimizer", text("optimizer"), OPTIMIZERS, "sgd"),
@@ -138,8 +144,8 @@ export function parseRecipe(values: FlagValues, epochs: number): Recipe {
       elasticAlpha: nonNegativeNumber("elastic-alpha", text("elastic-alpha"), DEFAULT_AUGMENT.elasticAlpha),
       elasticSigma: numberInRange("elastic-sigma", text("elastic-sigma"), DEFAULT_AUGMENT.elasticSigma, 0.5, 14),
     },
-    valSplit: numberInRange("val-split", text("val-split"), 0, 0, 0.9),
-    patience: nonNegativeInt("patience", text("patience"), 0),
+    valSplit,
+    patience,
   };
 }
 

@@ -10,6 +10,7 @@ import { cleanTestIndices } from "../lib/data/audit.ts";
 import { type EpochRecord, writeReport } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/io/model_file.ts";
+import { isFolder } from "../lib/io/atomic_write.ts";
 import { Network } from "../lib/nn/network.ts";
 import { Random } from "../lib/nn/random.ts";
 import { SGD } from "../lib/nn/train.ts";
@@ -49,7 +50,7 @@ Trains a 784-…-10 network by minibatch SGD and saves it as safetensors.
   --hidden N[,N…]     hidden layer sizes (default: 30)
   --activation NAME   relu, tanh or sigmoid (default: relu)
 ${RECIPE_USAGE}
-  --seed N            random seed for weights and shuffling (default: 0)
+  --seed N            random seed for weights and shuffling, 0 to 4294967295 (default: 0)
   --out FILE          model file to write (default: models/mlp.safetensors)
   --report DIR        also write metrics.csv, training.svg, confusion.svg, index.html there (inside reports/)
   --json              end with one JSON line of results
@@ -96,12 +97,21 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     lr: positiveNumber("lr", values.lr, 0.01),
     hidden: parseHidden(values.hidden ?? "30"),
     activation: oneOf("activation", values.activation, ACTIVATIONS, "relu"),
-    seed: nonNegativeInt("seed", values.seed, 0),
+    seed: seed32(values.seed),
     out: values.out ?? "models/mlp.safetensors",
     report: values.report ?? null,
     json: values.json ?? false,
     recipe: parseRecipe(values, epochs),
   };
+}
+
+/** The largest seed: the generator is seeded with 32 bits, so larger seeds would repeat smaller ones. */
+const MAX_SEED = 2 ** 32 - 1;
+
+function seed32(text: string | undefined): number {
+  const seed = nonNegativeInt("seed", text, 0);
+  if (seed > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED} (32 bits), got "${text}"`);
+  return seed;
 }
 
 function parseHidden(text: string): number[] {
@@ -118,6 +128,11 @@ async function requireWritable(flag: string, path: string, advice: string): Prom
   }
 }
 
+/** `mlp.safetensors` inside the folder `dir`, as a suggestion. */
+function modelFileIn(dir: string): string {
+  return `${dir.replace(/\/+$/, "")}/mlp.safetensors`;
+}
+
 function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
@@ -126,6 +141,9 @@ async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseTrainArgs(Deno.args);
   await requireWritable("out", config.out, "choose a path inside models/");
+  if (await isFolder(config.out)) {
+    throw new UsageError(`--out ${config.out} is a folder; name the model file, e.g. ${modelFileIn(config.out)}`);
+  }
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   let stage = "before training; no model written";
   const progress = new Progress();
@@ -161,6 +179,9 @@ async function train(
     `training ${sizes.join("-")} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
       `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`,
   );
+  if (config.batchSize >= train.n) {
+    log(`note: batch ${config.batchSize} holds the whole training set (full-batch training)`);
+  }
   const { recipe } = config;
   if (recipe.preset !== "none" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
     log(
@@ -203,7 +224,9 @@ async function train(
   if (validation) {
     stopper.restore(net);
     testResult = evaluate(net, test);
-    last = { ...last, trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy };
+    // every figure from here on describes the kept weights, the loss included
+    const kept = records[stopper.bestEpoch - 1];
+    last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss: kept.loss };
     log(
       `kept the weights of epoch ${stopper.bestEpoch} (best validation accuracy ${percent(stopper.bestAccuracy)})` +
         (history.length < config.epochs ? `; stopped after ${history.length} epochs` : ""),
@@ -252,10 +275,17 @@ async function train(
           `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${
             trainSeconds.toFixed(2)
           } s of training`,
+          ...(validation
+            ? [
+              `weights of epoch ${stopper.bestEpoch} kept (best validation accuracy ${percent(stopper.bestAccuracy)} ` +
+              `on ${validation.n} images)`,
+            ]
+            : []),
           `data: ${config.data}; model: ${config.out}`,
         ],
         epochs: records,
         confusion: (testResult ?? evaluate(net, test)).confusion,
+        keptEpoch: validation ? stopper.bestEpoch : undefined,
       })
     );
     log(`report written: ${files.join(", ")}`);

@@ -6,7 +6,7 @@
  */
 
 import type { Dataset } from "./data/dataset.ts";
-import { crossEntropyLoss, softmaxForward } from "./nn/loss.ts";
+import { crossEntropyFromLogits } from "./nn/loss.ts";
 import type { Network } from "./nn/network.ts";
 import { argmax } from "./nn/tensor.ts";
 
@@ -88,14 +88,12 @@ export function evaluate(net: Network, data: Dataset, batch = 250): Evaluation {
   const C = net.outputSize;
   const F = data.features;
   const predictions = new Uint8Array(data.n);
-  const probs = new Float64Array(batch * C);
   let lossSum = 0;
   for (let start = 0; start < data.n; start += batch) {
     const B = Math.min(batch, data.n - start);
     const logits = net.forward(data.x.subarray(start * F, (start + B) * F), B);
     for (let b = 0; b < B; b++) predictions[start + b] = argmax(logits, b * C, C);
-    softmaxForward(probs, logits, B, C);
-    lossSum += crossEntropyLoss(probs, data.labels.subarray(start, start + B), B, C) * B;
+    lossSum += crossEntropyFromLogits(logits, data.labels.subarray(start, start + B), B, C) * B;
   }
   const confusion = confusionMatrix(predictions, data.labels, C);
   return {

@@ -41,8 +41,13 @@ export interface ReportInput {
   /** Lines of results shown under the title, e.g. "test accuracy 86.00%". */
   summary: string[];
   epochs: EpochRecord[];
-  /** confusion[true][predicted] on the test set. */
+  /** confusion[true][predicted] on the test set, for the weights that were kept. */
   confusion: number[][];
+  /**
+   * The epoch whose weights were kept (a validation split keeps its best
+   * epoch), marked on the chart; omitted when the last epoch's were kept.
+   */
+  keptEpoch?: number;
 }
 
 /** The names of the files a report consists of. */
@@ -179,6 +184,19 @@ export function trainingChartSvg(input: ReportInput): string {
     color,
     y: { label: "accuracy (%)", percent: true, grid: true },
     marks: [
+      ...(input.keptEpoch === undefined ? [] : [
+        Plot.ruleX([input.keptEpoch], { stroke: "#888", strokeDasharray: "4,3" }),
+        Plot.text([input.keptEpoch], {
+          x: (e: number) => e,
+          frameAnchor: "top",
+          text: (e: number) => `kept: epoch ${e}`,
+          dy: 4,
+          dx: 4,
+          textAnchor: "start",
+          fontSize: 11,
+          fill: "#555",
+        }),
+      ]),
       Plot.lineY(series, { x: "epoch", y: "accuracy", stroke: "set", strokeWidth: 2 }),
       Plot.dot(series, { x: "epoch", y: "accuracy", fill: "set", r: 2.5 }),
       Plot.text(
@@ -344,8 +362,10 @@ function indexHtml(input: ReportInput): string {
  * ```
  */
 export async function writeReport(dir: string, input: ReportInput): Promise<string[]> {
-  const accuracy = input.epochs.at(-1)?.testAccuracy;
+  // the matrix's own accuracy: it describes the kept weights, which need not be the last epoch's
   const total = input.confusion.flat().reduce((a, b) => a + b, 0);
+  const right = input.confusion.reduce((sum, row, t) => sum + (row[t] ?? 0), 0);
+  const accuracy = total > 0 ? right / total : undefined;
   const contents: Record<(typeof REPORT_FILES)[number], string> = {
     "metrics.csv": metricsCsv(input.epochs),
     "training.svg": trainingChartSvg(input),

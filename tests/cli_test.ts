@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
 import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
+import { parseTrainArgs } from "../cli/train.ts";
+import { UsageError } from "../cli/common.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
 function assertCleanError(result: TaskResult, pattern: RegExp) {
@@ -26,8 +28,24 @@ const badTrainFlags: [string[], RegExp][] = [
   [["--hidden", "30,,10"], /--hidden/],
   [["--activation", "swish"], /--activation must be one of relu, tanh, sigmoid/],
   [["--seed", "x"], /--seed/],
+  [["--seed", "4294967296"], /--seed must be at most 4294967295 \(32 bits\), got "4294967296"/],
+  [["--patience", "1"], /--patience 1 needs --val-split: early stopping watches the validation accuracy/],
   [["--out", "/tmp/elsewhere.safetensors"], /--out .* is outside the folders this task may write/],
+  [
+    ["--out", "models/", "--epochs", "1"],
+    /--out models\/ is a folder; name the model file, e\.g\. models\/mlp\.safetensors/,
+  ],
+  [["--out", "models", "--epochs", "1"], /--out models is a folder; name the model file/],
 ];
+
+Deno.test("cli train: --patience without --val-split and seeds past 32 bits are refused, not ignored or aliased", () => {
+  assert.throws(() => parseTrainArgs(["--patience", "1"]), UsageError);
+  assert.throws(() => parseTrainArgs(["--patience", "3", "--val-split", "0"]), /--patience 3 needs --val-split/);
+  assert.equal(parseTrainArgs(["--patience", "1", "--val-split", "0.1"]).recipe.patience, 1);
+  assert.equal(parseTrainArgs(["--patience", "0"]).recipe.patience, 0);
+  assert.throws(() => parseTrainArgs(["--seed", "4294967296"]), /--seed must be at most 4294967295/);
+  assert.equal(parseTrainArgs(["--seed", "4294967295"]).seed, 4294967295);
+});
 
 Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and writes no model", async () => {
   const scratch = await scratchModelsDir();
@@ -119,6 +137,46 @@ Deno.test("cli end to end: the spec defaults reach ≥ 84% test accuracy, and ev
     assert.equal(report.confusion.flat().reduce((a, b) => a + b, 0), 350);
     const diagonal = report.confusion.reduce((s, row, k) => s + row[k], 0);
     assert.equal(diagonal / 350, report.accuracy);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli train: with a validation split, the JSON, the report and eval all describe the kept epoch", async () => {
+  const scratch = await scratchModelsDir();
+  const report = `reports/.test-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const model = `${scratch.dir}/m.safetensors`;
+    // a large rate makes the validation accuracy jump about, so an earlier epoch than the last is kept
+    const flags = ["--epochs", "8", "--lr", "0.3", "--val-split", "0.2", "--seed", "0", "--out", model];
+    const run = await runTask("train", [...flags, "--report", report, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const result = lastJson(run);
+    const best = result.best_epoch as number;
+    assert.ok(best < 8, `the test needs an earlier kept epoch; kept ${best}`);
+    const losses = [...run.stderr.matchAll(/^epoch +\d+\/8 +loss (\S+)/gm)].map((m) => Number(m[1]));
+    assert.equal(losses.length, 8);
+    assert.equal((result.loss as number).toFixed(4), losses[best - 1].toFixed(4), "loss of the kept epoch");
+    const svg = Deno.readTextFileSync(`${report}/confusion.svg`);
+    assert.match(svg, new RegExp(`accuracy ${(100 * (result.test_accuracy as number)).toFixed(2)}%`));
+    assert.match(Deno.readTextFileSync(`${report}/index.html`), new RegExp(`weights of epoch ${best} kept`));
+    const evaluated = lastJson(await runTask("eval", ["--model", model, "--json"]));
+    assert.equal(evaluated.accuracy, result.test_accuracy);
+  } finally {
+    await scratch.remove();
+    await Deno.remove(report, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("cli train: a batch bigger than the training set trains full-batch, with a note and no error", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const model = `${scratch.dir}/m.safetensors`;
+    const run = await runTask("train", ["--batch-size", "10000000", "--epochs", "1", "--out", model, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /note: batch 10000000 holds the whole training set \(full-batch training\)/);
+    assert.ok(!/error/i.test(run.stderr), run.stderr);
+    assert.deepEqual(listDir(scratch.dir), ["m.safetensors"]);
   } finally {
     await scratch.remove();
   }

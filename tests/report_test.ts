@@ -137,3 +137,17 @@ Deno.test("report: deno task train --report writes the run's figures; a folder o
     await Deno.remove(report, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("report: confusion.svg states the accuracy of its own matrix, and the chart marks the kept epoch", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // the last epoch's test accuracy is 75%, but the kept weights (epoch 3) answer 3 of 6 right
+    await writeReport(dir, { title: "t", summary: [], epochs: EPOCHS, confusion: [[2, 1], [2, 1]], keptEpoch: 3 });
+    const { texts } = parseSvg(Deno.readTextFileSync(`${dir}/confusion.svg`));
+    assert.ok(texts.some((t) => /6 test images, accuracy 50\.00%/.test(t)), texts.join(" | "));
+    assert.ok(!texts.some((t) => /75\.00%/.test(t)));
+    assert.ok(parseSvg(Deno.readTextFileSync(`${dir}/training.svg`)).texts.includes("kept: epoch 3"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -21,6 +21,7 @@
  */
 
 import { CLASSES, IMAGE_SIDE, PIXELS } from "./dataset.ts";
+import { createGunzip } from "node:zlib";
 import { InputError } from "../errors.ts";
 
 /** The IDX type code of unsigned bytes. */
@@ -200,9 +201,28 @@ export function decodeIdxLabels(bytes: Uint8Array, source: string): Uint8Array {
   return labels;
 }
 
+/** The most bytes {@linkcode gunzip} inflates by default: 1 GiB (full MNIST's images are 47 MB). */
+export const MAX_GUNZIP_BYTES = 2 ** 30;
+
+/** Limits of {@linkcode gunzip}. */
+export interface GunzipOptions {
+  /** The most bytes the output may have (default {@linkcode MAX_GUNZIP_BYTES}). */
+  maxBytes?: number;
+  /**
+   * Given the start of the output, the exact size the whole output should
+   * have (e.g. what an IDX header declares, {@linkcode idxDeclaredSize}), or
+   * undefined when the start does not say. Inflation stops as soon as the
+   * output passes it.
+   */
+  expectedSize?: (head: Uint8Array) => number | undefined;
+}
+
 /**
- * Decompresses gzip data with the web-standard `DecompressionStream`; corrupt
- * or truncated data is an {@linkcode InputError} naming `source`.
+ * Decompresses gzip data (every member of a multi-member file, as `gunzip`
+ * does) with `node:zlib`, chunk by chunk: inflation stops as soon as the
+ * output passes `options.maxBytes` or the size `options.expectedSize` reads
+ * from its start, so a gzip bomb is refused without being inflated. Corrupt,
+ * truncated or oversized data is an {@linkcode InputError} naming `source`.
  *
  * @example
  * ```ts
@@ -210,18 +230,100 @@ export function decodeIdxLabels(bytes: Uint8Array, source: string): Uint8Array {
  * import { gunzip, gzip } from "./idx.ts";
  * const packed = await gzip(new Uint8Array([1, 2, 3]));
  * assert.deepEqual([...await gunzip(packed, "x.gz")], [1, 2, 3]);
+ * // two members, as `cat a.gz b.gz` makes
+ * const two = new Uint8Array([...packed, ...await gzip(new Uint8Array([4]))]);
+ * assert.deepEqual([...await gunzip(two, "ab.gz")], [1, 2, 3, 4]);
+ * await assert.rejects(gunzip(packed, "x.gz", { maxBytes: 2 }), /more than 2 bytes/);
  * ```
  */
-export async function gunzip(bytes: Uint8Array, source: string): Promise<Uint8Array> {
+export function gunzip(bytes: Uint8Array, source: string, options: GunzipOptions = {}): Promise<Uint8Array> {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
-    throw new InputError(`${source}: not gzip-compressed data (it does not start with the gzip signature 1f 8b)`);
+    return Promise.reject(
+      new InputError(`${source}: not gzip-compressed data (it does not start with the gzip signature 1f 8b)`),
+    );
   }
-  try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (error) {
-    throw new InputError(`${source}: the gzip data is corrupt or truncated (${(error as Error).message})`);
+  const cap = options.maxBytes ?? MAX_GUNZIP_BYTES;
+  return new Promise((resolve, reject) => {
+    const inflater = createGunzip();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let limit = cap;
+    let asking = options.expectedSize !== undefined; // until the start of the output has said its size
+    let settled = false;
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      inflater.destroy();
+      reject(new InputError(`${source}: ${message}`));
+    };
+    inflater.on("data", (chunk: Uint8Array) => {
+      if (settled) return;
+      chunks.push(chunk);
+      total += chunk.length;
+      if (asking) {
+        const expected = options.expectedSize!(chunks.length === 1 ? chunk : concat(chunks, total));
+        if (expected !== undefined) {
+          asking = false;
+          if (expected > cap) {
+            return fail(`its header declares ${expected} bytes, more than the ${cap} this tool inflates`);
+          }
+          limit = expected;
+        } else if (total >= 4096) asking = false; // no header that short: leave the check to the decoder
+      }
+      if (total > limit) {
+        fail(
+          limit === cap
+            ? `the gzip data inflates to more than ${cap} bytes, the most this tool inflates ` +
+              `(stopped after ${total} bytes)`
+            : `the gzip data inflates to more than the ${limit} bytes its header declares ` +
+              `(stopped after ${total} bytes)`,
+        );
+      }
+    });
+    inflater.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(concat(chunks, total));
+    });
+    inflater.on("error", (error: Error) => fail(`the gzip data is corrupt or truncated (${error.message})`));
+    inflater.end(bytes);
+  });
+}
+
+/**
+ * The size of a whole IDX file as its header declares it (4 + 4d bytes of
+ * header, then the product of the dimensions), from the file's first bytes;
+ * undefined when they are too few or not an IDX header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeIdx, idxDeclaredSize } from "./idx.ts";
+ * assert.equal(idxDeclaredSize(encodeIdx(new Uint8Array(2 * 784), [2, 28, 28]).subarray(0, 16)), 16 + 2 * 784);
+ * assert.equal(idxDeclaredSize(new Uint8Array([0, 0, 8])), undefined);
+ * ```
+ */
+export function idxDeclaredSize(head: Uint8Array): number | undefined {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || !(head[2] in TYPE_NAMES) || head[3] === 0) return undefined;
+  const offset = 4 + 4 * head[3];
+  if (head.length < offset) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let size = 1;
+  for (let i = 0; i < head[3]; i++) size *= view.getUint32(4 + 4 * i, false);
+  return offset + size * TYPE_SIZES[head[2]];
+}
+
+/** Bytes per value of each IDX type. */
+const TYPE_SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
   }
+  return out;
 }
 
 /** Compresses bytes with gzip (the web-standard `CompressionStream`). */

@@ -20,14 +20,23 @@
  *
  * **mnist-csv** — the common CSV export `mnist_train.csv` / `mnist_test.csv`:
  * one image per line, the label 0–9 in the first column and the 784 pixels
- * after it, with a header line (`label,1x1,1x2,…`) or without one (a first line
- * whose first cell is a number is data).
+ * after it, with a header line (`label,1x1,1x2,…`) or without one. The first
+ * line is a header when its first cell is a name (not empty, not a number) and
+ * its other cells are not all pixel values; otherwise it is data, and checked
+ * like every other line (so a damaged first row is reported, not dropped).
  *
  * When a folder holds more than one layout for a split, seed wins over idx,
  * and idx over mnist-csv. CSV parsing is done by polars; this module checks
  * what polars read and turns any problem into one {@linkcode InputError}
  * sentence naming the file, the line (or byte offset) and, where it applies,
  * the column.
+ *
+ * Both CSV layouts follow one rule for their text: every data cell is a plain
+ * decimal number (`7`, `7.0`, `-0`, `1e2`; no spaces, quotes, `NaN` or
+ * `inf`), lines end in `\n` or `\r\n`, and blank lines at the very end of the
+ * file are ignored (a blank line before a data line is an error). Values are
+ * read as float64 and checked before they are stored as float32, so
+ * `254.999999` is not a pixel value and `0.99999999` not a one-hot 1.
  *
  * @module
  */
@@ -36,7 +45,7 @@ import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { CLASSES, type Dataset, INPUT_SCALE, makeDataset, PIXELS } from "./dataset.ts";
 import { InputError } from "../errors.ts";
-import { decodeIdxImages, decodeIdxLabels, gunzip } from "./idx.ts";
+import { decodeIdxImages, decodeIdxLabels, gunzip, idxDeclaredSize } from "./idx.ts";
 
 /** Which part of a dataset folder. */
 export type Split = "train" | "test";
@@ -201,7 +210,8 @@ export async function readIdxPair(imagesPath: string, labelsPath: string): Promi
 
 async function readMaybeGzip(path: string): Promise<Uint8Array> {
   const bytes = await readFileOrFail(path);
-  return path.endsWith(".gz") ? await gunzip(bytes, path) : bytes;
+  // inflation stops as soon as the output passes the size its IDX header declares (a gzip bomb is refused early)
+  return path.endsWith(".gz") ? await gunzip(bytes, path, { expectedSize: idxDeclaredSize }) : bytes;
 }
 
 /** Values per line of the mnist-csv layout: the label and 784 pixels. */
@@ -214,34 +224,15 @@ const MNIST_CSV_WIDTH = 1 + PIXELS;
  */
 export async function readMnistCsv(path: string): Promise<Dataset> {
   const bytes = await readNonEmptyFile(path);
-  const hasHeader = Number.isNaN(Number(firstCell(bytes).trim())) || firstCell(bytes).trim() === "";
+  const hasHeader = isHeaderLine(firstLineCells(bytes));
   const first = hasHeader ? 2 : 1; // the file line of data row 0
-  const rows = checkLineWidths(bytes, path, MNIST_CSV_WIDTH, first);
+  const rows = checkCells(bytes, path, MNIST_CSV_WIDTH, first);
   if (rows === 0) throw new InputError(`${path}: has a header line but no data rows`);
-  const schema: Record<string, pl.DataType> = {};
-  for (let j = 0; j < MNIST_CSV_WIDTH; j++) schema[`c${j}`] = pl.Float32;
-  let df: pl.DataFrame;
-  try {
-    df = pl.readCSV(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { hasHeader, schema });
-  } catch (error) {
-    const bad = findNonNumericCell(new TextDecoder().decode(bytes), first);
-    if (bad !== null) {
-      throw new InputError(
-        `${path}, line ${bad.line}, column ${bad.column}: ${JSON.stringify(bad.cell)} is not a number`,
-      );
-    }
-    throw new InputError(`${path}: not a readable CSV file (${firstLine((error as Error).message)})`);
-  }
-  if (df.height !== rows) throw new InputError(`${path}: polars read ${df.height} rows where there are ${rows} lines`);
+  const column = readCheckedCsv(bytes, path, MNIST_CSV_WIDTH, hasHeader, rows);
   const x = new Float32Array(rows * PIXELS);
   const labels = new Uint8Array(rows);
   for (let j = 0; j < MNIST_CSV_WIDTH; j++) {
-    const column = df.getColumn(`c${j}`);
-    if (column.nullCount() > 0) {
-      const i = (column.isNull().toArray() as boolean[]).indexOf(true);
-      throw new InputError(`${path}, line ${i + first}, column ${j + 1}: the cell is empty`);
-    }
-    const values = column.toTypedArray() as Float32Array;
+    const values = column(j);
     if (j === 0) {
       for (let i = 0; i < rows; i++) {
         const v = values[i];
@@ -259,55 +250,140 @@ export async function readMnistCsv(path: string): Promise<Dataset> {
   return makeDataset(x, labels);
 }
 
-/** The first cell of the first line. */
-function firstCell(bytes: Uint8Array): string {
+/** The cells of the first line. */
+function firstLineCells(bytes: Uint8Array): string[] {
   let end = 0;
-  while (end < bytes.length && bytes[end] !== 0x2c && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
-  return new TextDecoder().decode(bytes.subarray(0, end));
+  while (end < bytes.length && bytes[end] !== 0x0a) end++;
+  return new TextDecoder().decode(bytes.subarray(0, end)).replace(/\r$/, "").split(",");
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Whether the first line of an mnist-csv file is a header: its first cell is a
+ * name (not empty, not a number) and its other cells are not all pixel values
+ * (`label,1x1,…` and `label,0,1,…,783` are headers; `x7,0,0,…` is a data row
+ * with a damaged label).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isHeaderLine } from "./load.ts";
+ * assert.equal(isHeaderLine(["label", "1x1", "1x2"]), true);
+ * assert.equal(isHeaderLine(["label", ...Array.from({ length: 784 }, (_, i) => String(i))]), true);
+ * assert.equal(isHeaderLine(["x7", "0", "255"]), false);
+ * assert.equal(isHeaderLine(["", "0", "0"]), false);
+ * assert.equal(isHeaderLine(["7", "0", "0"]), false);
+ * ```
+ */
+export function isHeaderLine(cells: readonly string[]): boolean {
+  const name = cells[0];
+  if (name === "" || NUMBER.test(name)) return false;
+  const pixel = (cell: string) => NUMBER.test(cell) && Number.isInteger(Number(cell)) && +cell >= 0 && +cell <= 255;
+  return !cells.slice(1).every(pixel);
+}
+
+/** The end of `bytes` without trailing blank lines and spaces: blank lines at the end of a file hold no row. */
+function trimmedEnd(bytes: Uint8Array): number {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d || bytes[end - 1] === 0x20)) end--;
+  return end;
 }
 
 /**
- * Checks that every line (the header too) has `width` comma-separated values
- * (polars would silently drop extra ones) and returns how many lines there are
- * from file line `first` on. A final empty line is allowed.
+ * Checks the text of a CSV file before polars reads it, in one pass over the
+ * bytes: every line (the header too) has `width` comma-separated values (polars
+ * would silently drop extra ones), and every cell from file line `first` on is
+ * a plain decimal number (the module's rule; polars alone would accept `" 7"`
+ * but not `"7 "`). Returns the number of data lines (from `first` on); blank
+ * lines at the end of the file are ignored.
  */
-function checkLineWidths(bytes: Uint8Array, path: string, width: number, first: number): number {
+function checkCells(bytes: Uint8Array, path: string, width: number, first: number): number {
+  const end = trimmedEnd(bytes);
   let line = 1;
-  let commas = 0;
-  let empty = true;
+  let count = 0; // values on this line so far
+  let start = 0; // where the current cell starts
   let rows = 0;
-  const finish = () => {
-    const count = empty ? 0 : commas + 1;
-    if (count !== width) throw new InputError(`${path}, line ${line}: expected ${width} values, found ${count}`);
-    if (line >= first) rows++;
-  };
-  for (let k = 0; k < bytes.length; k++) {
-    const b = bytes[k];
+  for (let k = 0; k <= end; k++) {
+    const b = k < end ? bytes[k] : 0x0a;
+    if (b !== 0x2c && b !== 0x0a) continue;
+    const cellEnd = b === 0x0a && k > start && bytes[k - 1] === 0x0d ? k - 1 : k;
+    if (b === 0x0a && count === 0 && cellEnd === start) {
+      throw new InputError(`${path}, line ${line}: expected ${width} values, found 0`);
+    }
+    count++;
+    if (line >= first && count <= width && !isNumberCell(bytes, start, cellEnd)) {
+      const cell = new TextDecoder().decode(bytes.subarray(start, cellEnd));
+      throw new InputError(
+        cell === ""
+          ? `${path}, line ${line}, column ${count}: the cell is empty`
+          : `${path}, line ${line}, column ${count}: ${JSON.stringify(cell)} is not a number`,
+      );
+    }
+    start = k + 1;
     if (b === 0x0a) {
-      finish();
+      if (count !== width) throw new InputError(`${path}, line ${line}: expected ${width} values, found ${count}`);
+      if (line >= first) rows++;
       line++;
-      commas = 0;
-      empty = true;
-    } else if (b === 0x2c) {
-      commas++;
-      empty = false;
-    } else if (b !== 0x0d) empty = false;
+      count = 0;
+    }
   }
-  if (!empty || commas > 0) finish();
   return rows;
 }
 
-/** The first cell from file line `first` on that is not a number, if any. */
-function findNonNumericCell(text: string, first: number): { line: number; column: number; cell: string } | null {
-  const lines = text.split("\n");
-  for (let i = first - 1; i < lines.length; i++) {
-    const cells = lines[i].replace(/\r$/, "").split(",");
-    for (let j = 0; j < cells.length; j++) {
-      const cell = cells[j].trim();
-      if (cell !== "" && Number.isNaN(Number(cell)) && cell !== "NaN") return { line: i + 1, column: j + 1, cell };
-    }
+/** Whether bytes[start, end) is a plain decimal number: [+-] digits [. digits] [e [+-] digits]. */
+function isNumberCell(bytes: Uint8Array, start: number, end: number): boolean {
+  let k = start;
+  const digits = () => {
+    const from = k;
+    while (k < end && bytes[k] >= 0x30 && bytes[k] <= 0x39) k++;
+    return k - from;
+  };
+  if (k < end && (bytes[k] === 0x2b || bytes[k] === 0x2d)) k++;
+  let mantissa = digits();
+  if (k < end && bytes[k] === 0x2e) {
+    k++;
+    mantissa += digits();
   }
-  return null;
+  if (mantissa === 0) return false;
+  if (k < end && (bytes[k] === 0x65 || bytes[k] === 0x45)) {
+    k++;
+    if (k < end && (bytes[k] === 0x2b || bytes[k] === 0x2d)) k++;
+    if (digits() === 0) return false;
+  }
+  return k === end;
+}
+
+/**
+ * Reads CSV text already passed by {@linkcode checkCells} with polars, every
+ * column as float64 (numbers, not strings: a fraction of the memory, and no
+ * rounding before the integer checks). Returns the table's column `j` as a
+ * Float64Array, one column at a time, so that only polars' table and one
+ * column are held at once.
+ */
+function readCheckedCsv(
+  bytes: Uint8Array,
+  path: string,
+  width: number,
+  hasHeader: boolean,
+  rows: number,
+): (j: number) => Float64Array {
+  const schema: Record<string, pl.DataType> = {};
+  for (let j = 0; j < width; j++) schema[`c${j}`] = pl.Float64;
+  let df: pl.DataFrame;
+  try {
+    df = pl.readCSV(Buffer.from(bytes.buffer, bytes.byteOffset, trimmedEnd(bytes)), { hasHeader, schema });
+  } catch (error) {
+    throw new InputError(`${path}: not a readable CSV file (${firstLine((error as Error).message)})`);
+  }
+  if (df.height !== rows || df.width !== width) {
+    throw new InputError(`${path}: polars read ${df.height} × ${df.width} values where there are ${rows} × ${width}`);
+  }
+  return (j) => {
+    const column = df.getColumn(`c${j}`);
+    if (column.nullCount() > 0) throw new InputError(`${path}: polars read an empty cell where the text has none`);
+    return column.toTypedArray() as Float64Array;
+  };
 }
 
 /**
@@ -315,32 +391,32 @@ function findNonNumericCell(text: string, first: number): { line: number; column
  * a Float32Array [rows, 784] scaled to [0, 1].
  */
 export async function readPixelCsv(path: string): Promise<Float32Array> {
-  const table = await readNumericCsv(path, PIXELS);
-  const x = new Float32Array(table.rows * PIXELS);
-  table.columns.forEach((column, j) => {
-    for (let i = 0; i < table.rows; i++) {
-      x[i * PIXELS + j] = scaledPixel(column[i], path, i + 1, j + 1);
-    }
-  });
+  const { rows, column } = await readNumericCsv(path, PIXELS);
+  const x = new Float32Array(rows * PIXELS);
+  for (let j = 0; j < PIXELS; j++) {
+    const values = column(j);
+    for (let i = 0; i < rows; i++) x[i * PIXELS + j] = scaledPixel(values[i], path, i + 1, j + 1);
+  }
   return x;
 }
 
 /** Reads a headerless CSV of one-hot rows of 10 values into class labels. */
 export async function readOneHotCsv(path: string): Promise<Uint8Array> {
-  const table = await readNumericCsv(path, CLASSES);
-  const labels = new Uint8Array(table.rows);
-  for (let i = 0; i < table.rows; i++) {
+  const { rows, column } = await readNumericCsv(path, CLASSES);
+  const columns = Array.from({ length: CLASSES }, (_, k) => column(k));
+  const labels = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
     let ones = 0;
     let zeros = 0;
     for (let k = 0; k < CLASSES; k++) {
-      const v = table.columns[k][i];
+      const v = columns[k][i];
       if (v === 1) {
         ones++;
         labels[i] = k;
       } else if (v === 0) zeros++;
     }
     if (ones !== 1 || zeros !== CLASSES - 1) {
-      const row = table.columns.map((c) => c[i]).join(",");
+      const row = columns.map((c) => c[i]).join(",");
       throw new InputError(`${path}, line ${i + 1}: ${row} is not one-hot (expected a single 1 and nine 0s)`);
     }
   }
@@ -350,8 +426,8 @@ export async function readOneHotCsv(path: string): Promise<Uint8Array> {
 /** A CSV read column by column. */
 interface NumericTable {
   rows: number;
-  /** columns[j][i] is the value at line i+1, column j+1 (NaN stays NaN). */
-  columns: Float32Array[];
+  /** column(j)[i] is the value at line i+1, column j+1, as float64. */
+  column: (j: number) => Float64Array;
 }
 
 /**
@@ -361,35 +437,8 @@ interface NumericTable {
  */
 async function readNumericCsv(path: string, width: number): Promise<NumericTable> {
   const bytes = await readNonEmptyFile(path);
-  // polars sizes the table by its widest rows and may drop extra values on the last one, so the row
-  // widths are checked on the bytes themselves (one pass; the files hold plain numbers, no quoted commas).
-  checkLineWidths(bytes, path, width, 1);
-  let df: pl.DataFrame;
-  try {
-    df = pl.readCSV(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-      hasHeader: false,
-      inferSchemaLength: 0, // read every cell as text; we convert and check below
-    });
-  } catch (error) {
-    throw new InputError(`${path}: not a readable CSV file (${firstLine((error as Error).message)})`);
-  }
-  const raw = df.getColumns();
-  if (raw.length !== width) throw new InputError(`${path}: expected ${width} columns, found ${raw.length}`);
-  const columns = raw.map((column, j) => {
-    const numbers = column.cast(pl.Float32, false);
-    if (numbers.nullCount() > 0) {
-      const cells = column.toArray() as (string | null)[];
-      const parsed = numbers.toArray() as (number | null)[];
-      const i = parsed.findIndex((v) => v === null);
-      const cell = cells[i];
-      if (cell === null || cell.trim() === "") {
-        throw new InputError(`${path}, line ${i + 1}, column ${j + 1}: the cell is empty`);
-      }
-      throw new InputError(`${path}, line ${i + 1}, column ${j + 1}: ${JSON.stringify(cell)} is not a number`);
-    }
-    return numbers.toTypedArray() as Float32Array;
-  });
-  return { rows: df.height, columns };
+  const rows = checkCells(bytes, path, width, 1);
+  return { rows, column: readCheckedCsv(bytes, path, width, false, rows) };
 }
 
 /** A pixel value 0–255 scaled to [0, 1]; anything else is an error at `line`, `column` of `path`. */

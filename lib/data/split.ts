@@ -8,10 +8,17 @@
  * class balance of both parts matches the whole. Which examples go where is
  * drawn from a seeded {@linkcode Random}.
  *
+ * It is also duplicate-aware: identical images (found by
+ * {@linkcode ImageIndex}) move together, all to training or all to
+ * validation, so no validation image is also a training image — otherwise the
+ * validation accuracy that chooses the kept epoch would be inflated by twins
+ * the network has already seen.
+ *
  * @module
  */
 
 import { CLASSES, type Dataset, subset } from "./dataset.ts";
+import { ImageIndex } from "./audit.ts";
 import type { Random } from "../nn/random.ts";
 
 /** Indices into a dataset: the examples kept for training and those held out. */
@@ -22,9 +29,24 @@ export interface SplitIndices {
   validation: Uint32Array;
 }
 
+/** Options of {@linkcode stratifiedSplit}. */
+export interface SplitOptions {
+  /**
+   * Examples that must stay on the same side (e.g. identical images), as
+   * lists of indices; an index in no group is a group of its own. A group
+   * counts for the class of its first member.
+   */
+  groups?: readonly (readonly number[])[];
+  /** Number of classes (default 10). */
+  classes?: number;
+}
+
 /**
  * Splits example indices so that each class sends round(fraction · count) of
- * its examples to validation, chosen at random by `rng`.
+ * its examples to validation, chosen at random by `rng`. With `groups`, whole
+ * groups are drawn: a class's groups are shuffled and each goes to validation
+ * if it still fits within that class's quota, so the quota is met exactly when
+ * singletons allow and never exceeded.
  *
  * @example
  * ```ts
@@ -35,26 +57,54 @@ export interface SplitIndices {
  * const { train, validation } = stratifiedSplit(labels, 0.2, new Random(0));
  * assert.equal(validation.length, 20);
  * assert.equal(train.length, 80);
+ * // rows 0 and 10 are the same image: they land on the same side
+ * const split = stratifiedSplit(labels, 0.5, new Random(3), { groups: [[0, 10]] });
+ * assert.equal(split.validation.includes(0), split.validation.includes(10));
  * ```
  */
 export function stratifiedSplit(
   labels: ArrayLike<number>,
   fraction: number,
   rng: Random,
-  classes = CLASSES,
+  options: SplitOptions = {},
 ): SplitIndices {
   if (!(fraction >= 0 && fraction < 1)) {
     throw new RangeError(`the validation fraction must be in [0, 1), got ${fraction}`);
   }
-  const byClass: number[][] = Array.from({ length: classes }, () => []);
-  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
+  const classes = options.classes ?? CLASSES;
+  // every example in exactly one group: the given ones, then singletons
+  const grouped = new Uint8Array(labels.length);
+  const units: (readonly number[])[] = [];
+  for (const group of options.groups ?? []) {
+    if (group.length === 0) continue;
+    for (const i of group) {
+      if (!(i >= 0 && i < labels.length) || grouped[i]) {
+        throw new RangeError(`example ${i} is out of range or in two groups`);
+      }
+      grouped[i] = 1;
+    }
+    units.push(group);
+  }
+  for (let i = 0; i < labels.length; i++) if (!grouped[i]) units.push([i]);
+  units.sort((a, b) => a[0] - b[0]); // the order of first appearance, whatever order the groups came in
+  const byClass: (readonly number[])[][] = Array.from({ length: classes }, () => []);
+  const counts = new Array<number>(classes).fill(0);
+  for (const unit of units) {
+    byClass[labels[unit[0]]].push(unit);
+    for (const i of unit) counts[labels[i]]++;
+  }
   const validation: number[] = [];
   const train: number[] = [];
-  for (const members of byClass) {
-    rng.shuffle(members);
-    const held = Math.round(fraction * members.length);
-    validation.push(...members.slice(0, held));
-    train.push(...members.slice(held));
+  for (let c = 0; c < classes; c++) {
+    const members = rng.shuffle(byClass[c]);
+    const quota = Math.round(fraction * counts[c]);
+    let held = 0;
+    for (const unit of members) {
+      if (held + unit.length <= quota) {
+        validation.push(...unit);
+        held += unit.length;
+      } else train.push(...unit);
+    }
   }
   const ascending = (a: number, b: number) => a - b;
   return { train: Uint32Array.from(train.sort(ascending)), validation: Uint32Array.from(validation.sort(ascending)) };
@@ -62,7 +112,8 @@ export function stratifiedSplit(
 
 /**
  * The dataset cut in two by {@linkcode stratifiedSplit}: a training part and
- * a validation part (empty when `fraction` is 0).
+ * a validation part (empty when `fraction` is 0). Identical images stay
+ * together, so the validation part shares no image with the training part.
  *
  * @example
  * ```ts
@@ -76,6 +127,7 @@ export function stratifiedSplit(
  * ```
  */
 export function splitDataset(data: Dataset, fraction: number, rng: Random): { train: Dataset; validation: Dataset } {
-  const { train, validation } = stratifiedSplit(data.labels, fraction, rng);
+  const groups = fraction === 0 ? [] : new ImageIndex(data).groups.filter((g) => g.length > 1);
+  const { train, validation } = stratifiedSplit(data.labels, fraction, rng, { groups });
   return { train: subset(data, train), validation: subset(data, validation) };
 }

@@ -55,7 +55,8 @@ export function detectImageFormat(bytes: Uint8Array): ImageFormat | null {
 }
 
 /**
- * Decodes PNG or JPEG bytes into a grayscale image (alpha composited over white); `source` names the file in
+ * Decodes PNG or JPEG bytes into a grayscale image (alpha composited by {@linkcode rgbaToGray}: over white, or
+ * over black for light ink on a transparent background); `source` names the file in
  * error messages. Throws an {@linkcode InputError} for an empty file, another format, or a damaged image.
  *
  * @example

@@ -19,9 +19,10 @@
  * 4. paste into 28 × 28 so that the centre of mass lands on pixel (14, 14)
  *    (row and column indices, as in MNIST's own images), by a whole-pixel shift.
  *
- * A picture that is already MNIST-like — 28 × 28 with a dark border — is
- * returned as it is, so that an image of a data row gets exactly the model's
- * prediction on that row.
+ * A picture that is already MNIST-like — 28 × 28 with a pure black border (no
+ * paper noise), as every MNIST row has — is returned as it is, so that an image
+ * of a data row gets exactly the model's prediction on that row. A 28 × 28
+ * picture on a grey background goes through all four steps like any other.
  *
  * Pure TypeScript with no I/O: the same module runs in the browser page and in
  * a Web Worker. Images are row-major: pixel (x, y) is at index y·width + x.
@@ -61,16 +62,23 @@ export const MAX_NOISE = 0.25;
 export const NOISE_FLOOR = 0.1;
 
 /**
- * RGBA bytes (e.g. canvas ImageData or a decoded PNG) → luminance, alpha composited over white.
- * Luminance is ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B); a gray pixel (R = G = B) keeps its exact value.
+ * RGBA bytes (e.g. canvas ImageData or a decoded PNG) → luminance, alpha composited over a backdrop:
+ * white, except when the picture's background is transparency (most of its border pixels are more than half
+ * transparent) and what is visible is light (the alpha-weighted mean luminance of the pixels ≥ 128) — light ink on
+ * transparency, e.g. a white-on-clear PNG or an alpha mask of white strokes — which goes over black, so the ink
+ * still stands out. Luminance is ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B); a gray pixel (R = G = B) keeps its
+ * exact value.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { rgbaToGray } from "./preprocess.ts";
- * // one opaque gray pixel, one fully transparent pixel
+ * // one opaque gray pixel, one fully transparent pixel: over white
  * const g = rgbaToGray([7, 7, 7, 255, 0, 0, 0, 0], 2, 1);
  * assert.deepEqual([...g.pixels], [7, 255]);
+ * // white ink on a transparent background: over black
+ * const w = rgbaToGray([0, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0], 3, 1);
+ * assert.deepEqual([...w.pixels], [0, 255, 0]);
  * ```
  */
 export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: number): GrayImage {
@@ -79,10 +87,23 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
     throw new RangeError(`${rgba.length} RGBA values do not make a ${width} × ${height} image`);
   }
   const pixels = new Float32Array(width * height);
+  let opaque = true, mass = 0, weighted = 0; // mass, weighted: Σ alpha and Σ alpha · luminance
   for (let i = 0; i < pixels.length; i++) {
     const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2], a = rgba[4 * i + 3];
     const lum = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-    pixels[i] = a === 255 ? lum : 255 - (255 - lum) * (a / 255);
+    pixels[i] = lum;
+    if (a !== 255) opaque = false;
+    mass += a;
+    weighted += a * lum;
+  }
+  if (opaque) return { width, height, pixels };
+  const alpha = (i: number) => rgba[4 * i + 3];
+  const border = borderIndices(width, height);
+  const clearBorder = border.filter((i) => alpha(i) < 128).length * 2 > border.length;
+  const backdrop = clearBorder && mass > 0 && weighted / mass >= 128 ? 0 : 255;
+  for (let i = 0; i < pixels.length; i++) {
+    const a = alpha(i);
+    if (a !== 255) pixels[i] = backdrop + (pixels[i] - backdrop) * (a / 255);
   }
   return { width, height, pixels };
 }
@@ -91,7 +112,7 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
  * MNIST's own recipe (see the module text): invert when the background is light (decided from the border
  * pixels), crop to the ink's bounding box, scale to fit 20×20 keeping aspect ratio (area-averaging /
  * bilinear), paste into 28×28 centred by centre of mass. Returns 784 values in 0…255, white ink on black,
- * or null when the image has no ink (blank page). A 28×28 image with a dark border is returned unchanged.
+ * or null when the image has no ink (blank page). A 28×28 image with a pure black border is returned unchanged.
  *
  * @example
  * ```ts
@@ -123,7 +144,8 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
   }
   const noise = Math.min(MAX_NOISE * peak, paperNoise(image, background, light));
   if (peak - noise < MIN_CONTRAST) return null;
-  if (W === IMAGE_SIDE && H === IMAGE_SIDE && !light) return Float32Array.from(pixels); // already MNIST-like
+  // already MNIST-like: 28 × 28 on pure black (every MNIST row is); a grey background still needs steps 1–4
+  if (W === IMAGE_SIDE && H === IMAGE_SIDE && background === 0 && noise === 0) return Float32Array.from(pixels);
   const ink = new Float32Array(W * H);
   const gain = 255 / (peak - noise);
   const floor = NOISE_FLOOR * 255;
@@ -200,15 +222,19 @@ export function borderMedian(image: GrayImage): number {
 
 /** The values of the outermost ring of pixels, each once. */
 function borderRing(image: GrayImage): number[] {
-  const { width: W, height: H, pixels } = image;
+  return borderIndices(image.width, image.height).map((i) => image.pixels[i]);
+}
+
+/** The indices of the outermost ring of pixels of a width × height image, each once. */
+function borderIndices(W: number, H: number): number[] {
   const ring: number[] = [];
   for (let x = 0; x < W; x++) {
-    ring.push(pixels[x]);
-    if (H > 1) ring.push(pixels[(H - 1) * W + x]);
+    ring.push(x);
+    if (H > 1) ring.push((H - 1) * W + x);
   }
   for (let y = 1; y < H - 1; y++) {
-    ring.push(pixels[y * W]);
-    if (W > 1) ring.push(pixels[y * W + W - 1]);
+    ring.push(y * W);
+    if (W > 1) ring.push(y * W + W - 1);
   }
   return ring;
 }

@@ -2,13 +2,18 @@
  * Writing a file so that nobody ever sees half of it: the data goes to a
  * temporary file in the same folder, which is then renamed over the target (a
  * rename within one file system is atomic). If anything fails, the temporary
- * file is removed and the target is left as it was.
+ * file is removed and the target is left as it was. A target that is a folder
+ * is refused before anything is written.
  *
  * @module
  */
 
+import { InputError } from "../errors.ts";
+
 /**
- * Writes `data` (bytes, or text as UTF-8) to `path` atomically.
+ * Writes `data` (bytes, or text as UTF-8) to `path` atomically. A `path` that
+ * names a folder (an existing one, or any path ending in "/") is an
+ * {@linkcode InputError}.
  *
  * @example
  * ```ts
@@ -23,6 +28,7 @@
  * ```
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  if (await isFolder(path)) throw new InputError(`${path} is a folder, not a file name`);
   const temp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     if (typeof data === "string") await Deno.writeTextFile(temp, data);
@@ -30,6 +36,31 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Whether `path` names a folder: it ends in "/" or an existing folder is
+ * there. A path that does not exist yet is not a folder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isFolder } from "./atomic_write.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await isFolder(dir), true);
+ * assert.equal(await isFolder(`${dir}/new/`), true);
+ * assert.equal(await isFolder(`${dir}/model.safetensors`), false);
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function isFolder(path: string): Promise<boolean> {
+  if (path.endsWith("/")) return true;
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
     throw error;
   }
 }

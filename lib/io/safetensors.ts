@@ -68,9 +68,11 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, metadata: Record
     header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((8 + json.length) % 8)) % 8); // align the data to 8 bytes, as the Rust crate does
-  const headerBytes = new TextEncoder().encode(json);
+  // pad with spaces so the data starts at a multiple of 8 bytes, as the Rust crate does; the padding counts
+  // UTF-8 bytes, not UTF-16 code units, so non-ASCII metadata ("café ✓") keeps the alignment
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerBytes = new Uint8Array(json.length + ((8 - (json.length % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(headerBytes.length), true);
@@ -95,7 +97,10 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   if (bytes.length < 8) fail(`it is ${bytes.length} bytes long, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) {
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+    fail(`the header length field says ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} allowed`);
+  }
+  if (headerLength > BigInt(bytes.length - 8)) {
     fail(`the header length field says ${headerLength} bytes but the file has ${bytes.length - 8} after it`);
   }
   const n = Number(headerLength);

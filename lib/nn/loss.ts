@@ -50,12 +50,43 @@ export function softmaxForward(probs: Floats, logits: Floats, B: number, C: numb
 /**
  * The mean cross-entropy (1/B) Σ_b −ln probs[b, labels[b]].
  *
- * A probability that rounded to 0 gives +Infinity, which is the truth:
- * the caller decides whether that means training diverged.
+ * A probability that rounded to 0 gives +Infinity (in float32 once the true
+ * class trails by ≈ 103 in the logits). Training uses this loss and treats a
+ * non-finite one as divergence; `evaluate` uses
+ * {@linkcode crossEntropyFromLogits}, which does not round.
  */
 export function crossEntropyLoss(probs: Floats, labels: ArrayLike<number>, B: number, C: number): number {
   let total = 0;
   for (let b = 0; b < B; b++) total -= Math.log(probs[b * C + labels[b]]);
+  return total / B;
+}
+
+/**
+ * The mean cross-entropy computed from the logits, in float64, as
+ * −log-softmax: (1/B) Σ_b (m_b + ln Σⱼ e^(z_bj − m_b) − z_b,y), m_b = maxⱼ z_bj.
+ * Unlike {@linkcode crossEntropyLoss} on stored probabilities, it stays finite
+ * when the true class trails by far (a float32 probability rounds to 0 once it
+ * trails by ≈ 103, float64 by ≈ 745): a confidently wrong answer is a large
+ * loss, not +∞. NaN or infinite logits still give NaN or +∞.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { crossEntropyFromLogits } from "./loss.ts";
+ * assert.ok(Math.abs(crossEntropyFromLogits(new Float32Array([0, 0]), [1], 1, 2) - Math.LN2) < 1e-15);
+ * assert.equal(crossEntropyFromLogits(new Float32Array([200, 0]), [1], 1, 2), 200); // e^-200 underflows float32
+ * ```
+ */
+export function crossEntropyFromLogits(logits: Floats, labels: ArrayLike<number>, B: number, C: number): number {
+  let total = 0;
+  for (let b = 0; b < B; b++) {
+    const row = b * C;
+    let max = -Infinity;
+    for (let k = 0; k < C; k++) if (logits[row + k] > max) max = logits[row + k];
+    let sum = 0;
+    for (let k = 0; k < C; k++) sum += Math.exp(logits[row + k] - max);
+    total += max + Math.log(sum) - logits[row + labels[b]];
+  }
   return total / B;
 }
 

@@ -161,7 +161,7 @@ export function sparseMiniBatch(
  */
 export function SGD(net: Network, data: Dataset, options: TrainOptions): EpochStats[] {
   const { epochs, rng } = options;
-  const B = options.batchSize;
+  const B = Math.max(1, Math.min(options.batchSize, data.n)); // buffers sized by the data: a batch is at most all of it
   const F = data.features;
   const optimizer = options.optimizer ?? new GradientDescent();
   const learningRate = typeof options.lr === "number" ? () => options.lr as number : options.lr;

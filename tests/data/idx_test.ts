@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { InputError } from "../../lib/errors.ts";
-import { decodeIdx, decodeIdxImages, decodeIdxLabels, encodeIdx, gunzip, gzip } from "../../lib/data/idx.ts";
+import {
+  decodeIdx,
+  decodeIdxImages,
+  decodeIdxLabels,
+  encodeIdx,
+  gunzip,
+  gzip,
+  idxDeclaredSize,
+} from "../../lib/data/idx.ts";
 
 /** Asserts that `f` throws an InputError whose message matches every pattern. */
 function throwsInput(f: () => unknown, ...patterns: RegExp[]): void {
@@ -94,5 +102,45 @@ Deno.test("idx: gunzip reads node:zlib's gzip and our gzip; corrupt data is an I
   await assert.rejects(
     gunzip(packed.subarray(0, packed.length - 10), "cut.gz"),
     (e: Error) => e instanceof InputError && /^cut\.gz: the gzip data is corrupt or truncated/.test(e.message),
+  );
+});
+
+Deno.test("idx: gunzip reads every member of a multi-member file (cat a.gz b.gz)", async () => {
+  const a = Uint8Array.from({ length: 3000 }, (_, i) => i % 7), b = Uint8Array.from({ length: 2000 }, (_, i) => i % 13);
+  const both = new Uint8Array([...gzipSync(a), ...(await gzip(b))]);
+  assert.deepEqual(await gunzip(both, "ab.gz"), new Uint8Array([...a, ...b]));
+  // an IDX file split across two members loads whole
+  const file = encodeIdx(Uint8Array.from({ length: 3 * 784 }, (_, i) => i % 256), [3, 28, 28]);
+  const split = new Uint8Array([...gzipSync(file.subarray(0, 1000)), ...gzipSync(file.subarray(1000))]);
+  assert.deepEqual(
+    decodeIdxImages(await gunzip(split, "images.gz", { expectedSize: idxDeclaredSize }), "i"),
+    file.subarray(16),
+  );
+});
+
+Deno.test("idx: a gzip bomb is refused as soon as the output passes the declared size or the cap", async () => {
+  // an IDX header declaring 1 image (800 bytes in all), followed by 64 MB of zeros
+  const bomb = new Uint8Array(64 * 2 ** 20);
+  bomb.set(encodeIdx(new Uint8Array(784), [1, 28, 28]).subarray(0, 16));
+  const packed = new Uint8Array(gzipSync(bomb));
+  await assert.rejects(gunzip(packed, "bomb.gz", { expectedSize: idxDeclaredSize }), (e: Error) => {
+    assert.ok(e instanceof InputError, `${e}`);
+    const m =
+      /^bomb\.gz: the gzip data inflates to more than the 800 bytes its header declares \(stopped after (\d+) bytes\)$/
+        .exec(e.message);
+    assert.ok(m, e.message);
+    assert.ok(Number(m[1]) <= 2 ** 20, `stopped after ${m[1]} bytes, not after inflating all 64 MB`);
+    return true;
+  });
+  await assert.rejects(gunzip(packed, "bomb.gz", { maxBytes: 100_000 }), (e: Error) => {
+    assert.ok(e instanceof InputError, `${e}`);
+    assert.match(e.message, /more than 100000 bytes, the most this tool inflates \(stopped after \d+ bytes\)$/);
+    return true;
+  });
+  // a header declaring more than the cap is refused at once
+  const huge = gzipSync(encodeIdx(new Uint8Array(0), [0, 28, 28]).map((v, i) => (i === 4 ? 0x7f : v)));
+  await assert.rejects(
+    gunzip(new Uint8Array(huge), "huge.gz", { expectedSize: idxDeclaredSize }),
+    /huge\.gz: its header declares \d+ bytes, more than the 1073741824 this tool inflates/,
   );
 });

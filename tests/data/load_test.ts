@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadSplit } from "../../lib/data/load.ts";
-import { classCounts } from "../../lib/data/dataset.ts";
+import { classCounts, PIXELS } from "../../lib/data/dataset.ts";
 import { InputError } from "../../lib/errors.ts";
 
 /** A seed-layout folder with `rows` small valid rows, then `edit` applied to the files' text. */
@@ -97,7 +97,7 @@ Deno.test("data: a non-numeric cell, an empty cell and NaN name the line and col
   );
   await assertLoadError(
     (f) => (f["train_X.csv"][2] = setCell(f["train_X.csv"][2], 9, "NaN")),
-    /train_X\.csv, line 3, column 9: NaN is not a pixel value/,
+    /train_X\.csv, line 3, column 9: "NaN" is not a number/,
   );
 });
 
@@ -158,7 +158,130 @@ Deno.test("data: Windows line endings and a trailing newline are accepted", asyn
   }
 });
 
-Deno.test("data: an extra value on the last line and a blank line at the end are not silently dropped", async () => {
+Deno.test("data: an extra value on the last line is not silently dropped; blank lines at the end hold no row", async () => {
   await assertLoadError((f) => (f["train_X.csv"][2] += ",7"), /train_X\.csv, line 3: expected 784 values, found 785/);
-  await assertLoadError((f) => f["train_X.csv"].push("", ""), /train_X\.csv, line 4: expected 784 values, found 0/);
+  const dir = await fixture((f) => {
+    f["train_X.csv"].push("", "", "");
+    f["train_label.csv"].push("", "");
+  });
+  try {
+    const d = await loadSplit(dir, "train");
+    assert.equal(d.n, 3);
+    assert.deepEqual([...d.labels], [0, 1, 2]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A folder holding `text` as mnist_train.csv. */
+async function mnistCsvFolder(text: string): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/mnist_train.csv`, text);
+  return dir;
+}
+
+/** mnist-csv lines without a header: label i % 10, pixel 100 + i set to 255. */
+function mnistLines(rows = 3): string[] {
+  return Array.from({ length: rows }, (_, i) => {
+    const cells = Array.from(
+      { length: 1 + PIXELS },
+      (_, j) => (j === 0 ? String(i % 10) : j === 101 + i ? "255" : "0"),
+    );
+    return cells.join(",");
+  });
+}
+
+async function assertMnistError(text: string, pattern: RegExp) {
+  const dir = await mnistCsvFolder(text);
+  try {
+    await assert.rejects(loadSplit(dir, "train"), (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected InputError, got ${e}`);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("data: mnist-csv reports a damaged first row instead of taking it for a header", async () => {
+  const lines = mnistLines();
+  for (const label of ["", "x7"]) {
+    const damaged = [setCell(lines[0], 1, label), ...lines.slice(1)].join("\n");
+    const pattern = label === ""
+      ? /mnist_train\.csv, line 1, column 1: the cell is empty/
+      : /mnist_train\.csv, line 1, column 1: "x7" is not a number/;
+    await assertMnistError(damaged, pattern);
+  }
+  // a real header, with names or with numbers that are not pixel values, is still a header
+  for (
+    const names of [["label", ...Array.from({ length: PIXELS }, (_, k) => `pixel${k}`)], [
+      "label",
+      ...Array.from({ length: PIXELS }, (_, k) => String(k)),
+    ]]
+  ) {
+    const dir = await mnistCsvFolder([names.join(","), ...lines].join("\n"));
+    try {
+      assert.equal((await loadSplit(dir, "train")).n, 3);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
+Deno.test("data: both CSV layouts follow one rule for spaces, signs, exponents and blank lines", async () => {
+  // a leading or trailing space is refused in both layouts
+  await assertLoadError(
+    (f) => (f["train_X.csv"][1] = setCell(f["train_X.csv"][1], 1, " 0")),
+    /train_X\.csv, line 2, column 1: " 0" is not a number/,
+  );
+  await assertMnistError(
+    mnistLines().map((l, i) => (i === 1 ? setCell(l, 1, " 7") : l)).join("\n"),
+    /mnist_train\.csv, line 2, column 1: " 7" is not a number/,
+  );
+  await assertMnistError(
+    mnistLines().map((l, i) => (i === 2 ? setCell(l, 5, "0 ") : l)).join("\n"),
+    /mnist_train\.csv, line 3, column 5: "0 " is not a number/,
+  );
+  // plain decimal forms are accepted in both, and blank lines at the end are ignored in both
+  const seed = await fixture((f) => {
+    f["train_X.csv"][0] = setCell(setCell(f["train_X.csv"][0], 2, "1e2"), 3, "+0.0");
+    f["train_X.csv"].push("", "");
+  });
+  const mnist = await mnistCsvFolder(
+    [setCell(setCell(mnistLines()[0], 3, "1e2"), 4, "+0.0"), ...mnistLines().slice(1), "", ""].join("\n"),
+  );
+  try {
+    const a = await loadSplit(seed, "train"), b = await loadSplit(mnist, "train");
+    assert.equal(a.n, 3);
+    assert.equal(b.n, 3);
+    assert.equal(a.x[1], Math.fround(100 / 255));
+    assert.equal(b.x[1], Math.fround(100 / 255));
+  } finally {
+    await Deno.remove(seed, { recursive: true });
+    await Deno.remove(mnist, { recursive: true });
+  }
+});
+
+Deno.test("data: values are checked before the float32 cast: near-integers are not integers", async () => {
+  await assertLoadError(
+    (f) => (f["train_X.csv"][0] = setCell(f["train_X.csv"][0], 2, "254.999999")),
+    /line 1, column 2: 254\.999999 is not a pixel value/,
+  );
+  await assertLoadError(
+    (f) => (f["train_X.csv"][1] = setCell(f["train_X.csv"][1], 4, "7.0000001")),
+    /line 2, column 4: 7\.0000001 is not a pixel value/,
+  );
+  await assertLoadError(
+    (f) => (f["train_X.csv"][2] = setCell(f["train_X.csv"][2], 6, "16777217")),
+    /line 3, column 6: 16777217 is not a pixel value/,
+  );
+  await assertLoadError(
+    (f) => (f["train_label.csv"][0] = setCell(f["train_label.csv"][0], 1, "0.99999999")),
+    /train_label\.csv, line 1: .* is not one-hot/,
+  );
+  await assertMnistError(
+    mnistLines().map((l, i) => (i === 1 ? setCell(l, 1, "9.0000001") : l)).join("\n"),
+    /mnist_train\.csv, line 2, column 1: label 9\.0000001 is not a digit 0–9/,
+  );
 });

@@ -147,7 +147,7 @@ Deno.test("formats: broken mnist_*.csv files name the file, line and column", as
     [withLine(4, (c) => ["2.5", ...c.slice(1)]), /mnist_train\.csv, line 4, column 1: label 2\.5 is not a digit/],
     [withLine(5, (c) => [...c.slice(0, 9), "256", ...c.slice(10)]), /line 5, column 10: 256 is not a pixel value/],
     [withLine(6, (c) => [...c.slice(0, 4), "-1", ...c.slice(5)]), /line 6, column 5: -1 is not a pixel value/],
-    [withLine(7, (c) => [...c.slice(0, 2), "NaN", ...c.slice(3)]), /line 7, column 3: NaN is not a pixel value/],
+    [withLine(7, (c) => [...c.slice(0, 2), "NaN", ...c.slice(3)]), /line 7, column 3: "NaN" is not a number/],
     // beyond the lines polars looks at to guess types
     [withLine(38, (c) => [...c.slice(0, 30), "x7", ...c.slice(31)]), /line 38, column 31: "x7" is not a number$/],
     [withLine(9, (c) => [...c, "0"]), /mnist_train\.csv, line 9: expected 785 values, found 786$/],

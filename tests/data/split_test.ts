@@ -62,3 +62,50 @@ Deno.test("splitDataset: the parts hold the right images with their labels", () 
     }
   }
 });
+
+/** 300 images of 4 pixels, a third of them copies of another row (the same label), shuffled. */
+function withTwins(): { x: Float32Array; y: Uint8Array } {
+  const rng = new Random(11);
+  const rows: { pixels: number[]; label: number }[] = [];
+  for (let k = 0; k < 200; k++) rows.push({ pixels: [k, k % 7, k % 3, 1], label: k % 10 });
+  for (let k = 0; k < 100; k++) rows.push(rows[Math.floor(rng.uniform() * 200)]);
+  rng.shuffle(rows);
+  return { x: Float32Array.from(rows.flatMap((r) => r.pixels)), y: Uint8Array.from(rows.map((r) => r.label)) };
+}
+
+Deno.test("splitDataset: identical images stay on one side, so no validation image is a training image", () => {
+  const { x, y } = withTwins();
+  for (const fraction of [0.1, 0.2, 0.5]) {
+    for (let seed = 0; seed < 4; seed++) {
+      const { train, validation } = splitDataset(makeDataset(x, y, 4), fraction, new Random(seed));
+      assert.equal(train.n + validation.n, y.length);
+      const seen = new Set<string>();
+      for (let k = 0; k < train.n; k++) seen.add(train.x.subarray(4 * k, 4 * k + 4).join());
+      for (let k = 0; k < validation.n; k++) {
+        const image = validation.x.subarray(4 * k, 4 * k + 4).join();
+        assert.ok(
+          !seen.has(image),
+          `validation image ${image} is also in training (fraction ${fraction}, seed ${seed})`,
+        );
+      }
+      // the quota is kept within a group's size of round(fraction · count)
+      assert.ok(Math.abs(validation.n - fraction * y.length) <= 10, `${validation.n} held out at ${fraction}`);
+    }
+  }
+});
+
+Deno.test("stratifiedSplit: a group moves whole and never pushes its class past the quota", () => {
+  const y = labels();
+  const sameClass = [...y.keys()].filter((i) => y[i] === y[0]);
+  const groups = [sameClass.slice(0, 6)]; // six rows of one class tied together
+  for (let seed = 0; seed < 20; seed++) {
+    const { train, validation } = stratifiedSplit(y, 0.1, new Random(seed), { groups });
+    const inValidation = groups[0].map((i) => validation.includes(i));
+    assert.ok(inValidation.every((v) => v === inValidation[0]), `seed ${seed}: the group is split`);
+    assert.equal(train.length + validation.length, y.length);
+    const held = classCounts(Array.from(validation, (i) => y[i]));
+    const all = classCounts(y);
+    for (let c = 0; c < 10; c++) assert.ok(held[c] <= Math.round(0.1 * all[c]));
+  }
+  assert.throws(() => stratifiedSplit(y, 0.1, new Random(0), { groups: [[0, 1], [1, 2]] }), RangeError);
+});

@@ -58,6 +58,32 @@ Deno.test("rgbaToGray: gray keeps its value, colours weigh as BT.601, alpha comp
   assert.throws(() => rgbaToGray([], 0, 0), RangeError);
 });
 
+Deno.test("rgbaToGray: light ink on a transparent background goes over black and is read, not blank", () => {
+  const width = 200, height = 160;
+  const mask = ell(50, 5);
+  for (const [r, g, b] of [[255, 255, 255], [250, 220, 40]]) { // white strokes, and a light yellow pen
+    const rgba = new Uint8Array(width * height * 4); // transparent black everywhere…
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (mask(x, y)) rgba.set([r, g, b, 255], 4 * (y * width + x)); // …but the strokes
+      }
+    }
+    const gray = rgbaToGray(rgba, width, height);
+    assert.equal(gray.pixels[0], 0, "the transparent background is black");
+    const fromMask = mnistPreprocess(gray);
+    assert.ok(fromMask !== null, `ink (${r}, ${g}, ${b}) on transparency is not blank`);
+    // the same digit as white strokes on an opaque black page
+    const opaque = mnistPreprocess(page(width, height, 0, 255, mask))!;
+    let diff = 0;
+    for (let i = 0; i < 784; i++) diff += Math.abs(fromMask[i] - opaque[i]);
+    assert.ok(diff / 784 < 5, `mean difference ${diff / 784}`);
+  }
+  // dark ink on transparency still goes over white, as before
+  const dark = new Uint8Array(4 * 9);
+  dark.set([0, 0, 0, 255], 4 * 4);
+  assert.deepEqual([...rgbaToGray(dark, 3, 3).pixels], [255, 255, 255, 255, 0, 255, 255, 255, 255]);
+});
+
 Deno.test("mnistPreprocess: dark ink on light paper and light ink on dark give the same image", () => {
   const dark = mnistPreprocess(page(300, 240, 250, 10, ell(40, 30)))!;
   const light = mnistPreprocess(page(300, 240, 10, 250, ell(40, 30)))!;
@@ -168,6 +194,24 @@ Deno.test("mnistPreprocess: a data row inverted to dark on light comes back clos
     // the same digit, in the same place, up to re-scaling and a one-pixel re-centring
     assert.ok(diff / ink < 0.6, `relative difference ${diff / ink}`);
     assert.ok(Math.abs(centreOfMass(out, 28, 28).cx - centreOfMass(row, 28, 28).cx) < 1);
+  }
+});
+
+Deno.test("mnistPreprocess: a 28 × 28 data row on a grey background is normalised like a large picture", () => {
+  for (const grey of [40, 80, 120]) {
+    for (const row of testRows(20)) {
+      // the row's ink laid on grey paper: background grey, the strongest ink still 255
+      const onGrey = Float32Array.from(row, (v) => grey + (v * (255 - grey)) / 255);
+      const out = mnistPreprocess({ width: 28, height: 28, pixels: onGrey })!;
+      assert.equal(borderMedian({ width: 28, height: 28, pixels: out }), 0, `grey ${grey}: background removed`);
+      assert.equal(Math.max(...out), 255, `grey ${grey}: contrast stretched`);
+      let diff = 0, ink = 0;
+      for (let i = 0; i < 784; i++) {
+        diff += Math.abs(out[i] - row[i]);
+        ink += row[i];
+      }
+      assert.ok(diff / ink < 0.6, `grey ${grey}: relative difference ${diff / ink}`);
+    }
   }
 });
 

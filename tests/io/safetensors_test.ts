@@ -93,3 +93,19 @@ Deno.test("safetensors: a truncated copy of a real file is refused", () => {
   const bytes = encodeSafetensors(tensors(), { format: "x" });
   assertRejects(bytes.subarray(0, bytes.length - 3), /truncated/);
 });
+
+Deno.test("safetensors: non-ASCII metadata keeps the data 8-byte aligned (padding counts UTF-8 bytes)", () => {
+  for (const note of ["café ✓", "é", "✓✓", "数字", "🙂", "plain"]) {
+    const bytes = encodeSafetensors(tensors(), { note });
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    assert.equal((8 + n) % 8, 0, `data section aligned with metadata ${JSON.stringify(note)}`);
+    assert.equal(decodeSafetensors(bytes, "mem").metadata.note, note);
+  }
+});
+
+Deno.test("safetensors: a header length over the limit says so, without contradicting itself", () => {
+  // the file does have 100000016 bytes after the length field, but the header may be at most 100000000
+  const bytes = new Uint8Array(8 + 100_000_016);
+  new DataView(bytes.buffer).setBigUint64(0, 100_000_001n, true);
+  assertRejects(bytes, /header length field says 100000001 bytes, more than the 100000000 allowed$/);
+});

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from "../../lib/nn/loss.ts";
+import {
+  crossEntropyFromLogits,
+  crossEntropyLoss,
+  softmaxCrossEntropyBackward,
+  softmaxForward,
+} from "../../lib/nn/loss.ts";
+import { makeDataset } from "../../lib/data/dataset.ts";
+import { evaluate } from "../../lib/metrics.ts";
+import { Network } from "../../lib/nn/network.ts";
+import { Random } from "../../lib/nn/random.ts";
 
 Deno.test("softmax: rows sum to 1 and keep the logits' order", () => {
   const logits = new Float64Array([1, 2, 3, -1, 0, 1]);
@@ -53,4 +62,15 @@ Deno.test("softmax + cross-entropy gradient p − y matches central differences"
     const numeric = (loss(plus) - loss(minus)) / (2 * h);
     assert.ok(Math.abs(numeric - grad[k]) < 1e-9, `logit ${k}: ${numeric} vs ${grad[k]}`);
   }
+});
+
+Deno.test("loss: evaluate's loss stays finite however far the true class trails (float64 log-softmax)", () => {
+  const data = makeDataset(new Float32Array(4 * 784), Uint8Array.from([0, 1, 2, 3]));
+  const net = new Network({ sizes: [784, 8, 10], activations: "relu" }).init(new Random(0));
+  for (const margin of [200, 800]) { // float32 probabilities underflow past ≈ 103, float64 past ≈ 745
+    net.layers[1].bias[9] = margin; // every image answers 9, the true class trails by the margin
+    const { loss } = evaluate(net, data);
+    assert.ok(Math.abs(loss - margin) < 1e-3, `margin ${margin}: loss ${loss}`);
+  }
+  assert.equal(crossEntropyFromLogits(new Float64Array([0, 1000]), [0], 1, 2), 1000);
 });

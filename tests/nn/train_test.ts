@@ -86,3 +86,20 @@ Deno.test("train: onBatch reports progress through the epoch, ending at the numb
   SGD(net, small, { epochs: 1, batchSize: 10, lr: 0.01, rng, onBatch: (done) => seen.push(done) });
   assert.deepEqual(seen, [10, 20, 30, 35]);
 });
+
+Deno.test("SGD: a batch size beyond the data is full-batch training, with buffers sized by the data", () => {
+  const rng = new Random(5);
+  const n = 24;
+  const x = Float32Array.from({ length: n * 784 }, () => (rng.uniform() < 0.2 ? rng.uniform() : 0));
+  const data = makeDataset(x, Uint8Array.from({ length: n }, (_, i) => i % 10));
+  const run = (batchSize: number) => {
+    const net = new Network({ sizes: [784, 8, 10], activations: "relu" }).init(new Random(1));
+    const history = SGD(net, data, { epochs: 2, batchSize, lr: 0.1, rng: new Random(2) });
+    return { weights: modelToBytes(net), loss: history.map((h) => h.loss) };
+  };
+  const whole = run(n);
+  // 2^31 examples' worth of buffers could never be allocated; the data holds 24
+  const huge = run(2 ** 31);
+  assert.deepEqual(huge.loss, whole.loss);
+  assert.deepEqual(huge.weights, whole.weights);
+});
