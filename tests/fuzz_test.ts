@@ -65,7 +65,7 @@ Deno.test("fuzz finding: a safetensors header nested a million levels deep is re
   const deep = safetensorsBytes("[".repeat(1_000_000) + "]".repeat(1_000_000), new Uint8Array(0));
   const start = performance.now();
   assert.match(refusal(() => decodeSafetensors(deep, "deep.safetensors")), /nests JSON more than 32 levels deep/);
-  assert.ok(performance.now() - start < 500, `took ${performance.now() - start} ms`);
+  assert.ok(performance.now() - start < 2000, `took ${performance.now() - start} ms`);
 });
 
 Deno.test("fuzz finding: a megabyte-long metadata value or tensor name gives a short message", () => {
@@ -103,7 +103,7 @@ Deno.test("fuzz finding: a tiny PNG claiming 10,000 × 10,000 pixels is refused 
     refusal(() => decodeImage(png, "big.png")),
     /^big\.png: the PNG image declares 10000 × 10000 pixels but holds only \d+ bytes of image data/,
   );
-  assert.ok(performance.now() - start < 500);
+  assert.ok(performance.now() - start < 2000, "refused before decoding (it took 33 s)");
 });
 
 Deno.test("fuzz finding: a CSV cell holding a lone quote gives a message of bounded length", async () => {
