@@ -14,7 +14,7 @@ import { fuzz, makeCase, targets } from "./fuzz/harness.ts";
 import { modelFromBytes } from "../lib/io/model_file.ts";
 import { decodeSafetensors } from "../lib/io/safetensors.ts";
 import { decodeIdx, encodeIdx } from "../lib/data/idx.ts";
-import { decodeImage, encodePng } from "../lib/image/decode.ts";
+import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
 import { InputError } from "../lib/errors.ts";
 import { readPixelCsv } from "../lib/data/load.ts";
 import { fixPngCrcs, safetensorsBytes } from "./fuzz/mutators.ts";
@@ -124,4 +124,13 @@ Deno.test("fuzz finding: a CSV cell holding a lone quote gives a message of boun
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("fuzz finding: a small JPEG declaring 33 × 65535 pixels is refused before jpeg-js allocates them", () => {
+  // jpeg case 102 of seed 0: 693 bytes took 57 MiB
+  const jpg = encodeJpeg({ width: 33, height: 17, pixels: new Float32Array(33 * 17) }, 40);
+  let at = 2;
+  while (jpg[at + 1] !== 0xc0) at += 2 + ((jpg[at + 2] << 8) | jpg[at + 3]);
+  jpg[at + 5] = jpg[at + 6] = 0xff; // height 65535
+  assert.match(refusal(() => decodeImage(jpg, "tall.jpg")), /^tall\.jpg: the JPEG image declares 33 × 65535 pixels/);
 });

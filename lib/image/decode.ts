@@ -252,7 +252,37 @@ function decodePng(bytes: Uint8Array): { width: number; height: number; data: Ui
   return { width: png.width, height: png.height, data: png.data };
 }
 
+/**
+ * The most pixels a JPEG can hold per byte: every 8 × 8 block costs at least one bit of Huffman code (the DC value),
+ * so 512 pixels a byte; twice that for a margin.
+ */
+const MAX_JPEG_PIXELS_PER_BYTE = 1024;
+
+/**
+ * Refuses a JPEG whose frame header declares more pixels than its bytes can hold: jpeg-js would otherwise allocate
+ * the declared image (a 693-byte file declaring 33 × 65535 pixels took 57 MiB) before noticing the data is missing.
+ */
+function checkJpegData(bytes: Uint8Array): void {
+  let at = 2;
+  while (at + 9 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1];
+    if (marker === 0xda) return;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      const height = (bytes[at + 5] << 8) | bytes[at + 6], width = (bytes[at + 7] << 8) | bytes[at + 8];
+      if (width * height > MAX_JPEG_PIXELS_PER_BYTE * bytes.length + 65_536) {
+        throw new InputError(
+          `the JPEG image declares ${width} × ${height} pixels but is only ${bytes.length} bytes long, ` +
+            `too short for that many (truncated or damaged)`,
+        );
+      }
+      return;
+    }
+    at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
+  }
+}
+
 function decodeJpeg(bytes: Uint8Array): { width: number; height: number; data: Uint8Array } {
+  checkJpegData(bytes);
   const image = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: true,
