@@ -35,9 +35,9 @@ async function main(): Promise<void> {
   });
   if (values.model === undefined) throw new UsageError("--model FILE is required");
   await requireExistingFile(values.model, "model file");
+  const dir = await dataFolder(values.data ?? "data", values.json ? console.error : console.log);
   const { net } = await loadModel(values.model);
   requireDigitNetwork(net, values.model);
-  const dir = await dataFolder(values.data ?? "data", values.json ? console.error : console.log);
   const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);
   const clean = await cleanAccuracy(net, dir, test);

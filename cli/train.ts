@@ -32,6 +32,7 @@ import {
   wantsHelp,
 } from "./common.ts";
 import { Progress } from "./progress.ts";
+import { Interrupt } from "./interrupt.ts";
 import { EarlyStopping } from "../lib/nn/early_stopping.ts";
 import {
   parseRecipe,
@@ -210,6 +211,26 @@ async function main(): Promise<void> {
   if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   await requireOutputPath("out", config.out, "file");
   if (config.report !== null) await requireOutputPath("report", config.report, "folder");
+  let stage = "before training; no model written";
+  const progress = new Progress();
+  const interrupt = await Interrupt.listen((signal) => {
+    progress.clear();
+    return `interrupted (${signal}) ${stage}`;
+  });
+  try {
+    await train(config, progress, interrupt, (text) => stage = text);
+  } finally {
+    interrupt.close();
+  }
+}
+
+/** Loads the data, trains and writes the model (and report); `setStage` says where an interruption would stop it. */
+async function train(
+  config: TrainConfig,
+  progress: Progress,
+  interrupt: Interrupt,
+  setStage: (text: string) => void,
+): Promise<void> {
   const log = config.json ? console.error : console.log;
   const source = { dir: await dataFolder(config.data, log) };
   const trainFiles = await loadSplit(source.dir, "train");
@@ -240,7 +261,7 @@ async function main(): Promise<void> {
     );
   }
   const stopper = new EarlyStopping(recipe.patience);
-  const progress = new Progress();
+  setStage(`in epoch 1 of ${config.epochs}; no model written`);
   let trainSeconds = 0;
   let evalSeconds = 0; // the per-epoch evaluations on the test, (sampled) train and validation sets
   const started = performance.now();
@@ -252,8 +273,12 @@ async function main(): Promise<void> {
     ...trainingHooks(recipe, config.lr, config.epochs),
     rng,
     threads: config.threads,
-    onBatch: (done, total) => progress.update(done, total),
+    onBatch: (done, total) => {
+      interrupt.check();
+      progress.update(done, total);
+    },
     onEpoch: (stats) => {
+      setStage(`after epoch ${stats.epoch} of ${config.epochs}; no model written`);
       progress.clear();
       trainSeconds += stats.seconds;
       const evalStarted = performance.now();
@@ -299,18 +324,22 @@ async function main(): Promise<void> {
       validation_examples: String(validation.n),
     }
     : {};
-  await saveModel(config.out, net, {
-    epochs: String(config.epochs),
-    batch_size: String(config.batchSize),
-    lr: String(config.lr),
-    ...(config.arch === null ? { hidden: config.hidden.join(",") } : {}),
-    seed: String(config.seed),
-    threads: String(config.threads),
-    train_examples: String(train.n),
-    epochs_run: String(history.length),
-    ...recipeMetadata(recipe),
-    ...chosen,
-  });
+  interrupt.check();
+  await interrupt.critical(() =>
+    saveModel(config.out, net, {
+      epochs: String(config.epochs),
+      batch_size: String(config.batchSize),
+      lr: String(config.lr),
+      ...(config.arch === null ? { hidden: config.hidden.join(",") } : {}),
+      seed: String(config.seed),
+      threads: String(config.threads),
+      train_examples: String(train.n),
+      epochs_run: String(history.length),
+      ...recipeMetadata(recipe),
+      ...chosen,
+    })
+  );
+  setStage(`after writing the model to ${config.out}`);
   const cleanAccuracy = cleanTest.n > 0 ? evaluate(net, cleanTest).accuracy : NaN;
   const cleanText = `clean test accuracy ${percent(cleanAccuracy)} on the ${cleanTest.n} of ${test.n} test images ` +
     `not in the training files`;
@@ -327,25 +356,31 @@ async function main(): Promise<void> {
       `of the ${wallSeconds.toFixed(1)} s of training and evaluating`,
   );
   if (config.report !== null) {
-    const files = await writeReport(config.report, {
-      title: `${shapeText} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
-        `${history.length} epochs, seed ${config.seed}` + (recipe.preset === "spec" ? "" : `, preset ${recipe.preset}`),
-      summary: [
-        `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
-        cleanText,
-        `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${trainSeconds.toFixed(2)} s of training`,
-        ...(validation
-          ? [
-            `weights of epoch ${stopper.bestEpoch} kept (best validation accuracy ${percent(stopper.bestAccuracy)} ` +
-            `on ${validation.n} images)`,
-          ]
-          : []),
-        `data: ${source.dir}; model: ${config.out}`,
-      ],
-      epochs: records,
-      confusion: (testResult ?? evaluate(net, test)).confusion,
-      keptEpoch: validation ? stopper.bestEpoch : undefined,
-    });
+    const report = config.report;
+    const files = await interrupt.critical(() =>
+      writeReport(report, {
+        title: `${shapeText} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
+          `${history.length} epochs, seed ${config.seed}` +
+          (recipe.preset === "spec" ? "" : `, preset ${recipe.preset}`),
+        summary: [
+          `test accuracy ${percent(last.testAccuracy)} on ${test.n} images`,
+          cleanText,
+          `train accuracy ${percent(last.trainAccuracy)} on ${train.n} images; ${
+            trainSeconds.toFixed(2)
+          } s of training`,
+          ...(validation
+            ? [
+              `weights of epoch ${stopper.bestEpoch} kept (best validation accuracy ${percent(stopper.bestAccuracy)} ` +
+              `on ${validation.n} images)`,
+            ]
+            : []),
+          `data: ${source.dir}; model: ${config.out}`,
+        ],
+        epochs: records,
+        confusion: (testResult ?? evaluate(net, test)).confusion,
+        keptEpoch: validation ? stopper.bestEpoch : undefined,
+      })
+    );
     log(`report written: ${files.join(", ")}`);
   }
   if (config.json) {

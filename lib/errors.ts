@@ -24,3 +24,24 @@ export class InputError extends Error {
     this.name = "InputError";
   }
 }
+
+/**
+ * A value from a user's file quoted for an error message: as JSON (so a
+ * newline or a quote inside it cannot break the one-line sentence) and cut to
+ * `max` characters with "…", so that a megabyte-long name or shape cannot
+ * become a megabyte-long message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quote } from "./errors.ts";
+ * assert.equal(quote("relu"), '"relu"');
+ * assert.equal(quote("a\nb"), '"a\\nb"');
+ * assert.equal(quote("x".repeat(1000), 10), '"xxxxxxxx…');
+ * assert.equal(quote([784, 30]), "[784,30]");
+ * ```
+ */
+export function quote(value: unknown, max = 80): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -148,7 +148,7 @@ Deno.test("cli train: --out naming a folder or --report naming a file is refused
     await Deno.mkdir(`${scratch.dir}/sub`);
     await Deno.writeTextFile(`${reports}/afile`, "mine");
     const cases: [string[], RegExp][] = [
-      [["--out", `${scratch.dir}/sub`], /^error: --out .*\/sub is a folder; give the path of a file to write/],
+      [["--out", `${scratch.dir}/sub`], /^error: --out .*\/sub is a folder; name the model file/],
       [
         ["--out", `${scratch.dir}/m.safetensors`, "--report", `${reports}/afile`],
         /^error: --report .*\/afile is a file/,

@@ -14,6 +14,8 @@ export interface ServerProcess {
   url: string;
   /** The port it listens on. */
   port: number;
+  /** The server's process id (the Deno that runs cli/serve.ts). */
+  pid: number;
   /** Everything it printed so far (stdout and stderr). */
   log(): string;
   /** Stops it and waits until it has exited. */
@@ -62,7 +64,7 @@ export async function startServer(args: string[], extraRead: string[] = []): Pro
     const match = text.match(/page: (http:\/\/[^\s]+\/)/);
     if (match !== null) {
       const url = match[1];
-      return { url, port: Number(new URL(url).port), log: () => text, stop };
+      return { url, port: Number(new URL(url).port), pid: child.pid, log: () => text, stop };
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const code = await Promise.race([

@@ -125,7 +125,7 @@ export function decodeIdx(bytes: Uint8Array, source: string): Idx {
     const item = Math.floor(present / Math.max(itemSize, 1));
     throw new InputError(
       `${source} is truncated: its header declares ${
-        dims.join(" × ")
+        shapeText(dims)
       } values (${expected} bytes from offset ${dataOffset}) ` +
         `but only ${present} bytes follow; the data ends at offset ${bytes.length}, inside item ${item + 1} of ${
           dims[0]
@@ -134,7 +134,7 @@ export function decodeIdx(bytes: Uint8Array, source: string): Idx {
   }
   if (present > expected) {
     throw new InputError(
-      `${source}: ${present - expected} unexpected bytes after the ${dims.join(" × ")} values declared by its header ` +
+      `${source}: ${present - expected} unexpected bytes after the ${shapeText(dims)} values declared by its header ` +
         `(from offset ${dataOffset + expected})`,
     );
   }
@@ -338,6 +338,11 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** "3 × 28 × 28", or for a header with many dimensions the first few and how many there are. */
+function shapeText(dims: number[]): string {
+  return dims.length <= 4 ? dims.join(" × ") : `${dims.slice(0, 3).join(" × ")} × … (${dims.length} dimensions)`;
 }
 
 function hex(n: number): string {

@@ -471,8 +471,10 @@ async function readFileOrFail(path: string): Promise<Uint8Array> {
   }
 }
 
+/** The first line of a library's error message, cut to 200 characters (polars quotes whole rows). */
 function firstLine(message: string): string {
-  return message.split("\n")[0];
+  const line = message.split("\n")[0];
+  return line.length <= 200 ? line : `${line.slice(0, 199)}…`;
 }
 
 /** `dir/name`, without doubling a trailing slash. */

@@ -243,15 +243,46 @@ export function encodeJpeg(image: GrayImage, quality = 90): Uint8Array {
 
 function decodePng(bytes: Uint8Array): { width: number; height: number; data: Uint8Array } {
   // IHDR: width and height are the big-endian words at bytes 16 and 20.
-  if (bytes.length >= 24) {
+  if (bytes.length >= 29) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     checkPixelCount(view.getUint32(16), view.getUint32(20));
+    checkPngData(view);
   }
   const png = PNG.sync.read(toBuffer(bytes));
   return { width: png.width, height: png.height, data: png.data };
 }
 
+/**
+ * The most pixels a JPEG can hold per byte: every 8 × 8 block costs at least one bit of Huffman code (the DC value),
+ * so 512 pixels a byte; twice that for a margin.
+ */
+const MAX_JPEG_PIXELS_PER_BYTE = 1024;
+
+/**
+ * Refuses a JPEG whose frame header declares more pixels than its bytes can hold: jpeg-js would otherwise allocate
+ * the declared image (a 693-byte file declaring 33 × 65535 pixels took 57 MiB) before noticing the data is missing.
+ */
+function checkJpegData(bytes: Uint8Array): void {
+  let at = 2;
+  while (at + 9 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1];
+    if (marker === 0xda) return;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      const height = (bytes[at + 5] << 8) | bytes[at + 6], width = (bytes[at + 7] << 8) | bytes[at + 8];
+      if (width * height > MAX_JPEG_PIXELS_PER_BYTE * bytes.length + 65_536) {
+        throw new InputError(
+          `the JPEG image declares ${width} × ${height} pixels but is only ${bytes.length} bytes long, ` +
+            `too short for that many (truncated or damaged)`,
+        );
+      }
+      return;
+    }
+    at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
+  }
+}
+
 function decodeJpeg(bytes: Uint8Array): { width: number; height: number; data: Uint8Array } {
+  checkJpegData(bytes);
   const image = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: true,
@@ -259,6 +290,36 @@ function decodeJpeg(bytes: Uint8Array): { width: number; height: number; data: U
     maxMemoryUsageInMB: 1024,
   });
   return { width: image.width, height: image.height, data: image.data };
+}
+
+/** Deflate's best compression ratio is 1032 : 1; data that would inflate beyond that is not there. */
+const MAX_DEFLATE_RATIO = 1032;
+/** Channels per pixel of each PNG colour type. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Refuses a PNG whose IDAT chunks are too few bytes to inflate into the
+ * pixels IHDR declares: pngjs would otherwise allocate and decode the whole
+ * declared image (a 376-byte file claiming 10,000 × 10,000 pixels took 33 s and
+ * 950 MB) before noticing that the data is missing.
+ */
+function checkPngData(view: DataView): void {
+  const width = view.getUint32(16), height = view.getUint32(20);
+  const bitDepth = view.getUint8(24), channels = PNG_CHANNELS[view.getUint8(25)] ?? 1;
+  let compressed = 0;
+  for (let at = 8; at + 8 <= view.byteLength;) {
+    const length = view.getUint32(at);
+    if (view.getUint32(at + 4) === 0x49444154) compressed += Math.min(length, view.byteLength - at - 8); // "IDAT"
+    at += 12 + length;
+  }
+  // the filtered rows: one filter byte per row, then the packed samples
+  const raw = height * (1 + Math.ceil((width * channels * bitDepth) / 8));
+  if (raw > MAX_DEFLATE_RATIO * compressed + 1024) {
+    throw new InputError(
+      `the PNG image declares ${width} × ${height} pixels but holds only ${compressed} bytes of image data, ` +
+        `too few for that many (truncated or damaged)`,
+    );
+  }
 }
 
 function checkPixelCount(width: number, height: number): void {

@@ -35,7 +35,7 @@
 import { writeFileAtomic } from "./atomic_write.ts";
 import { isActivationName } from "../nn/activations.ts";
 import { CLASSES, INPUT_SCALE, PIXELS } from "../data/dataset.ts";
-import { InputError } from "../errors.ts";
+import { InputError, quote } from "../errors.ts";
 import { Network } from "../nn/network.ts";
 import type { Classifier } from "../nn/classifier.ts";
 import { Sequential } from "../nn/sequential.ts";
@@ -103,7 +103,7 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
     throw new InputError(`${source}: not a MiniMNIST model: ${what}`);
   };
   if (metadata.format !== MODEL_FORMAT) {
-    fail(`metadata "format" is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
+    fail(`metadata "format" is ${quote(metadata.format)}, expected "${MODEL_FORMAT}"`);
   }
   checkInputScale(metadata, fail);
   if (metadata.arch !== undefined) return { net: sequentialFromTensors(tensors, metadata, fail), metadata };
@@ -114,24 +114,24 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
     const w = tensors.get(`layers.${l}.weight`) ?? fail(`tensor layers.${l}.weight is missing`);
     const b = tensors.get(`layers.${l}.bias`) ?? fail(`tensor layers.${l}.bias is missing`);
     if (w.shape.length !== 2 || w.shape[0] < 1 || w.shape[1] < 1) {
-      fail(`layers.${l}.weight has shape [${w.shape}], expected [out, in]`);
+      fail(`layers.${l}.weight has shape ${quote(w.shape)}, expected [out, in]`);
     }
     const [O, I] = w.shape;
     if (l === 0) sizes.push(I);
     else if (I !== sizes[l]) fail(`layers.${l}.weight takes ${I} inputs but layer ${l - 1} gives ${sizes[l]}`);
-    if (b.shape.length !== 1 || b.shape[0] !== O) fail(`layers.${l}.bias has shape [${b.shape}], expected [${O}]`);
+    if (b.shape.length !== 1 || b.shape[0] !== O) fail(`layers.${l}.bias has shape ${quote(b.shape)}, expected [${O}]`);
     sizes.push(O);
   }
   const expectedNames = new Set(sizes.slice(1).flatMap((_, l) => [`layers.${l}.weight`, `layers.${l}.bias`]));
-  for (const name of tensors.keys()) if (!expectedNames.has(name)) fail(`unexpected tensor "${name}"`);
+  for (const name of tensors.keys()) if (!expectedNames.has(name)) fail(`unexpected tensor ${quote(name)}`);
   if (metadata.sizes !== undefined && metadata.sizes !== sizes.join(",")) {
-    fail(`metadata "sizes" says ${metadata.sizes} but the tensors make ${sizes.join(",")}`);
+    fail(`metadata "sizes" says ${quote(metadata.sizes)} but the tensors make ${sizes.join(",")}`);
   }
   const activations = (metadata.activations ?? "").split(",").filter((s) => s !== "");
   if (activations.length !== sizes.length - 2) {
     fail(`metadata "activations" lists ${activations.length} activation(s) for ${sizes.length - 2} hidden layer(s)`);
   }
-  for (const a of activations) if (!isActivationName(a)) fail(`unknown activation "${a}"`);
+  for (const a of activations) if (!isActivationName(a)) fail(`unknown activation ${quote(a)}`);
   const net = new Network({ sizes, activations: activations as Network["activationNames"] });
   net.layers.forEach((layer, l) => {
     const { inputs: I, outputs: O } = layer;
@@ -149,7 +149,7 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
 
 function checkInputScale(metadata: Record<string, string>, fail: (what: string) => never): void {
   const scale = Number(metadata.input_scale);
-  if (!(scale > 0 && Number.isFinite(scale))) fail(`metadata "input_scale" is ${JSON.stringify(metadata.input_scale)}`);
+  if (!(scale > 0 && Number.isFinite(scale))) fail(`metadata "input_scale" is ${quote(metadata.input_scale)}`);
   if (Math.abs(scale - INPUT_SCALE) > 1e-12) {
     fail(`metadata "input_scale" is ${scale}; this version reads models trained on pixels scaled by 1/255`);
   }

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { InputError } from "../errors.ts";
+import { InputError, quote } from "../errors.ts";
 
 /** One tensor of 32-bit floats with its shape. */
 export interface Tensor {
@@ -33,6 +33,12 @@ export interface Safetensors {
 }
 
 const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * The deepest JSON nesting accepted in a header. A safetensors header nests 3
+ * levels (header → tensor → shape); V8's JSON.parse takes seconds on a few
+ * megabytes of `[[[[…`, so deeper headers are refused before parsing.
+ */
+const MAX_JSON_DEPTH = 32;
 
 /**
  * Encodes F32 tensors and string metadata as safetensors bytes. Tensors are
@@ -98,6 +104,10 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     fail(`the header length field says ${headerLength} bytes but the file has ${bytes.length - 8} after it`);
   }
   const n = Number(headerLength);
+  const depth = jsonDepth(bytes.subarray(8, 8 + n), MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    fail(`the header nests JSON more than ${MAX_JSON_DEPTH} levels deep (a safetensors header nests 3)`);
+  }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
@@ -113,29 +123,33 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     if (name === "__metadata__") {
       if (typeof value !== "object" || value === null || Array.isArray(value)) fail("__metadata__ is not an object");
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== "string") fail(`metadata "${k}" is not a string`);
+        if (typeof v !== "string") fail(`metadata ${quote(k)} is not a string`);
         metadata[k] = v as string;
       }
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== "object" || info === null) fail(`tensor "${name}" is not described by an object`);
-    if (info.dtype !== "F32") fail(`tensor "${name}" has dtype ${JSON.stringify(info.dtype)}; only F32 is supported`);
+    if (typeof info !== "object" || info === null) fail(`tensor ${quote(name)} is not described by an object`);
+    if (info.dtype !== "F32") fail(`tensor ${quote(name)} has dtype ${quote(info.dtype)}; only F32 is supported`);
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+      fail(`tensor ${quote(name)} has an invalid shape ${quote(shape)}`);
     }
     const offsets = info.data_offsets;
     if (
       !Array.isArray(offsets) || offsets.length !== 2 ||
       !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) || offsets[0] > offsets[1]
     ) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(`tensor ${quote(name)} has invalid data_offsets ${quote(offsets)}`);
     }
     const [begin, end] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== 4 * count) {
-      fail(`tensor "${name}" has shape [${shape}] (${4 * count} bytes) but its offsets span ${end - begin} bytes`);
+      fail(
+        `tensor ${quote(name)} has shape ${quote(shape)} (${4 * count} bytes) but its offsets span ${
+          end - begin
+        } bytes`,
+      );
     }
     entries.push({ name, shape: shape as number[], begin, end });
   }
@@ -146,8 +160,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     if (e.begin !== expected) {
       fail(
         e.begin < expected
-          ? `tensor "${e.name}" overlaps the one before it`
-          : `there is a gap before tensor "${e.name}"`,
+          ? `tensor ${quote(e.name)} overlaps the one before it`
+          : `there is a gap before tensor ${quote(e.name)}`,
       );
     }
     expected = e.end;
@@ -166,4 +180,31 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     tensors.set(e.name, { shape: e.shape, data });
   }
   return { tensors, metadata };
+}
+
+/**
+ * The deepest nesting of `[` and `{` in JSON bytes (outside strings), counted
+ * in one pass that stops once it passes `limit`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonDepth } from "./safetensors.ts";
+ * assert.equal(jsonDepth(new TextEncoder().encode('{"a":{"shape":[1,2]},"b":"[[["}'), 100), 3);
+ * assert.equal(jsonDepth(new TextEncoder().encode("[".repeat(1e6)), 32), 33);
+ * ```
+ */
+export function jsonDepth(bytes: Uint8Array, limit: number): number {
+  let depth = 0, deepest = 0, inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped character
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return deepest;
 }

@@ -84,7 +84,7 @@ Deno.test("model file: wrong format tag, missing tensors, bad shapes and bad met
   assertModelError(retag({ activations: "relu,relu" }), /lists 2 activation\(s\) for 1 hidden layer/);
   assertModelError(retag({ activations: "swish" }), /unknown activation "swish"/);
   assertModelError(retag({ input_scale: "1" }), /input_scale/);
-  assertModelError(retag({ sizes: "784,20,10" }), /"sizes" says 784,20,10/);
+  assertModelError(retag({ sizes: "784,20,10" }), /"sizes" says "784,20,10"/);
   const p = parts(net);
   p.tensors.delete("layers.1.bias");
   assertModelError(retag({}, p.tensors), /layers\.1\.bias is missing/);

@@ -104,6 +104,8 @@ Deno.test("recipe flags: each accepted name parses", () => {
     "4",
     "--patience",
     "5",
+    "--val-split",
+    "0.1",
   ]).recipe;
   assert.deepEqual(
     [r.momentum, r.weightDecay, r.warmup, r.patience],

@@ -1,0 +1,136 @@
+/**
+ * A quick run of `deno task fuzz` (fixed seed): every file parser gets a few
+ * hundred mutated inputs (a hundred for the two CSV layouts, whose valid path
+ * through polars costs ~0.1 s of CPU a file) and each must load or be refused
+ * with one sentence, quickly and without taking memory far beyond its size.
+ * The long run's figures are in the README. Also the cases the fuzzer found,
+ * kept as regular tests.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { fuzz, makeCase, targets } from "./fuzz/harness.ts";
+import { modelFromBytes } from "../lib/io/model_file.ts";
+import { decodeSafetensors } from "../lib/io/safetensors.ts";
+import { decodeIdx, encodeIdx } from "../lib/data/idx.ts";
+import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
+import { InputError } from "../lib/errors.ts";
+import { readPixelCsv } from "../lib/data/load.ts";
+import { fixPngCrcs, safetensorsBytes } from "./fuzz/mutators.ts";
+
+const QUICK: [string, number][] = [
+  ["safetensors", 300],
+  ["idx", 300],
+  ["idx.gz", 300],
+  ["seed-csv", 100],
+  ["mnist-csv", 100],
+  ["png", 300],
+  ["jpeg", 300],
+];
+
+for (const [name, cases] of QUICK) {
+  Deno.test(`fuzz: ${name}, ${cases} mutated files (seed 1): each loads or is refused with one sentence`, async () => {
+    const [result] = await fuzz({ cases, seed: 1, only: [name], skipKnown: true });
+    const failures = result.failures.filter((f) => !f.known).map((f) =>
+      `case ${f.caseNumber} (${f.mutation}): ${f.reason}; replay: deno task fuzz --only ${name} --seed 1 --from ${f.caseNumber} --cases 1`
+    );
+    assert.deepEqual(failures, []);
+    assert.equal(result.cases, cases);
+    assert.ok(result.refused > cases / 4, `most mutations are refused (${result.refused} of ${cases})`);
+    assert.ok(result.loaded + result.refused + result.known === cases);
+  });
+}
+
+Deno.test("fuzz: the same seed gives the same cases, another seed other cases", async () => {
+  const [target] = (await targets()).filter((t) => t.name === "safetensors");
+  const a = await makeCase(target, 5, 17), b = await makeCase(target, 5, 17), c = await makeCase(target, 6, 17);
+  assert.deepEqual(a.bytes, b.bytes);
+  assert.equal(a.mutation, b.mutation);
+  assert.notDeepEqual(a.bytes, c.bytes);
+});
+
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof InputError, `an InputError, not ${error}`);
+    return error.message;
+  }
+  assert.fail("expected an InputError");
+}
+
+Deno.test("fuzz finding: a safetensors header nested a million levels deep is refused at once", () => {
+  // V8's JSON.parse took 3–5 s on these 2 MB
+  const deep = safetensorsBytes("[".repeat(1_000_000) + "]".repeat(1_000_000), new Uint8Array(0));
+  const start = performance.now();
+  assert.match(refusal(() => decodeSafetensors(deep, "deep.safetensors")), /nests JSON more than 32 levels deep/);
+  assert.ok(performance.now() - start < 2000, `took ${performance.now() - start} ms`);
+});
+
+Deno.test("fuzz finding: a megabyte-long metadata value or tensor name gives a short message", () => {
+  const long = "A".repeat(1_000_000);
+  const format = refusal(() =>
+    modelFromBytes(safetensorsBytes(JSON.stringify({ __metadata__: { format: long } }), new Uint8Array(0)), "m")
+  );
+  assert.ok(format.length < 200 && /metadata "format" is "AAAA.*…, expected/.test(format), format);
+  const name = refusal(() =>
+    decodeSafetensors(safetensorsBytes(JSON.stringify({ [`a\n${long}`]: { dtype: "F16" } }), new Uint8Array(0)), "m")
+  );
+  assert.ok(name.length < 200 && !name.includes("\n"), name);
+});
+
+Deno.test("fuzz finding: an IDX header with 255 dimensions gives a one-line message of bounded length", () => {
+  const bytes = encodeIdx(new Uint8Array(6), [1, 2, 3]);
+  const many = new Uint8Array(4 + 4 * 255 + 100);
+  many.set(bytes.subarray(0, 4));
+  many[3] = 255;
+  for (let i = 0; i < 255; i++) many[4 + 4 * i + 3] = i < 2 ? 3 : 0; // 3 × 3 × 0 × … = 0 values
+  const message = refusal(() => decodeIdx(many, "many.idx"));
+  assert.ok(message.length < 300, message);
+  assert.match(message, /3 × 3 × 0 × … \(255 dimensions\)/);
+});
+
+Deno.test("fuzz finding: a tiny PNG claiming 10,000 × 10,000 pixels is refused before decoding", () => {
+  // it used to decode (pngjs filled the missing rows) in 33 s and 950 MB
+  const png = encodePng({ width: 28, height: 28, pixels: new Float32Array(784) });
+  const view = new DataView(png.buffer, png.byteOffset);
+  view.setUint32(16, 10_000);
+  view.setUint32(20, 10_000);
+  fixPngCrcs(png);
+  const start = performance.now();
+  assert.match(
+    refusal(() => decodeImage(png, "big.png")),
+    /^big\.png: the PNG image declares 10000 × 10000 pixels but holds only \d+ bytes of image data/,
+  );
+  assert.ok(performance.now() - start < 2000, "refused before decoding (it took 33 s)");
+});
+
+Deno.test("fuzz finding: a CSV cell holding a lone quote gives a message of bounded length", async () => {
+  // seed-csv case 812 of seed 0: polars' error quoted the whole rest of the file (1919 characters)
+  const dir = await Deno.makeTempDir();
+  try {
+    const row = Array.from({ length: 784 }, (_, k) => (k === 27 ? '"' : "0")).join(",");
+    await Deno.writeTextFile(`${dir}/train_X.csv`, `${row}\n${"0,".repeat(783)}0\n`);
+    const message = await readPixelCsv(`${dir}/train_X.csv`).then(() => "loaded", (e) => {
+      assert.ok(e instanceof InputError, String(e));
+      return e.message;
+    });
+    assert.ok(!message.includes("\n") && message.length < 300, message);
+    assert.match(
+      message,
+      /^\S*train_X\.csv(: not a readable CSV file \(.*…\)|, line 1, column 28: .* is not a number)$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fuzz finding: a small JPEG declaring 33 × 65535 pixels is refused before jpeg-js allocates them", () => {
+  // jpeg case 102 of seed 0: 693 bytes took 57 MiB
+  const jpg = encodeJpeg({ width: 33, height: 17, pixels: new Float32Array(33 * 17) }, 40);
+  let at = 2;
+  while (jpg[at + 1] !== 0xc0) at += 2 + ((jpg[at + 2] << 8) | jpg[at + 3]);
+  jpg[at + 5] = jpg[at + 6] = 0xff; // height 65535
+  assert.match(refusal(() => decodeImage(jpg, "tall.jpg")), /^tall\.jpg: the JPEG image declares 33 × 65535 pixels/);
+});
