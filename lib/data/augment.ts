@@ -19,11 +19,19 @@
  * Images are 28 × 28 Float32Array rows, [side, side] row-major. Nothing here
  * allocates per image: {@linkcode Augmenter} owns its scratch buffers.
  *
+ * {@linkcode Augmenter} runs the affine and elastic kinds on the WebAssembly
+ * kernels of `kernels/warp.ts` where it can (one resampling pass per image,
+ * the blur in SIMD); the TypeScript functions here ({@linkcode warpImage},
+ * {@linkcode ElasticField}) are their plain twins, which the tests compare
+ * them with, and the path where WebAssembly SIMD is missing. Both draw the
+ * same random numbers in the same order.
+ *
  * @module
  */
 
 import { IMAGE_SIDE } from "./dataset.ts";
 import type { Random } from "../nn/random.ts";
+import { type WarpKernels, warpKernels } from "../kernels/warp.ts";
 
 /** The augmentation kinds offered on the command line, from none to the strongest. */
 export type AugmentName = "none" | "shift" | "affine" | "elastic";
@@ -263,7 +271,19 @@ export class Augmenter {
   #fieldY: Float32Array;
   #elastic: ElasticField;
 
-  constructor(options: Partial<AugmentOptions> & { kind: AugmentName }, side = IMAGE_SIDE) {
+  /** The WebAssembly kernels, or null for the TypeScript path (chosen once, in the constructor). */
+  readonly #kernels: WarpKernels | null;
+
+  /**
+   * `engine`: `"auto"` (default) runs the affine and elastic kinds on the
+   * WebAssembly kernels when they are available; `"typescript"` always on the
+   * plain TypeScript twins.
+   */
+  constructor(
+    options: Partial<AugmentOptions> & { kind: AugmentName },
+    side = IMAGE_SIDE,
+    engine: "auto" | "typescript" = "auto",
+  ) {
     this.options = { ...DEFAULT_AUGMENT, ...options };
     const { shift, rotate, scale, elasticAlpha, elasticSigma } = this.options;
     for (const [name, value] of Object.entries({ shift, rotate, scale, elasticAlpha })) {
@@ -279,6 +299,14 @@ export class Augmenter {
     this.#fieldX = new Float32Array(n);
     this.#fieldY = new Float32Array(n);
     this.#elastic = new ElasticField(elasticAlpha, elasticSigma, side);
+    this.#kernels = engine === "auto" && (this.options.kind === "affine" || this.options.kind === "elastic")
+      ? warpKernels(side, elasticAlpha, elasticSigma)
+      : null;
+  }
+
+  /** Which implementation runs the resampling: "wasm" or "typescript". */
+  get engine(): "wasm" | "typescript" {
+    return this.#kernels === null ? "typescript" : "wasm";
   }
 
   /** Augments the B images of x[B, side²] in place. */
@@ -286,9 +314,19 @@ export class Augmenter {
     const { kind, shift, rotate, scale } = this.options;
     if (kind === "none") return;
     const n = this.side * this.side;
-    const image = this.#image;
+    const image = this.#image, kernels = this.#kernels;
     for (let b = 0; b < B; b++) {
       const row = x.subarray(b * n, (b + 1) * n);
+      if (kernels !== null) {
+        // the same draws as below: angle, scale, dx, dy, then the two noise images
+        const angle = (2 * rng.uniform() - 1) * rotate * Math.PI / 180;
+        const zoom = 1 + (2 * rng.uniform() - 1) * scale;
+        const dx = (2 * rng.uniform() - 1) * shift, dy = (2 * rng.uniform() - 1) * shift;
+        const cos = Math.cos(angle) / zoom, sin = Math.sin(angle) / zoom;
+        if (kind === "elastic") kernels.elastic(row, cos, sin, dx, dy, rng);
+        else kernels.affine(row, cos, sin, dx, dy);
+        continue;
+      }
       image.set(row);
       if (kind === "shift") {
         const s = Math.floor(shift);

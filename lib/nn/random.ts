@@ -57,6 +57,31 @@ export class Random {
     return this.nextUint32() / 4294967296;
   }
 
+  /**
+   * Fills out[start … end) with uniform numbers in [lo, hi): the same numbers,
+   * in the same order, as `lo + (hi − lo) · uniform()` called end − start
+   * times, without a call per number (the state stays in locals).
+   */
+  fillUniform(out: Float32Array | Float64Array, start = 0, end = out.length, lo = 0, hi = 1): void {
+    const s = this.#s, span = hi - lo;
+    let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0;
+    for (let i = start; i < end; i++) {
+      const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[i] = lo + span * (result / 4294967296);
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+  }
+
   /** A uniform integer in [0, n), without modulo bias. */
   int(n: number): number {
     if (!(n >= 1 && n <= 4294967296)) throw new RangeError(`int(n) needs 1 ≤ n ≤ 2^32, got ${n}`);

@@ -1,0 +1,208 @@
+;; Data augmentation in WebAssembly: the elastic distortion's Gaussian blur in SIMD (four float32 per
+;; instruction) and the affine + elastic resampling, one pass per image. What `augment.ts` computes
+;; in TypeScript (its `ElasticField` and `warpImage` are the plain twins the tests compare with).
+;;
+;; Arguments are byte addresses in the imported memory; sizes count floats. Images are side × side
+;; float32, row-major, side a multiple of 4. Two layouts carry a zero border so that the inner loops
+;; need no bounds tests (the borders are never written, so they stay 0):
+;;
+;;   padded image  [side + 2, side + 2]     the image with one zero pixel on every side
+;;   padded noise  [side + 2r, side + 2r]   the noise with r = (K − 1) / 2 zeros on every side
+;;   rows          [side + 2r, side]        the row-blurred noise with r zero rows above and below
+;;
+;; After editing, rebuild warp_wasm.ts: deno task build:warp
+
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; dst's interior (border b) = src [side, side]: one memory.copy per row.
+  (func $pad (param $dst i32) (param $src i32) (param $side i32) (param $b i32)
+    (local $y i32) (local $rowBytes i32) (local $dstRowBytes i32) (local $d i32)
+    (local.set $rowBytes (i32.shl (local.get $side) (i32.const 2)))
+    (local.set $dstRowBytes (i32.shl (i32.add (local.get $side) (i32.shl (local.get $b) (i32.const 1))) (i32.const 2)))
+    ;; first interior pixel: row b, column b
+    (local.set $d (i32.add (local.get $dst)
+      (i32.add (i32.mul (local.get $b) (local.get $dstRowBytes)) (i32.shl (local.get $b) (i32.const 2)))))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $y) (local.get $side)))
+        (memory.copy (local.get $d) (local.get $src) (local.get $rowBytes))
+        (local.set $d (i32.add (local.get $d) (local.get $dstRowBytes)))
+        (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $rows)))
+  )
+
+  ;; field = α · G ∗ noise, the separable Gaussian blur of the padded noise (zero beyond the border):
+  ;;   rows[y + r, x]  = Σ_k kernel[k] · noise[y + r, x + k]      y, x in [0, side)
+  ;;   field[y, x]     = α Σ_k kernel[k] · rows[y + k, x]
+  ;; Four x at a time; the K kernel values are broadcast from memory.
+  (func $blur (param $field i32) (param $noise i32) (param $rows i32) (param $kernel i32) (param $K i32)
+    (param $side i32) (param $alpha f32)
+    (local $r i32) (local $rowBytes i32) (local $noiseRowBytes i32) (local $y i32) (local $x i32)
+    (local $p i32) (local $k i32) (local $kEnd i32) (local $dst i32) (local $acc v128)
+    (local.set $r (i32.shr_u (i32.sub (local.get $K) (i32.const 1)) (i32.const 1)))
+    (local.set $rowBytes (i32.shl (local.get $side) (i32.const 2)))
+    (local.set $noiseRowBytes (i32.shl (i32.add (local.get $side) (i32.shl (local.get $r) (i32.const 1))) (i32.const 2)))
+    (local.set $kEnd (i32.add (local.get $kernel) (i32.shl (local.get $K) (i32.const 2))))
+    ;; the rows: y over [0, side), written at row y + r
+    (local.set $y (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $side)))
+        (local.set $dst (i32.add (local.get $rows)
+          (i32.mul (i32.add (local.get $y) (local.get $r)) (local.get $rowBytes))))
+        (local.set $x (i32.const 0))
+        (block $xDone
+          (loop $xLoop
+            (br_if $xDone (i32.ge_u (local.get $x) (local.get $rowBytes)))
+            (local.set $acc (v128.const f32x4 0 0 0 0))
+            (local.set $p (i32.add (i32.add (local.get $noise) (local.get $x))
+              (i32.mul (i32.add (local.get $y) (local.get $r)) (local.get $noiseRowBytes))))
+            (local.set $k (local.get $kernel))
+            (loop $taps
+              (local.set $acc (f32x4.add (local.get $acc)
+                (f32x4.mul (v128.load32_splat (local.get $k)) (v128.load align=4 (local.get $p)))))
+              (local.set $p (i32.add (local.get $p) (i32.const 4)))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (br_if $taps (i32.lt_u (local.get $k) (local.get $kEnd))))
+            (v128.store (i32.add (local.get $dst) (local.get $x)) (local.get $acc))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (br $xLoop)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $rowLoop)))
+    ;; the columns
+    (local.set $y (i32.const 0))
+    (block $colsDone
+      (loop $colLoop
+        (br_if $colsDone (i32.ge_u (local.get $y) (local.get $side)))
+        (local.set $x (i32.const 0))
+        (block $xDone2
+          (loop $xLoop2
+            (br_if $xDone2 (i32.ge_u (local.get $x) (local.get $rowBytes)))
+            (local.set $acc (v128.const f32x4 0 0 0 0))
+            (local.set $p (i32.add (i32.add (local.get $rows) (local.get $x))
+              (i32.mul (local.get $y) (local.get $rowBytes))))
+            (local.set $k (local.get $kernel))
+            (loop $taps2
+              (local.set $acc (f32x4.add (local.get $acc)
+                (f32x4.mul (v128.load32_splat (local.get $k)) (v128.load (local.get $p)))))
+              (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (br_if $taps2 (i32.lt_u (local.get $k) (local.get $kEnd))))
+            (v128.store (i32.add (i32.add (local.get $field) (local.get $x)) (i32.mul (local.get $y) (local.get $rowBytes)))
+              (f32x4.mul (local.get $acc) (f32x4.splat (local.get $alpha))))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (br $xLoop2)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $colLoop)))
+  )
+
+  ;; out[y, x] = the padded image read by bilinear interpolation at
+  ;;   u = c + cos·(x − c − dx) + sin·(y − c − dy) (+ fieldX[y, x])
+  ;;   v = c − sin·(x − c − dx) + cos·(y − c − dy) (+ fieldY[y, x])
+  ;; with c = (side − 1) / 2, 0 outside the image; the fields are added when $useField ≠ 0. In float64,
+  ;; in the order of `warpImage` and `sampleBilinear`, so that with the same fields the pixels are the same.
+  (func $warp (param $out i32) (param $image i32) (param $side i32)
+    (param $cos f64) (param $sin f64) (param $dx f64) (param $dy f64)
+    (param $fieldX i32) (param $fieldY i32) (param $useField i32)
+    (local $c f64) (local $x i32) (local $y i32) (local $rx f64) (local $ry f64) (local $u f64) (local $v f64)
+    (local $u0 f64) (local $v0 f64) (local $fu f64) (local $fv f64) (local $iu i32) (local $iv i32)
+    (local $at i32) (local $padRowBytes i32) (local $value f64)
+    (local.set $c (f64.mul (f64.convert_i32_s (i32.sub (local.get $side) (i32.const 1))) (f64.const 0.5)))
+    (local.set $padRowBytes (i32.shl (i32.add (local.get $side) (i32.const 2)) (i32.const 2)))
+    (local.set $y (i32.const 0))
+    (block $yDone
+      (loop $yLoop
+        (br_if $yDone (i32.ge_u (local.get $y) (local.get $side)))
+        (local.set $ry (f64.sub (f64.sub (f64.convert_i32_s (local.get $y)) (local.get $c)) (local.get $dy)))
+        (local.set $x (i32.const 0))
+        (block $xDone
+          (loop $xLoop
+            (br_if $xDone (i32.ge_u (local.get $x) (local.get $side)))
+            (local.set $rx (f64.sub (f64.sub (f64.convert_i32_s (local.get $x)) (local.get $c)) (local.get $dx)))
+            (local.set $u (f64.add (f64.add (local.get $c) (f64.mul (local.get $cos) (local.get $rx)))
+              (f64.mul (local.get $sin) (local.get $ry))))
+            (local.set $v (f64.add (f64.sub (local.get $c) (f64.mul (local.get $sin) (local.get $rx)))
+              (f64.mul (local.get $cos) (local.get $ry))))
+            (if (local.get $useField)
+              (then
+                (local.set $u (f64.add (local.get $u) (f64.promote_f32 (f32.load (local.get $fieldX)))))
+                (local.set $v (f64.add (local.get $v) (f64.promote_f32 (f32.load (local.get $fieldY)))))))
+            (local.set $u0 (f64.floor (local.get $u)))
+            (local.set $v0 (f64.floor (local.get $v)))
+            (local.set $iu (i32.trunc_sat_f64_s (local.get $u0)))
+            (local.set $iv (i32.trunc_sat_f64_s (local.get $v0)))
+            (local.set $value (f64.const 0))
+            ;; −1 ≤ iu, iv ≤ side − 1: some neighbour is inside; the padded image's border gives the zeros
+            (if (i32.and
+                  (i32.le_u (i32.add (local.get $iu) (i32.const 1)) (local.get $side))
+                  (i32.le_u (i32.add (local.get $iv) (i32.const 1)) (local.get $side)))
+              (then
+                (local.set $fu (f64.sub (local.get $u) (local.get $u0)))
+                (local.set $fv (f64.sub (local.get $v) (local.get $v0)))
+                (local.set $at (i32.add (local.get $image)
+                  (i32.add (i32.mul (i32.add (local.get $iv) (i32.const 1)) (local.get $padRowBytes))
+                    (i32.shl (i32.add (local.get $iu) (i32.const 1)) (i32.const 2)))))
+                ;; (1 − fv)·((1 − fu)·p00 + fu·p10) + fv·((1 − fu)·p01 + fu·p11)
+                (local.set $value
+                  (f64.add
+                    (f64.mul (f64.sub (f64.const 1) (local.get $fv))
+                      (f64.add
+                        (f64.mul (f64.sub (f64.const 1) (local.get $fu)) (f64.promote_f32 (f32.load (local.get $at))))
+                        (f64.mul (local.get $fu) (f64.promote_f32 (f32.load offset=4 (local.get $at))))))
+                    (f64.mul (local.get $fv)
+                      (f64.add
+                        (f64.mul (f64.sub (f64.const 1) (local.get $fu))
+                          (f64.promote_f32 (f32.load (i32.add (local.get $at) (local.get $padRowBytes)))))
+                        (f64.mul (local.get $fu)
+                          (f64.promote_f32 (f32.load offset=4 (i32.add (local.get $at) (local.get $padRowBytes)))))))))))
+            (f32.store (local.get $out) (f32.demote_f64 (local.get $value)))
+            (local.set $out (i32.add (local.get $out) (i32.const 4)))
+            (local.set $fieldX (i32.add (local.get $fieldX) (i32.const 4)))
+            (local.set $fieldY (i32.add (local.get $fieldY) (i32.const 4)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $xLoop)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $yLoop)))
+  )
+
+  ;; image (side × side, in place) transformed by rotation/zoom/shift (cos, sin already divided by the zoom),
+  ;; through the padded copy at $padded.
+  (func (export "affine") (param $image i32) (param $padded i32) (param $side i32)
+    (param $cos f64) (param $sin f64) (param $dx f64) (param $dy f64)
+    (call $pad (local.get $padded) (local.get $image) (local.get $side) (i32.const 1))
+    (call $warp (local.get $image) (local.get $padded) (local.get $side)
+      (local.get $cos) (local.get $sin) (local.get $dx) (local.get $dy) (i32.const 0) (i32.const 0) (i32.const 0))
+  )
+
+  ;; The elastic distortion of image (in place): the two noise images [side, side] (uniform in [−1, 1]) are
+  ;; padded, blurred by the kernel [K] and scaled by α into fieldX and fieldY, then the affine transform
+  ;; plus these fields resample the image. $noisePad [side + 2r]², $rows [(side + 2r) · side].
+  (func (export "elastic") (param $image i32) (param $padded i32) (param $side i32)
+    (param $cos f64) (param $sin f64) (param $dx f64) (param $dy f64)
+    (param $noiseX i32) (param $noiseY i32) (param $noisePad i32) (param $rows i32)
+    (param $fieldX i32) (param $fieldY i32) (param $kernel i32) (param $K i32) (param $alpha f32)
+    (local $r i32)
+    (local.set $r (i32.shr_u (i32.sub (local.get $K) (i32.const 1)) (i32.const 1)))
+    (call $pad (local.get $noisePad) (local.get $noiseX) (local.get $side) (local.get $r))
+    (call $blur (local.get $fieldX) (local.get $noisePad) (local.get $rows) (local.get $kernel) (local.get $K)
+      (local.get $side) (local.get $alpha))
+    (call $pad (local.get $noisePad) (local.get $noiseY) (local.get $side) (local.get $r))
+    (call $blur (local.get $fieldY) (local.get $noisePad) (local.get $rows) (local.get $kernel) (local.get $K)
+      (local.get $side) (local.get $alpha))
+    (call $pad (local.get $padded) (local.get $image) (local.get $side) (i32.const 1))
+    (call $warp (local.get $image) (local.get $padded) (local.get $side)
+      (local.get $cos) (local.get $sin) (local.get $dx) (local.get $dy)
+      (local.get $fieldX) (local.get $fieldY) (i32.const 1))
+  )
+
+  ;; Only the blur (for the tests): fieldX = α G ∗ noiseX.
+  (func (export "field") (param $field i32) (param $noise i32) (param $noisePad i32) (param $rows i32)
+    (param $kernel i32) (param $K i32) (param $side i32) (param $alpha f32)
+    (call $pad (local.get $noisePad) (local.get $noise) (local.get $side)
+      (i32.shr_u (i32.sub (local.get $K) (i32.const 1)) (i32.const 1)))
+    (call $blur (local.get $field) (local.get $noisePad) (local.get $rows) (local.get $kernel) (local.get $K)
+      (local.get $side) (local.get $alpha))
+  )
+)
