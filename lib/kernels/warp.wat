@@ -33,67 +33,114 @@
         (br $rows)))
   )
 
+  ;; dst[0 : 16] = scale · Σ_k kernel[k] · src[k·step + (0 : 16)], k from the first tap to the last, in order
+  (func $dot4 (param $dst i32) (param $src i32) (param $step i32) (param $kernel i32) (param $kEnd i32)
+    (param $scale f32)
+    (local $w v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (loop $taps
+      (local.set $w (v128.load32_splat (local.get $kernel)))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 align=4 (local.get $src)))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 align=4 (local.get $src)))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 align=4 (local.get $src)))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 align=4 (local.get $src)))))
+      (local.set $src (i32.add (local.get $src) (local.get $step)))
+      (local.set $kernel (i32.add (local.get $kernel) (i32.const 4)))
+      (br_if $taps (i32.lt_u (local.get $kernel) (local.get $kEnd))))
+    (local.set $w (f32x4.splat (local.get $scale)))
+    (v128.store offset=0 align=4 (local.get $dst) (f32x4.mul (local.get $a0) (local.get $w)))
+    (v128.store offset=16 align=4 (local.get $dst) (f32x4.mul (local.get $a1) (local.get $w)))
+    (v128.store offset=32 align=4 (local.get $dst) (f32x4.mul (local.get $a2) (local.get $w)))
+    (v128.store offset=48 align=4 (local.get $dst) (f32x4.mul (local.get $a3) (local.get $w)))
+  )
+
+  ;; dst[0 : 12] = scale · Σ_k kernel[k] · src[k·step + (0 : 12)], k from the first tap to the last, in order
+  (func $dot3 (param $dst i32) (param $src i32) (param $step i32) (param $kernel i32) (param $kEnd i32)
+    (param $scale f32)
+    (local $w v128) (local $a0 v128) (local $a1 v128) (local $a2 v128)
+    (loop $taps
+      (local.set $w (v128.load32_splat (local.get $kernel)))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 align=4 (local.get $src)))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 align=4 (local.get $src)))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 align=4 (local.get $src)))))
+      (local.set $src (i32.add (local.get $src) (local.get $step)))
+      (local.set $kernel (i32.add (local.get $kernel) (i32.const 4)))
+      (br_if $taps (i32.lt_u (local.get $kernel) (local.get $kEnd))))
+    (local.set $w (f32x4.splat (local.get $scale)))
+    (v128.store offset=0 align=4 (local.get $dst) (f32x4.mul (local.get $a0) (local.get $w)))
+    (v128.store offset=16 align=4 (local.get $dst) (f32x4.mul (local.get $a1) (local.get $w)))
+    (v128.store offset=32 align=4 (local.get $dst) (f32x4.mul (local.get $a2) (local.get $w)))
+  )
+
+  ;; dst[0 : 4] = scale · Σ_k kernel[k] · src[k·step + (0 : 4)], k from the first tap to the last, in order
+  (func $dot1 (param $dst i32) (param $src i32) (param $step i32) (param $kernel i32) (param $kEnd i32)
+    (param $scale f32)
+    (local $w v128) (local $a0 v128)
+    (loop $taps
+      (local.set $w (v128.load32_splat (local.get $kernel)))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 align=4 (local.get $src)))))
+      (local.set $src (i32.add (local.get $src) (local.get $step)))
+      (local.set $kernel (i32.add (local.get $kernel) (i32.const 4)))
+      (br_if $taps (i32.lt_u (local.get $kernel) (local.get $kEnd))))
+    (local.set $w (f32x4.splat (local.get $scale)))
+    (v128.store offset=0 align=4 (local.get $dst) (f32x4.mul (local.get $a0) (local.get $w)))
+  )
+
+  ;; One row of side outputs (side a multiple of 4): four vectors at a time, then three, then one.
+  (func $strip (param $dst i32) (param $src i32) (param $step i32) (param $kernel i32) (param $kEnd i32)
+    (param $rowBytes i32) (param $scale f32)
+    (local $x i32) (local $left i32)
+    (block $done
+      (loop $each
+        (local.set $left (i32.sub (local.get $rowBytes) (local.get $x)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (if (i32.ge_u (local.get $left) (i32.const 64))
+          (then
+            (call $dot4 (i32.add (local.get $dst) (local.get $x)) (i32.add (local.get $src) (local.get $x))
+              (local.get $step) (local.get $kernel) (local.get $kEnd) (local.get $scale))
+            (local.set $x (i32.add (local.get $x) (i32.const 64))))
+          (else
+            (if (i32.eq (local.get $left) (i32.const 48))
+              (then
+                (call $dot3 (i32.add (local.get $dst) (local.get $x)) (i32.add (local.get $src) (local.get $x))
+                  (local.get $step) (local.get $kernel) (local.get $kEnd) (local.get $scale))
+                (local.set $x (i32.add (local.get $x) (i32.const 48))))
+              (else
+                (call $dot1 (i32.add (local.get $dst) (local.get $x)) (i32.add (local.get $src) (local.get $x))
+                  (local.get $step) (local.get $kernel) (local.get $kEnd) (local.get $scale))
+                (local.set $x (i32.add (local.get $x) (i32.const 16)))))))
+        (br $each)))
+  )
+
   ;; field = α · G ∗ noise, the separable Gaussian blur of the padded noise (zero beyond the border):
   ;;   rows[y + r, x]  = Σ_k kernel[k] · noise[y + r, x + k]      y, x in [0, side)
   ;;   field[y, x]     = α Σ_k kernel[k] · rows[y + k, x]
-  ;; Four x at a time; the K kernel values are broadcast from memory.
+  ;; Up to sixteen x at a time (four vectors share each broadcast kernel value); every sum runs over k in order.
   (func $blur (param $field i32) (param $noise i32) (param $rows i32) (param $kernel i32) (param $K i32)
     (param $side i32) (param $alpha f32)
-    (local $r i32) (local $rowBytes i32) (local $noiseRowBytes i32) (local $y i32) (local $x i32)
-    (local $p i32) (local $k i32) (local $kEnd i32) (local $dst i32) (local $acc v128)
+    (local $r i32) (local $rowBytes i32) (local $noiseRowBytes i32) (local $y i32) (local $kEnd i32)
     (local.set $r (i32.shr_u (i32.sub (local.get $K) (i32.const 1)) (i32.const 1)))
     (local.set $rowBytes (i32.shl (local.get $side) (i32.const 2)))
     (local.set $noiseRowBytes (i32.shl (i32.add (local.get $side) (i32.shl (local.get $r) (i32.const 1))) (i32.const 2)))
     (local.set $kEnd (i32.add (local.get $kernel) (i32.shl (local.get $K) (i32.const 2))))
-    ;; the rows: y over [0, side), written at row y + r
-    (local.set $y (i32.const 0))
+    ;; the rows: y over [0, side), written at row y + r; taps step one float along the row
     (block $rowsDone
       (loop $rowLoop
         (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $side)))
-        (local.set $dst (i32.add (local.get $rows)
-          (i32.mul (i32.add (local.get $y) (local.get $r)) (local.get $rowBytes))))
-        (local.set $x (i32.const 0))
-        (block $xDone
-          (loop $xLoop
-            (br_if $xDone (i32.ge_u (local.get $x) (local.get $rowBytes)))
-            (local.set $acc (v128.const f32x4 0 0 0 0))
-            (local.set $p (i32.add (i32.add (local.get $noise) (local.get $x))
-              (i32.mul (i32.add (local.get $y) (local.get $r)) (local.get $noiseRowBytes))))
-            (local.set $k (local.get $kernel))
-            (loop $taps
-              (local.set $acc (f32x4.add (local.get $acc)
-                (f32x4.mul (v128.load32_splat (local.get $k)) (v128.load align=4 (local.get $p)))))
-              (local.set $p (i32.add (local.get $p) (i32.const 4)))
-              (local.set $k (i32.add (local.get $k) (i32.const 4)))
-              (br_if $taps (i32.lt_u (local.get $k) (local.get $kEnd))))
-            (v128.store (i32.add (local.get $dst) (local.get $x)) (local.get $acc))
-            (local.set $x (i32.add (local.get $x) (i32.const 16)))
-            (br $xLoop)))
+        (call $strip
+          (i32.add (local.get $rows) (i32.mul (i32.add (local.get $y) (local.get $r)) (local.get $rowBytes)))
+          (i32.add (local.get $noise) (i32.mul (i32.add (local.get $y) (local.get $r)) (local.get $noiseRowBytes)))
+          (i32.const 4) (local.get $kernel) (local.get $kEnd) (local.get $rowBytes) (f32.const 1))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $rowLoop)))
-    ;; the columns
+    ;; the columns: taps step one row down
     (local.set $y (i32.const 0))
     (block $colsDone
       (loop $colLoop
         (br_if $colsDone (i32.ge_u (local.get $y) (local.get $side)))
-        (local.set $x (i32.const 0))
-        (block $xDone2
-          (loop $xLoop2
-            (br_if $xDone2 (i32.ge_u (local.get $x) (local.get $rowBytes)))
-            (local.set $acc (v128.const f32x4 0 0 0 0))
-            (local.set $p (i32.add (i32.add (local.get $rows) (local.get $x))
-              (i32.mul (local.get $y) (local.get $rowBytes))))
-            (local.set $k (local.get $kernel))
-            (loop $taps2
-              (local.set $acc (f32x4.add (local.get $acc)
-                (f32x4.mul (v128.load32_splat (local.get $k)) (v128.load (local.get $p)))))
-              (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
-              (local.set $k (i32.add (local.get $k) (i32.const 4)))
-              (br_if $taps2 (i32.lt_u (local.get $k) (local.get $kEnd))))
-            (v128.store (i32.add (i32.add (local.get $field) (local.get $x)) (i32.mul (local.get $y) (local.get $rowBytes)))
-              (f32x4.mul (local.get $acc) (f32x4.splat (local.get $alpha))))
-            (local.set $x (i32.add (local.get $x) (i32.const 16)))
-            (br $xLoop2)))
+        (call $strip
+          (i32.add (local.get $field) (i32.mul (local.get $y) (local.get $rowBytes)))
+          (i32.add (local.get $rows) (i32.mul (local.get $y) (local.get $rowBytes)))
+          (local.get $rowBytes) (local.get $kernel) (local.get $kEnd) (local.get $rowBytes) (local.get $alpha))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $colLoop)))
   )
@@ -134,16 +181,20 @@
             (local.set $iu (i32.trunc_sat_f64_s (local.get $u0)))
             (local.set $iv (i32.trunc_sat_f64_s (local.get $v0)))
             (local.set $value (f64.const 0))
+            (block $pixel
             ;; −1 ≤ iu, iv ≤ side − 1: some neighbour is inside; the padded image's border gives the zeros
             (if (i32.and
                   (i32.le_u (i32.add (local.get $iu) (i32.const 1)) (local.get $side))
                   (i32.le_u (i32.add (local.get $iv) (i32.const 1)) (local.get $side)))
               (then
-                (local.set $fu (f64.sub (local.get $u) (local.get $u0)))
-                (local.set $fv (f64.sub (local.get $v) (local.get $v0)))
                 (local.set $at (i32.add (local.get $image)
                   (i32.add (i32.mul (i32.add (local.get $iv) (i32.const 1)) (local.get $padRowBytes))
                     (i32.shl (i32.add (local.get $iu) (i32.const 1)) (i32.const 2)))))
+                ;; four +0 neighbours (most of an MNIST image) give +0, as the formula would: skip it
+                (br_if $pixel (i64.eqz (i64.or (i64.load align=4 (local.get $at))
+                  (i64.load align=4 (i32.add (local.get $at) (local.get $padRowBytes))))))
+                (local.set $fu (f64.sub (local.get $u) (local.get $u0)))
+                (local.set $fv (f64.sub (local.get $v) (local.get $v0)))
                 ;; (1 − fv)·((1 − fu)·p00 + fu·p10) + fv·((1 − fu)·p01 + fu·p11)
                 (local.set $value
                   (f64.add
@@ -156,7 +207,7 @@
                         (f64.mul (f64.sub (f64.const 1) (local.get $fu))
                           (f64.promote_f32 (f32.load (i32.add (local.get $at) (local.get $padRowBytes)))))
                         (f64.mul (local.get $fu)
-                          (f64.promote_f32 (f32.load offset=4 (i32.add (local.get $at) (local.get $padRowBytes)))))))))))
+                          (f64.promote_f32 (f32.load offset=4 (i32.add (local.get $at) (local.get $padRowBytes))))))))))))
             (f32.store (local.get $out) (f32.demote_f64 (local.get $value)))
             (local.set $out (i32.add (local.get $out) (i32.const 4)))
             (local.set $fieldX (i32.add (local.get $fieldX) (i32.const 4)))
