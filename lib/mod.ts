@@ -28,6 +28,8 @@
  * | `kernels/simd.ts`     | layer 0's hot loops in WebAssembly SIMD (simd.wat)   |
  * | `kernels/gemm.ts`     | SIMD matrix products and updates, TypeScript twins   |
  * | `kernels/simd_network.ts` | the general path on SIMD kernels, threads        |
+ * | `kernels/simd_forward.ts` | evaluate's forward pass on the SIMD kernels      |
+ * | `kernels/warp.ts`     | augmentation's blur and resampling in WebAssembly    |
  * | `data/dataset.ts`     | the in-memory dataset (Float32Array pixels, labels)  |
  * | `data/load.ts`        | loading and validating dataset files (polars)        |
  * | `data/idx.ts`         | the IDX format of the official MNIST files, gzip     |
@@ -93,3 +95,5 @@ export * from "./nn/train.ts";
 export * from "./nn/step.ts";
 export * from "./kernels/gemm.ts";
 export * from "./kernels/simd_network.ts";
+export * from "./kernels/simd_forward.ts";
+export * from "./kernels/warp.ts";

@@ -24,7 +24,16 @@ import { MemoryPlan } from "./gemm.ts";
 import { WARP_WASM_BASE64 } from "./warp_wasm.ts";
 
 interface WarpExports {
-  affine(image: number, padded: number, side: number, cos: number, sin: number, dx: number, dy: number): void;
+  affine(
+    image: number,
+    padded: number,
+    side: number,
+    cos: number,
+    sin: number,
+    dx: number,
+    dy: number,
+    scratch: number,
+  ): void;
   elastic(
     image: number,
     padded: number,
@@ -81,7 +90,7 @@ export class WarpKernels {
   readonly #n: number;
   readonly #K: number;
   // byte addresses: image [n], padded image [(side + 2)²], noise X, Y [n], padded noise [(side + 2r)²],
-  // row-blurred noise [(side + 2r) · side], fields X, Y [n], kernel [K]
+  // row-blurred noise [(side + 2r) · side], fields X, Y [n], kernel [K], scratch [side]
   readonly #image: number;
   readonly #padded: number;
   readonly #noiseX: number;
@@ -91,6 +100,7 @@ export class WarpKernels {
   readonly #fieldX: number;
   readonly #fieldY: number;
   readonly #kernel: number;
+  readonly #scratch: number;
 
   constructor(module: WebAssembly.Module, readonly side: number, readonly alpha: number, readonly sigma: number) {
     const kernel = gaussianKernel(sigma), K = kernel.length, r = (K - 1) / 2, n = side * side;
@@ -104,6 +114,7 @@ export class WarpKernels {
     this.#fieldX = p.region(n);
     this.#fieldY = p.region(n);
     this.#kernel = p.region(K);
+    this.#scratch = p.region(side);
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(p.bytes / 65536)) });
     this.#e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WarpExports;
     this.#f32 = new Float32Array(memory.buffer);
@@ -116,7 +127,7 @@ export class WarpKernels {
   affine(image: Float32Array, cos: number, sin: number, dx: number, dy: number): void {
     const f32 = this.#f32, at = this.#image / 4;
     f32.set(image.subarray(0, this.#n), at);
-    this.#e.affine(this.#image, this.#padded, this.side, cos, sin, dx, dy);
+    this.#e.affine(this.#image, this.#padded, this.side, cos, sin, dx, dy, this.#scratch);
     image.set(f32.subarray(at, at + this.#n));
   }
 

@@ -150,23 +150,69 @@
   ;;   v = c − sin·(x − c − dx) + cos·(y − c − dy) (+ fieldY[y, x])
   ;; with c = (side − 1) / 2, 0 outside the image; the fields are added when $useField ≠ 0. In float64,
   ;; in the order of `warpImage` and `sampleBilinear`, so that with the same fields the pixels are the same.
+  ;;
+  ;; Output pixels whose source position falls outside (uLo, uHi) × (vLo, vHi) are 0 without being computed:
+  ;; per row, the positions are a line in x, so those pixels are the complement of one interval of x. The
+  ;; caller passes a box whose complement has only zero pixels around it (the ink's bounding box widened by
+  ;; two pixels), or infinite limits.
   (func $warp (param $out i32) (param $image i32) (param $side i32)
     (param $cos f64) (param $sin f64) (param $dx f64) (param $dy f64)
     (param $fieldX i32) (param $fieldY i32) (param $useField i32)
+    (param $uLo f64) (param $uHi f64) (param $vLo f64) (param $vHi f64)
     (local $c f64) (local $x i32) (local $y i32) (local $rx f64) (local $ry f64) (local $u f64) (local $v f64)
     (local $u0 f64) (local $v0 f64) (local $fu f64) (local $fv f64) (local $iu i32) (local $iv i32)
     (local $at i32) (local $padRowBytes i32) (local $value f64)
+    (local $a f64) (local $xLo f64) (local $xHi f64) (local $xEnd i32) (local $row i32) (local $rowBytes i32)
+    (local $ms f64) (local $dst i32)
     (local.set $c (f64.mul (f64.convert_i32_s (i32.sub (local.get $side) (i32.const 1))) (f64.const 0.5)))
     (local.set $padRowBytes (i32.shl (i32.add (local.get $side) (i32.const 2)) (i32.const 2)))
+    (local.set $rowBytes (i32.shl (local.get $side) (i32.const 2)))
+    (local.set $ms (f64.neg (local.get $sin)))
     (local.set $y (i32.const 0))
     (block $yDone
       (loop $yLoop
         (br_if $yDone (i32.ge_u (local.get $y) (local.get $side)))
         (local.set $ry (f64.sub (f64.sub (f64.convert_i32_s (local.get $y)) (local.get $c)) (local.get $dy)))
-        (local.set $x (i32.const 0))
+        (local.set $row (i32.add (local.get $out) (i32.mul (local.get $y) (local.get $rowBytes))))
+        (memory.fill (local.get $row) (i32.const 0) (local.get $rowBytes))
+        ;; the x interval where uLo < u(x) < uHi, u(x) ≈ a + cos · x, and vLo < v(x) < vHi, v(x) ≈ a − sin · x
+        (local.set $xLo (f64.const 0))
+        (local.set $xHi (f64.convert_i32_s (i32.sub (local.get $side) (i32.const 1))))
+        (local.set $a (f64.add (f64.add (local.get $c) (f64.mul (local.get $cos) (f64.sub (f64.neg (local.get $c)) (local.get $dx))))
+          (f64.mul (local.get $sin) (local.get $ry))))
+        (if (f64.gt (local.get $cos) (f64.const 0))
+          (then
+            (local.set $xLo (f64.max (local.get $xLo) (f64.div (f64.sub (local.get $uLo) (local.get $a)) (local.get $cos))))
+            (local.set $xHi (f64.min (local.get $xHi) (f64.div (f64.sub (local.get $uHi) (local.get $a)) (local.get $cos)))))
+          (else
+            (if (f64.lt (local.get $cos) (f64.const 0))
+              (then
+                (local.set $xLo (f64.max (local.get $xLo) (f64.div (f64.sub (local.get $uHi) (local.get $a)) (local.get $cos))))
+                (local.set $xHi (f64.min (local.get $xHi) (f64.div (f64.sub (local.get $uLo) (local.get $a)) (local.get $cos)))))
+              (else
+                (if (i32.eqz (i32.and (f64.lt (local.get $uLo) (local.get $a)) (f64.lt (local.get $a) (local.get $uHi))))
+                  (then (local.set $xHi (f64.const -1))))))))
+        (local.set $a (f64.add (f64.sub (local.get $c) (f64.mul (local.get $sin) (f64.sub (f64.neg (local.get $c)) (local.get $dx))))
+          (f64.mul (local.get $cos) (local.get $ry))))
+        (if (f64.gt (local.get $ms) (f64.const 0))
+          (then
+            (local.set $xLo (f64.max (local.get $xLo) (f64.div (f64.sub (local.get $vLo) (local.get $a)) (local.get $ms))))
+            (local.set $xHi (f64.min (local.get $xHi) (f64.div (f64.sub (local.get $vHi) (local.get $a)) (local.get $ms)))))
+          (else
+            (if (f64.lt (local.get $ms) (f64.const 0))
+              (then
+                (local.set $xLo (f64.max (local.get $xLo) (f64.div (f64.sub (local.get $vHi) (local.get $a)) (local.get $ms))))
+                (local.set $xHi (f64.min (local.get $xHi) (f64.div (f64.sub (local.get $vLo) (local.get $a)) (local.get $ms)))))
+              (else
+                (if (i32.eqz (i32.and (f64.lt (local.get $vLo) (local.get $a)) (f64.lt (local.get $a) (local.get $vHi))))
+                  (then (local.set $xHi (f64.const -1))))))))
+        (local.set $x (i32.trunc_sat_f64_s (f64.ceil (local.get $xLo))))
+        (local.set $xEnd (i32.add (i32.trunc_sat_f64_s (f64.floor (local.get $xHi))) (i32.const 1)))
         (block $xDone
           (loop $xLoop
-            (br_if $xDone (i32.ge_u (local.get $x) (local.get $side)))
+            (br_if $xDone (i32.ge_s (local.get $x) (local.get $xEnd)))
+            (local.set $dst (i32.add (local.get $row) (i32.shl (local.get $x) (i32.const 2))))
+            (local.set $at (i32.add (i32.mul (local.get $y) (local.get $rowBytes)) (i32.shl (local.get $x) (i32.const 2))))
             (local.set $rx (f64.sub (f64.sub (f64.convert_i32_s (local.get $x)) (local.get $c)) (local.get $dx)))
             (local.set $u (f64.add (f64.add (local.get $c) (f64.mul (local.get $cos) (local.get $rx)))
               (f64.mul (local.get $sin) (local.get $ry))))
@@ -174,8 +220,8 @@
               (f64.mul (local.get $cos) (local.get $ry))))
             (if (local.get $useField)
               (then
-                (local.set $u (f64.add (local.get $u) (f64.promote_f32 (f32.load (local.get $fieldX)))))
-                (local.set $v (f64.add (local.get $v) (f64.promote_f32 (f32.load (local.get $fieldY)))))))
+                (local.set $u (f64.add (local.get $u) (f64.promote_f32 (f32.load (i32.add (local.get $fieldX) (local.get $at))))))
+                (local.set $v (f64.add (local.get $v) (f64.promote_f32 (f32.load (i32.add (local.get $fieldY) (local.get $at))))))))
             (local.set $u0 (f64.floor (local.get $u)))
             (local.set $v0 (f64.floor (local.get $v)))
             (local.set $iu (i32.trunc_sat_f64_s (local.get $u0)))
@@ -208,10 +254,7 @@
                           (f64.promote_f32 (f32.load (i32.add (local.get $at) (local.get $padRowBytes)))))
                         (f64.mul (local.get $fu)
                           (f64.promote_f32 (f32.load offset=4 (i32.add (local.get $at) (local.get $padRowBytes))))))))))))
-            (f32.store (local.get $out) (f32.demote_f64 (local.get $value)))
-            (local.set $out (i32.add (local.get $out) (i32.const 4)))
-            (local.set $fieldX (i32.add (local.get $fieldX) (i32.const 4)))
-            (local.set $fieldY (i32.add (local.get $fieldY) (i32.const 4)))
+            (f32.store (local.get $dst) (f32.demote_f64 (local.get $value)))
             (local.set $x (i32.add (local.get $x) (i32.const 1)))
             (br $xLoop)))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
@@ -220,11 +263,60 @@
 
   ;; image (side × side, in place) transformed by rotation/zoom/shift (cos, sin already divided by the zoom),
   ;; through the padded copy at $padded.
+  ;; $scratch holds side floats. Only the ink's bounding box (pixels whose bits are not 0), widened by two
+  ;; pixels, is resampled: a position farther out has four +0 neighbours.
   (func (export "affine") (param $image i32) (param $padded i32) (param $side i32)
-    (param $cos f64) (param $sin f64) (param $dx f64) (param $dy f64)
+    (param $cos f64) (param $sin f64) (param $dx f64) (param $dy f64) (param $scratch i32)
+    (local $rowBytes i32) (local $y i32) (local $x i32) (local $p i32) (local $any v128) (local $v v128)
+    (local $yMin i32) (local $yMax i32) (local $xMin i32) (local $xMax i32)
     (call $pad (local.get $padded) (local.get $image) (local.get $side) (i32.const 1))
+    (local.set $rowBytes (i32.shl (local.get $side) (i32.const 2)))
+    ;; the rows with ink, and per column the OR of its pixels' bits (in scratch)
+    (memory.fill (local.get $scratch) (i32.const 0) (local.get $rowBytes))
+    (local.set $yMin (i32.const -1))
+    (local.set $p (local.get $image))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $side)))
+        (local.set $any (v128.const i32x4 0 0 0 0))
+        (local.set $x (i32.const 0))
+        (block $xDone
+          (loop $xs
+            (br_if $xDone (i32.ge_u (local.get $x) (local.get $rowBytes)))
+            (local.set $v (v128.load (i32.add (local.get $p) (local.get $x))))
+            (local.set $any (v128.or (local.get $any) (local.get $v)))
+            (v128.store (i32.add (local.get $scratch) (local.get $x))
+              (v128.or (v128.load (i32.add (local.get $scratch) (local.get $x))) (local.get $v)))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (br $xs)))
+        (if (v128.any_true (local.get $any))
+          (then
+            (if (i32.lt_s (local.get $yMin) (i32.const 0)) (then (local.set $yMin (local.get $y))))
+            (local.set $yMax (local.get $y))))
+        (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $rows)))
+    (if (i32.lt_s (local.get $yMin) (i32.const 0))
+      (then ;; no ink: an empty box
+        (call $warp (local.get $image) (local.get $padded) (local.get $side)
+          (local.get $cos) (local.get $sin) (local.get $dx) (local.get $dy) (i32.const 0) (i32.const 0) (i32.const 0)
+          (f64.const 1) (f64.const 0) (f64.const 1) (f64.const 0))
+        (return)))
+    (local.set $xMin (i32.const -1))
+    (local.set $x (i32.const 0))
+    (block $colsDone
+      (loop $cols
+        (br_if $colsDone (i32.ge_u (local.get $x) (local.get $side)))
+        (if (i32.load (i32.add (local.get $scratch) (i32.shl (local.get $x) (i32.const 2))))
+          (then
+            (if (i32.lt_s (local.get $xMin) (i32.const 0)) (then (local.set $xMin (local.get $x))))
+            (local.set $xMax (local.get $x))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $cols)))
     (call $warp (local.get $image) (local.get $padded) (local.get $side)
-      (local.get $cos) (local.get $sin) (local.get $dx) (local.get $dy) (i32.const 0) (i32.const 0) (i32.const 0))
+      (local.get $cos) (local.get $sin) (local.get $dx) (local.get $dy) (i32.const 0) (i32.const 0) (i32.const 0)
+      (f64.convert_i32_s (i32.sub (local.get $xMin) (i32.const 2))) (f64.convert_i32_s (i32.add (local.get $xMax) (i32.const 2)))
+      (f64.convert_i32_s (i32.sub (local.get $yMin) (i32.const 2))) (f64.convert_i32_s (i32.add (local.get $yMax) (i32.const 2))))
   )
 
   ;; The elastic distortion of image (in place): the two noise images [side, side] (uniform in [−1, 1]) are
@@ -245,7 +337,8 @@
     (call $pad (local.get $padded) (local.get $image) (local.get $side) (i32.const 1))
     (call $warp (local.get $image) (local.get $padded) (local.get $side)
       (local.get $cos) (local.get $sin) (local.get $dx) (local.get $dy)
-      (local.get $fieldX) (local.get $fieldY) (i32.const 1))
+      (local.get $fieldX) (local.get $fieldY) (i32.const 1)
+      (f64.const -inf) (f64.const inf) (f64.const -inf) (f64.const inf))
   )
 
   ;; Only the blur (for the tests): fieldX = α G ∗ noiseX.

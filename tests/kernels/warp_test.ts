@@ -56,22 +56,50 @@ Deno.test("warp kernels: the SIMD blur equals the direct 2-D Gaussian sum and El
 Deno.test("warp kernels: the affine resampling gives warpImage's pixels exactly", () => {
   const kernels = warpKernels(SIDE, 24, 3)!;
   const rng = new Random(3);
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 200; i++) {
     const src = digit(i);
     // the preset's ranges, and a few extreme ones (far outside the frame, half-pixel shifts)
-    const p = i < 30
+    const p = i < 180
       ? {
         angle: (2 * rng.uniform() - 1) * Math.PI / 18,
         scale: 1 + (2 * rng.uniform() - 1) * 0.1,
         dx: (2 * rng.uniform() - 1) * 2,
         dy: (2 * rng.uniform() - 1) * 2,
       }
-      : { angle: (i - 35) * 0.7, scale: 0.5 + (i % 3) * 0.7, dx: (i % 4) * 9.5 - 14, dy: -0.5 * (i % 5) };
+      : { angle: (i - 190) * 0.7, scale: 0.5 + (i % 3) * 0.7, dx: (i % 4) * 9.5 - 14, dy: -0.5 * (i % 5) };
     const want = new Float32Array(N);
     warpImage(want, src, p);
     const got = src.slice();
     kernels.affine(got, Math.cos(p.angle) / p.scale, Math.sin(p.angle) / p.scale, p.dx, p.dy);
     assert.deepEqual(got, want, `image ${i}, ${JSON.stringify(p)}`);
+  }
+});
+
+Deno.test("warp kernels: affine on edge cases (no ink, ink in the corners, exact right angles) is warpImage's too", () => {
+  const kernels = warpKernels(SIDE, 24, 3)!;
+  const corners = new Float32Array(N);
+  corners[0] = 1;
+  corners[N - 1] = 0.5;
+  corners[27] = 0.25;
+  const images = [new Float32Array(N), corners, digit(7)];
+  const transforms = [
+    { angle: 0, scale: 1, dx: 0, dy: 0 },
+    { angle: 0, scale: 1, dx: 1.5, dy: -2 },
+    { angle: 0, scale: 0.9, dx: 0, dy: 0.25 },
+    { angle: Math.PI, scale: 1, dx: 0, dy: 0 },
+    { angle: Math.PI / 2, scale: 1.1, dx: -1, dy: 1 },
+    { angle: -Math.PI / 2, scale: 1, dx: 0.5, dy: 0 },
+    { angle: 3, scale: 0.95, dx: 2, dy: 2 },
+    { angle: 0.2, scale: 1, dx: 30, dy: 0 },
+  ];
+  for (const [i, src] of images.entries()) {
+    for (const p of transforms) {
+      const want = new Float32Array(N);
+      warpImage(want, src, p);
+      const got = src.slice();
+      kernels.affine(got, Math.cos(p.angle) / p.scale, Math.sin(p.angle) / p.scale, p.dx, p.dy);
+      assert.deepEqual(got, want, `image ${i}, ${JSON.stringify(p)}`);
+    }
   }
 });
 
