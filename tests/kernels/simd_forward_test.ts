@@ -115,3 +115,13 @@ Deno.test("evaluate: an empty dataset and the weights of the moment (one instanc
   assert.deepEqual(after.predictions, reference(net, data).predictions);
   assert.notDeepEqual(after.predictions, before.predictions);
 });
+
+Deno.test("evaluate: float64 networks keep the TypeScript forward pass (no SIMD instance for them)", () => {
+  const net = new Network({ sizes: [784, 12, 10], activations: "relu", dtype: "float64" }).init(new Random(6));
+  assert.equal(simdForward(net, 10), null);
+  const data = makeDataset(test.x.slice(0, 30 * 784), test.labels.slice(0, 30));
+  const want = reference(net, data);
+  const got = evaluate(net, data);
+  assert.deepEqual(got.predictions, want.predictions);
+  assert.equal(got.loss, want.loss);
+});
