@@ -23,8 +23,11 @@
  * (forward, ∂L/∂W) and `gemmNT` (∂L/∂x) as in `simd_network.ts`; the first
  * dense layer's weight rows are permuted from the flatten's (c, y, x) order
  * to HWC. ReLU runs in place (`relu`, `reluBackward`); tanh and sigmoid in
- * TypeScript on the memory; 2 × 2 max pooling in TypeScript
- * (`maxPoolRows`), keeping the winners for the backward pass.
+ * TypeScript on the memory. im2col, col2im and 2 × 2 max pooling are
+ * memory-bound loops in `conv.wat` (`im2col`, `col2im`, `maxPool`,
+ * `maxPoolBackward`, built by `deno task build:conv`), each with a
+ * TypeScript twin here; the pool's backward pass finds each window's winner
+ * again from its input and output instead of storing it.
  *
  * The weights and the optimiser stay in TypeScript (`optimizers.ts`): each
  * step copies the weights in (a permutation, about 80,000 floats for the cnn
@@ -54,6 +57,7 @@ import type { Random } from "../nn/random.ts";
 import type { Sequential } from "../nn/sequential.ts";
 import type { StepStrategy } from "../nn/step.ts";
 import { MemoryPlan, sharedSimdKernels, type SimdKernels, simdKernels } from "./gemm.ts";
+import { CONV_SHARED_WASM_BASE64, CONV_WASM_BASE64 } from "./conv_wasm.ts";
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -169,9 +173,9 @@ export function im2colRows(
 }
 
 /**
- * The adjoint of {@linkcode im2colRows}: dx[b, c, y, x] (overwritten, for the
- * `n` examples; channel slots of the layout beyond C are left alone) ← the
- * sum of the entries of dcols that im2col copied from x[b, c, y, x].
+ * The adjoint of {@linkcode im2colRows}: dx[b, c, y, x] (the `n` examples'
+ * `xStride` floats each, zeroed first, channel padding included) ← the sum
+ * of the entries of dcols that im2col copied from x[b, c, y, x].
  */
 export function col2imRows(
   dx: Float32Array,
@@ -184,12 +188,7 @@ export function col2imRows(
 ): void {
   const { C, H, W, K, P, Ho, Wo, sc, sy, sx } = g;
   const KC = K * C;
-  for (let b = 0; b < n; b++) {
-    const base = xOff + b * xStride;
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) dx[base + y * sy + x * sx + c * sc] = 0;
-    }
-  }
+  dx.fill(0, xOff, xOff + n * xStride);
   let src = colsOff;
   for (let b = 0; b < n; b++) {
     const base = xOff + b * xStride;
@@ -214,18 +213,17 @@ export function col2imRows(
 
 /**
  * 2 × 2 max pooling, stride 2, on `n` channel-last images [H, W, Cp] from
- * float `xOff` into out [⌊H/2⌋, ⌊W/2⌋, Cp] from float `outOff`; winners
- * (same indexing as out) receives the float index, from `xOff`, of each
- * maximum (the first on ties, in the order (0,0), (0,1), (1,0), (1,1), as
- * `MaxPool2d`).
+ * float `xOff` into out [⌊H/2⌋, ⌊W/2⌋, Cp] from float `outOff` (the twin of
+ * `maxPool` in conv.wat): the max of each window, the first of equal values
+ * on ties (the order (0,0), (0,1), (1,0), (1,1)), as `MaxPool2d`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { maxPoolRows } from "./simd_cnn.ts";
- * const out = new Float32Array(1), winners = new Int32Array(1);
- * maxPoolRows(out, 0, new Float32Array([1, 4, 3, 2]), 0, winners, 1, 2, 2, 1);
- * assert.deepEqual([out[0], winners[0]], [4, 1]);
+ * const out = new Float32Array(1);
+ * maxPoolRows(out, 0, new Float32Array([1, 4, 3, 2]), 0, 1, 2, 2, 1);
+ * assert.equal(out[0], 4);
  * ```
  */
 export function maxPoolRows(
@@ -233,27 +231,25 @@ export function maxPoolRows(
   outOff: number,
   x: Float32Array,
   xOff: number,
-  winners: Int32Array,
   n: number,
   H: number,
   W: number,
   Cp: number,
 ): void {
-  const Ho = Math.floor(H / 2), Wo = Math.floor(W / 2), rowBytes = W * Cp;
-  let k = 0;
+  const Ho = Math.floor(H / 2), Wo = Math.floor(W / 2), row = W * Cp;
+  let k = outOff;
   for (let b = 0; b < n; b++) {
     const base = xOff + b * H * W * Cp;
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
         const p0 = base + (2 * i * W + 2 * j) * Cp;
-        for (let c = 0; c < Cp; c++, k++) {
+        for (let c = 0; c < Cp; c++) {
           const p = p0 + c;
-          let best = p, value = x[p];
-          if (x[p + Cp] > value) (best = p + Cp), (value = x[p + Cp]);
-          if (x[p + rowBytes] > value) (best = p + rowBytes), (value = x[p + rowBytes]);
-          if (x[p + rowBytes + Cp] > value) (best = p + rowBytes + Cp), (value = x[p + rowBytes + Cp]);
-          out[outOff + k] = value; // y = max of the window
-          winners[k] = best - xOff;
+          let value = x[p];
+          if (x[p + Cp] > value) value = x[p + Cp];
+          if (x[p + row] > value) value = x[p + row];
+          if (x[p + row + Cp] > value) value = x[p + row + Cp];
+          out[k++] = value; // y = max of the window
         }
       }
     }
@@ -261,20 +257,107 @@ export function maxPoolRows(
 }
 
 /**
- * The backward pass of {@linkcode maxPoolRows}: dx (the `inFloats` floats
- * from `xOff`) = 0 except dx[xOff + winner] += δ for each of the `outFloats` outputs.
+ * The backward pass of {@linkcode maxPoolRows} (the twin of
+ * `maxPoolBackward` in conv.wat): dx [n, H, W, Cp] from float `dxOff` is 0
+ * except, in each window, δ at the first input equal to the window's output
+ * (the one the forward pass kept), found again from x and out.
  */
 export function maxPoolRowsBackward(
   dx: Float32Array,
-  xOff: number,
-  inFloats: number,
+  dxOff: number,
   dOut: Float32Array,
+  dOutOff: number,
+  x: Float32Array,
+  xOff: number,
+  out: Float32Array,
   outOff: number,
-  winners: Int32Array,
-  outFloats: number,
+  n: number,
+  H: number,
+  W: number,
+  Cp: number,
 ): void {
-  dx.fill(0, xOff, xOff + inFloats);
-  for (let k = 0; k < outFloats; k++) dx[xOff + winners[k]] += dOut[outOff + k]; // ∂L/∂x = δ at the winner
+  const Ho = Math.floor(H / 2), Wo = Math.floor(W / 2), row = W * Cp;
+  dx.fill(0, dxOff, dxOff + n * H * W * Cp);
+  let k = 0;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        const p0 = b * H * W * Cp + (2 * i * W + 2 * j) * Cp;
+        for (let c = 0; c < Cp; c++, k++) {
+          const p = p0 + c, y = out[outOff + k];
+          // ∂L/∂x = δ at the winner, 0 elsewhere
+          const at = x[xOff + p] === y
+            ? p
+            : x[xOff + p + Cp] === y
+            ? p + Cp
+            : x[xOff + p + row] === y
+            ? p + row
+            : x[xOff + p + row + Cp] === y
+            ? p + row + Cp
+            : -1;
+          if (at >= 0) dx[dxOff + at] = dOut[dOutOff + k];
+        }
+      }
+    }
+  }
+}
+
+/** The exports of `conv.wat` (byte addresses and strides). */
+export interface ConvExports {
+  im2col(
+    cols: number,
+    x: number,
+    xStride: number,
+    n: number,
+    H: number,
+    W: number,
+    C: number,
+    K: number,
+    P: number,
+    Ho: number,
+    Wo: number,
+    sy: number,
+    sx: number,
+  ): void;
+  col2im(
+    dx: number,
+    xStride: number,
+    dcols: number,
+    n: number,
+    H: number,
+    W: number,
+    C: number,
+    K: number,
+    P: number,
+    Ho: number,
+    Wo: number,
+    sy: number,
+    sx: number,
+  ): void;
+  maxPool(out: number, x: number, n: number, H: number, W: number, Cp: number): void;
+  maxPoolBackward(dx: number, dOut: number, x: number, out: number, n: number, H: number, W: number, Cp: number): void;
+}
+
+const convCompiled: (WebAssembly.Module | null | undefined)[] = [undefined, undefined];
+
+/**
+ * The kernels of `conv.wat` on the memory of `k` (a plain or a shared one),
+ * or null where they cannot run.
+ */
+export function convKernels(k: SimdKernels): ConvExports | null {
+  const shared = typeof SharedArrayBuffer === "function" && k.memory.buffer instanceof SharedArrayBuffer ? 1 : 0;
+  if (convCompiled[shared] === undefined) {
+    convCompiled[shared] = null;
+    try {
+      const bytes = Uint8Array.from(atob(shared ? CONV_SHARED_WASM_BASE64 : CONV_WASM_BASE64), (c) => c.charCodeAt(0));
+      if (WebAssembly.validate(bytes)) convCompiled[shared] = new WebAssembly.Module(bytes);
+    } catch {
+      convCompiled[shared] = null;
+    }
+  }
+  const module = convCompiled[shared];
+  if (module === null || module === undefined) return null;
+  return new WebAssembly.Instance(module, { env: { memory: k.memory } }).exports as unknown as ConvExports;
 }
 
 /** One step of the plan, with byte addresses of its weights (shared) and per-lane buffers. */
@@ -304,12 +387,11 @@ export interface ParamRegions {
   bias: number;
 }
 
-/** One lane's buffers: per op its output and ∂L/∂output (aliases for in-place ops), cols, winners, gradients. */
+/** One lane's buffers: per op its output and ∂L/∂output (aliases for in-place ops), cols, gradients. */
 export interface CnnLaneRegions {
   out: number[];
   delta: number[];
   cols: number[];
-  winners: number[];
   dcols: number;
   gradWeight: number[];
   gradBias: number[];
@@ -401,7 +483,7 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
   const last = ops[ops.length - 1];
   if (last.kind !== "linear") return null;
   const laneRegions = Array.from({ length: lanes }, (): CnnLaneRegions => {
-    const out: number[] = [], delta: number[] = [], cols: number[] = [], winners: number[] = [];
+    const out: number[] = [], delta: number[] = [], cols: number[] = [];
     let dcolsFloats = 0;
     ops.forEach((op, i) => {
       if (outFloats[i] === 0) {
@@ -414,13 +496,11 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
       }
       cols.push(op.kind === "conv" ? p.region(rows * op.g.Ho * op.g.Wo * op.R) : -1);
       if (op.kind === "conv") dcolsFloats = Math.max(dcolsFloats, rows * op.g.Ho * op.g.Wo * op.R);
-      winners.push(op.kind === "pool" ? p.region(rows * op.outSize) : -1);
     });
     return {
       out,
       delta,
       cols,
-      winners,
       dcols: p.region(dcolsFloats),
       gradWeight: params.map((q) => p.region(q.rows * q.Op)),
       gradBias: params.map((q) => p.region(q.Op)),
@@ -443,26 +523,28 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
   };
 }
 
-/** A thread's scratch arrays: the softmax's, and views of its pools' winners. */
+/** A thread's scratch: the softmax's arrays, the activations of its act ops, the conv.wat kernels on its memory. */
 export interface CnnScratch {
   probs: Float32Array;
   logits: Float32Array;
-  winners: (Int32Array | null)[];
   activations: (Activation | null)[];
+  conv: ConvExports;
 }
 
 /** Thread t's scratch for `plan` on kernels `k`. */
-export function cnnScratch(k: SimdKernels, plan: CnnPlan, t: number): CnnScratch {
-  const lane = plan.lanes[t];
+export function cnnScratch(k: SimdKernels, plan: CnnPlan): CnnScratch {
+  const conv = convKernels(k);
+  if (conv === null) throw new Error("the convolution kernels (conv.wat) cannot run here");
   return {
     probs: new Float32Array(plan.laneRows * plan.classes),
     logits: new Float32Array(plan.laneRows * plan.classes),
-    winners: plan.ops.map((op, i) =>
-      op.kind === "pool" ? k.i32.subarray(lane.winners[i] / 4, lane.winners[i] / 4 + plan.laneRows * op.outSize) : null
-    ),
     activations: plan.ops.map((op) => op.kind === "act" ? activation(op.name) : null),
+    conv,
   };
 }
+
+/** Whether conv.wat's im2col and col2im apply: each pixel's channels contiguous (or one channel). */
+const channelsContiguous = (g: ConvGeometry) => g.sc === 1 || g.C === 1;
 
 /**
  * One lane's share of a step: forward and backward over the `rows` rows from
@@ -479,7 +561,7 @@ export function cnnLaneGradient(
   B: number,
   scratch: CnnScratch,
 ): number {
-  const e = k.exports, f32 = k.f32;
+  const e = k.exports, f32 = k.f32, conv = scratch.conv;
   const lane = plan.lanes[t], ops = plan.ops, L = ops.length;
   const x = plan.x + 4 * first * plan.inputs;
   const labels = k.i32.subarray(plan.labels / 4 + first, plan.labels / 4 + first + rows);
@@ -492,7 +574,10 @@ export function cnnLaneGradient(
     const op = ops[i], input = outAt(i - 1), out = outAt(i);
     if (op.kind === "conv") {
       const q = plan.params[op.param], N = rows * op.g.Ho * op.g.Wo;
-      im2colRows(f32, lane.cols[i] / 4, f32, input / 4, op.inSize, rows, op.g); // cols [rows·H′·W′, R]
+      const g = op.g; // cols [rows·H′·W′, R]
+      if (channelsContiguous(g)) {
+        conv.im2col(lane.cols[i], input, 4 * op.inSize, rows, g.H, g.W, g.C, g.K, g.P, g.Ho, g.Wo, 4 * g.sy, 4 * g.sx);
+      } else im2colRows(f32, lane.cols[i] / 4, f32, input / 4, op.inSize, rows, g);
       e.gemm(out, 4 * op.Op, lane.cols[i], 4 * op.R, 4, q.weight, 4 * op.Op, q.bias, N, op.Op, op.R, 0); // y = cols·Wc + b
     } else if (op.kind === "linear") {
       const q = plan.params[op.param];
@@ -504,7 +589,7 @@ export function cnnLaneGradient(
         scratch.activations[i]!.forward(v, v, rows * op.size);
       }
     } else if (op.kind === "pool") {
-      maxPoolRows(f32, out / 4, f32, input / 4, scratch.winners[i]!, rows, op.H, op.W, op.Cp);
+      conv.maxPool(out, input, rows, op.H, op.W, op.Cp);
     }
   }
 
@@ -544,7 +629,10 @@ export function cnnLaneGradient(
       );
       if (dx !== -1) {
         e.gemmNT(lane.dcols, 4 * op.R, delta, 4 * op.Op, q.weight, 4 * op.Op, N, op.R, op.Op); // ∂cols = δ · Wcᵀ
-        col2imRows(f32, dx / 4, op.inSize, f32, lane.dcols / 4, rows, op.g); // ∂L/∂x
+        const g = op.g; // ∂L/∂x = col2im(∂cols)
+        if (channelsContiguous(g)) {
+          conv.col2im(dx, 4 * op.inSize, lane.dcols, rows, g.H, g.W, g.C, g.K, g.P, g.Ho, g.Wo, 4 * g.sy, 4 * g.sx);
+        } else col2imRows(f32, dx / 4, op.inSize, f32, lane.dcols / 4, rows, g);
       }
     } else if (op.kind === "linear") {
       const q = plan.params[op.param];
@@ -575,7 +663,7 @@ export function cnnLaneGradient(
       }
     } else if (op.kind === "pool") {
       if (dx === -1) continue;
-      maxPoolRowsBackward(f32, dx / 4, rows * op.inSize, f32, delta / 4, scratch.winners[i]!, rows * op.outSize);
+      conv.maxPoolBackward(dx, delta, input, outAt(i), rows, op.H, op.W, op.Cp); // δ to each window's winner
     }
   }
   return lossSum;
@@ -649,7 +737,7 @@ export class SimdCnn implements StepStrategy {
     this.#maps = weightMaps(net, plan);
     this.#xView = kernels.view(plan.x, plan.batchSize * plan.inputs);
     this.#labels = new Uint8Array(plan.batchSize);
-    this.#scratch = cnnScratch(kernels, plan, 0);
+    this.#scratch = cnnScratch(kernels, plan);
     this.#workers = workers;
     this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
     this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.lanes.length);
@@ -826,6 +914,6 @@ export function simdCnn(
   const plan = cnnPlan(net, batchSize, 1);
   if (plan === null) return null;
   const kernels = simdKernels(plan.bytes);
-  if (kernels === null) return null;
+  if (kernels === null || convKernels(kernels) === null) return null;
   return new SimdCnn(kernels, plan, net, data, optimizer, rng, augment);
 }

@@ -18,7 +18,7 @@ self.onmessage = (event: MessageEvent<CnnWorkerInit>) => {
   const losses = new Float64Array(memory.buffer, plan.losses, plan.lanes.length);
   try {
     const kernels = attachSimdKernels(memory);
-    const scratch = cnnScratch(kernels, plan, lane);
+    const scratch = cnnScratch(kernels, plan);
     Atomics.add(ctl, CONTROL.ready, 1);
     Atomics.notify(ctl, CONTROL.ready);
     let seen = 0;

@@ -11,9 +11,12 @@ import { Random } from "../../lib/nn/random.ts";
 import { Sequential } from "../../lib/nn/sequential.ts";
 import { chooseStep } from "../../lib/nn/step.ts";
 import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
+import { MemoryPlan, simdKernels } from "../../lib/kernels/gemm.ts";
+import { assembleConv, convWasmSource } from "../../bench/build_conv.ts";
 import {
   col2imRows,
   type ConvGeometry,
+  convKernels,
   im2colRows,
   maxPoolRows,
   maxPoolRowsBackward,
@@ -69,7 +72,7 @@ Deno.test("im2colRows and col2imRows are conv2d.ts's im2col and col2im, transpos
     }
     // the adjoint: the same dcols through both
     const dRows = Float32Array.from({ length: 5 + n * N * R }, () => rng.normal());
-    const dx = new Float32Array(3 + n * size).fill(7); // the channel slots beyond C must stay as they were
+    const dx = new Float32Array(3 + n * size).fill(7); // every slot is written, the channel padding with 0
     col2imRows(dx, 3, size, dRows, 5, n, g);
     const dRef = new Float32Array(R * N), dxRef = new Float32Array(C * H * W);
     for (let b = 0; b < n; b++) {
@@ -87,7 +90,7 @@ Deno.test("im2colRows and col2imRows are conv2d.ts's im2col and col2im, transpos
         for (let y = 0; y < H; y++) {
           for (let xx = 0; xx < W; xx++) {
             const got = dx[at(b, c, y, xx)];
-            if (c >= C) assert.equal(got, 7);
+            if (c >= C) assert.equal(got, 0);
             else assert.ok(Math.abs(got - dxRef[(c * H + y) * W + xx]) < 1e-5, `${C} ${H} ${W} ${K} ${P} ${layout}`);
           }
         }
@@ -113,8 +116,8 @@ Deno.test("maxPoolRows and its backward pass route like MaxPool2d on channel-las
       }
     }
   }
-  const out = new Float32Array(n * Ho * Wo * Cp), winners = new Int32Array(n * Ho * Wo * Cp);
-  maxPoolRows(out, 0, mem, 4, winners, n, H, W, Cp);
+  const out = new Float32Array(n * Ho * Wo * Cp);
+  maxPoolRows(out, 0, mem, 4, n, H, W, Cp);
   const dOut = Float32Array.from({ length: n * C * Ho * Wo }, () => rng.normal());
   const dxRef = new Float32Array(n * C * H * W);
   pool.backward(dxRef, dOut, x, ref, n);
@@ -129,16 +132,69 @@ Deno.test("maxPoolRows and its backward pass route like MaxPool2d on channel-las
       }
     }
   }
-  const dx = new Float32Array(4 + n * H * W * Cp).fill(1);
-  maxPoolRowsBackward(dx, 4, n * H * W * Cp, dOutRows, 0, winners, n * Ho * Wo * Cp);
+  const dx = new Float32Array(1 + n * H * W * Cp).fill(1);
+  maxPoolRowsBackward(dx, 1, dOutRows, 0, mem, 4, out, 0, n, H, W, Cp);
   for (let b = 0; b < n; b++) {
     for (let c = 0; c < C; c++) {
       for (let y = 0; y < H; y++) {
         for (let xx = 0; xx < W; xx++) {
-          assert.equal(dx[4 + b * H * W * Cp + (y * W + xx) * Cp + c], dxRef[((b * C + c) * H + y) * W + xx]);
+          assert.equal(dx[1 + b * H * W * Cp + (y * W + xx) * Cp + c], dxRef[((b * C + c) * H + y) * W + xx]);
         }
       }
     }
+  }
+});
+
+Deno.test("conv_wasm.ts holds exactly the assembly of conv.wat (rebuild with deno task build:conv)", async () => {
+  const committed = await Deno.readTextFile(new URL("../../lib/kernels/conv_wasm.ts", import.meta.url));
+  assert.equal(committed, convWasmSource(await assembleConv(), await assembleConv(true)));
+});
+
+Deno.test("conv.wat's kernels compute what their TypeScript twins compute", () => {
+  const rng = new Random(17);
+  const plan = new MemoryPlan();
+  const SIZE = 1 << 16;
+  const A = plan.region(SIZE), Bm = plan.region(SIZE), Cm = plan.region(SIZE), D = plan.region(SIZE);
+  const k = simdKernels(plan.bytes)!;
+  const conv = convKernels(k)!;
+  const f32 = k.f32;
+  const fill = (at: number, n: number) => {
+    for (let i = 0; i < n; i++) f32[at / 4 + i] = Math.round(rng.normal() * 4) / 4; // ties for the pools
+  };
+  const twin = new Float32Array(SIZE);
+  // im2col and col2im: channel-last with and without padded channels, one-channel CHW, "same" and "valid"
+  for (
+    const [C, Cp, H, W, K, P] of [[1, 1, 7, 6, 3, 0], [1, 1, 6, 6, 5, 2], [4, 8, 5, 6, 3, 1], [16, 16, 6, 5, 5, 0]]
+  ) {
+    const g = geometry(C, H, W, K, P, "hwc", Cp), n = 3, size = H * W * Cp, R = K * K * C;
+    const rows = n * g.Ho * g.Wo * R;
+    fill(A, n * size);
+    f32.fill(NaN, Bm / 4, Bm / 4 + rows);
+    conv.im2col(Bm, A, 4 * size, n, H, W, C, K, P, g.Ho, g.Wo, 4 * g.sy, 4 * g.sx);
+    twin.fill(NaN);
+    im2colRows(twin, 0, f32, A / 4, size, n, g);
+    assert.deepEqual(f32.subarray(Bm / 4, Bm / 4 + rows), twin.subarray(0, rows), `im2col ${C} ${H} ${W} ${K} ${P}`);
+    fill(Bm, rows);
+    f32.fill(NaN, Cm / 4, Cm / 4 + n * size);
+    conv.col2im(Cm, 4 * size, Bm, n, H, W, C, K, P, g.Ho, g.Wo, 4 * g.sy, 4 * g.sx);
+    twin.fill(NaN);
+    col2imRows(twin, 0, size, f32, Bm / 4, n, g);
+    assert.deepEqual(f32.subarray(Cm / 4, Cm / 4 + n * size), twin.subarray(0, n * size), `col2im ${C} ${H} ${W} ${K}`);
+  }
+  // max pooling, odd sizes included
+  for (const [H, W, Cp] of [[6, 6, 8], [5, 7, 16], [2, 3, 4]]) {
+    const n = 2, inF = n * H * W * Cp, outF = n * Math.floor(H / 2) * Math.floor(W / 2) * Cp;
+    fill(A, inF);
+    conv.maxPool(Bm, A, n, H, W, Cp);
+    twin.fill(NaN);
+    maxPoolRows(twin, 0, f32, A / 4, n, H, W, Cp);
+    assert.deepEqual(f32.subarray(Bm / 4, Bm / 4 + outF), twin.subarray(0, outF), `maxPool ${H} ${W} ${Cp}`);
+    fill(Cm, outF);
+    f32.fill(NaN, D / 4, D / 4 + inF);
+    conv.maxPoolBackward(D, Cm, A, Bm, n, H, W, Cp);
+    twin.fill(NaN);
+    maxPoolRowsBackward(twin, 0, f32, Cm / 4, f32, A / 4, f32, Bm / 4, n, H, W, Cp);
+    assert.deepEqual(f32.subarray(D / 4, D / 4 + inF), twin.subarray(0, inF), `maxPoolBackward ${H} ${W} ${Cp}`);
   }
 });
 
