@@ -385,6 +385,12 @@ export interface ParamRegions {
   Op: number;
   weight: number;
   bias: number;
+  /**
+   * A convolution's weights also as Wcᵀ [Op, R] when R is a multiple of 8
+   * (then ∂cols = δ · Wcᵀ is a `gemm`, faster than `gemmNT` with its short
+   * K = Op); −1 otherwise.
+   */
+  weightT: number;
 }
 
 /** One lane's buffers: per op its output and ∂L/∂output (aliases for in-place ops), cols, gradients. */
@@ -453,14 +459,15 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
         ...s,
       };
       const Op = pad8(layer.O), R = layer.K * layer.K * layer.C;
-      params.push({ layer: l, rows: R, Op, weight: p.region(R * Op), bias: p.region(Op) });
+      const weightT = R % 8 === 0 ? p.region(Op * R) : -1;
+      params.push({ layer: l, rows: R, Op, weight: p.region(R * Op), bias: p.region(Op), weightT });
       ops.push({ kind: "conv", g, Op, R, param: params.length - 1, inSize });
       current = { kind: "hwc", C: layer.O, Cp: Op, H: layer.Ho, W: layer.Wo };
       outFloats.push(layoutSize(current));
     } else if (layer instanceof Linear) {
       if (layer.inputs !== (layout.kind === "vec" ? layout.n : layout.C * layout.H * layout.W)) return null;
       const Op = pad8(layer.outputs);
-      params.push({ layer: l, rows: inSize, Op, weight: p.region(inSize * Op), bias: p.region(Op) });
+      params.push({ layer: l, rows: inSize, Op, weight: p.region(inSize * Op), bias: p.region(Op), weightT: -1 });
       ops.push({ kind: "linear", I: inSize, Op, param: params.length - 1, inLayout: layout });
       current = { kind: "vec", n: layer.outputs, np: Op };
       outFloats.push(Op);
@@ -516,7 +523,7 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
     lanes: laneRegions,
     x: p.region(batchSize * net.inputSize),
     labels: p.region(batchSize),
-    zero: p.region(Math.max(...params.map((q) => q.Op))),
+    zero: p.region(Math.max(...params.map((q) => Math.max(q.Op, q.weightT === -1 ? 0 : q.rows)))),
     control: p.region(CONTROL.lane + 4 * lanes),
     losses: p.region(2 * lanes),
     bytes: p.bytes,
@@ -628,7 +635,10 @@ export function cnnLaneGradient(
         0,
       );
       if (dx !== -1) {
-        e.gemmNT(lane.dcols, 4 * op.R, delta, 4 * op.Op, q.weight, 4 * op.Op, N, op.R, op.Op); // ∂cols = δ · Wcᵀ
+        // ∂cols [N, R] = δ · Wcᵀ
+        if (q.weightT !== -1) {
+          e.gemm(lane.dcols, 4 * op.R, delta, 4 * op.Op, 4, q.weightT, 4 * op.R, plan.zero, N, op.R, op.Op, 0);
+        } else e.gemmNT(lane.dcols, 4 * op.R, delta, 4 * op.Op, q.weight, 4 * op.Op, N, op.R, op.Op);
         const g = op.g; // ∂L/∂x = col2im(∂cols)
         if (channelsContiguous(g)) {
           conv.col2im(dx, 4 * op.inSize, lane.dcols, rows, g.H, g.W, g.C, g.K, g.P, g.Ho, g.Wo, 4 * g.sy, 4 * g.sx);
@@ -792,6 +802,14 @@ export class SimdCnn implements StepStrategy {
       const { weight, bias } = this.net.layers[q.layer].tensors!, map = this.#maps[j], w0 = q.weight / 4;
       for (let i = 0; i < map.length; i++) f32[w0 + map[i]] = weight[i];
       f32.set(bias, q.bias / 4);
+      if (q.weightT !== -1) {
+        // Wcᵀ [Op, R]: the weight at row r, column o of Wc goes to row o, column r
+        const t0 = q.weightT / 4, R = q.rows, Op = q.Op;
+        for (let i = 0; i < map.length; i++) {
+          const at = map[i], r = Math.floor(at / Op);
+          f32[t0 + (at - r * Op) * R + r] = weight[i];
+        }
+      }
     });
   }
 
