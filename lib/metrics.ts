@@ -7,7 +7,8 @@
 
 import type { Dataset } from "./data/dataset.ts";
 import { crossEntropyFromLogits } from "./nn/loss.ts";
-import type { Classifier } from "./nn/classifier.ts";
+import { type Classifier, isMlp } from "./nn/classifier.ts";
+import { cnnInference } from "./kernels/simd_cnn.ts";
 import { argmax } from "./nn/tensor.ts";
 
 /** What {@linkcode evaluate} measures. */
@@ -69,6 +70,9 @@ export function perClassAccuracy(confusion: number[][]): number[] {
 
 /**
  * Runs the network over a whole dataset (in batches of `batch`) and measures it.
+ * A float32 layer-list network (a CNN) runs its forward pass on the SIMD
+ * kernels of `simd_cnn.ts` (`cnnInference`: `Sequential.forward` up to float
+ * rounding, about ten times faster); the MLP and float64 networks run their own.
  *
  * @example
  * ```ts
@@ -88,10 +92,12 @@ export function evaluate(net: Classifier, data: Dataset, batch = 250): Evaluatio
   const C = net.outputSize;
   const F = data.features;
   const predictions = new Uint8Array(data.n);
+  const fast = isMlp(net) ? null : cnnInference(net);
   let lossSum = 0;
   for (let start = 0; start < data.n; start += batch) {
     const B = Math.min(batch, data.n - start);
-    const logits = net.forward(data.x.subarray(start * F, (start + B) * F), B);
+    const x = data.x.subarray(start * F, (start + B) * F);
+    const logits = fast !== null && F === net.inputSize ? fast.forward(x, B) : net.forward(x, B);
     for (let b = 0; b < B; b++) predictions[start + b] = argmax(logits, b * C, C);
     lossSum += crossEntropyFromLogits(logits, data.labels.subarray(start, start + B), B, C) * B;
   }

@@ -13,7 +13,9 @@ import { chooseStep } from "../../lib/nn/step.ts";
 import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
 import { MemoryPlan, simdKernels } from "../../lib/kernels/gemm.ts";
 import { assembleConv, convWasmSource } from "../../bench/build_conv.ts";
+import { evaluate } from "../../lib/metrics.ts";
 import {
+  cnnInference,
   col2imRows,
   type ConvGeometry,
   convKernels,
@@ -304,4 +306,26 @@ Deno.test("simd-cnn on two threads: the same bytes twice, and the one-thread res
   const a = run(c, "auto", 2, 1), b = run(c, "auto", 2, 1), one = run(c, "auto", 1, 1);
   a.net.parameters().forEach((p, t) => assert.deepEqual(p.value, b.net.parameters()[t].value));
   assert.ok(worstDifference(a.net, one.net) < 1e-3);
+});
+
+Deno.test("cnnInference gives Sequential.forward's logits, and evaluate's predictions are the reference's", () => {
+  const net = new Sequential({
+    inputShape: [1, 28, 28],
+    arch: parseArch("conv5x5x6,pool2,conv3x3x16:same,pool2,fc20"),
+    activation: "relu",
+    classes: 10,
+  }).init(new Random(4));
+  const n = 70; // two full chunks of 32 and a partial one
+  const x = small.x.subarray(0, n * 784);
+  const fast = cnnInference(net)!.forward(x, n).slice();
+  const reference = net.forward(x, n);
+  let worst = 0;
+  fast.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference[i]))));
+  assert.ok(worst < 1e-4, `worst difference ${worst}`);
+  // the weights are read at every call
+  net.parameters()[0].value[3] += 0.5;
+  const moved = cnnInference(net)!.forward(x, n);
+  assert.ok(moved.some((v, i) => Math.abs(v - fast[i]) > 1e-6));
+  const data = makeDataset(x.slice(), small.labels.slice(0, n));
+  assert.deepEqual([...evaluate(net, data).predictions], [...net.predict(x, n)]);
 });
