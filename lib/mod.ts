@@ -28,6 +28,7 @@
  * | `kernels/simd.ts`     | layer 0's hot loops in WebAssembly SIMD (simd.wat)   |
  * | `kernels/gemm.ts`     | SIMD matrix products and updates, TypeScript twins   |
  * | `kernels/simd_network.ts` | the general path on SIMD kernels, threads        |
+ * | `kernels/simd_cnn.ts` | CNNs on SIMD kernels (conv.wat), threads, inference |
  * | `data/dataset.ts`     | the in-memory dataset (Float32Array pixels, labels)  |
  * | `data/load.ts`        | loading and validating dataset files (polars)        |
  * | `data/idx.ts`         | the IDX format of the official MNIST files, gzip     |
@@ -93,3 +94,4 @@ export * from "./nn/train.ts";
 export * from "./nn/step.ts";
 export * from "./kernels/gemm.ts";
 export * from "./kernels/simd_network.ts";
+export * from "./kernels/simd_cnn.ts";

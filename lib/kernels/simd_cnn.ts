@@ -66,20 +66,20 @@ const pad8 = (n: number) => Math.ceil(n / 8) * 8;
  * it comes (CHW), an image channel-last with Cp ≥ C channel slots (HWC), or
  * a vector padded to n ≥ its length.
  */
-export type Layout =
+export type MemoryLayout =
   | { kind: "chw"; C: number; H: number; W: number }
   | { kind: "hwc"; C: number; Cp: number; H: number; W: number }
   | { kind: "vec"; n: number; np: number };
 
 /** Floats per example of a layout. */
-export function layoutSize(layout: Layout): number {
+export function layoutSize(layout: MemoryLayout): number {
   if (layout.kind === "chw") return layout.C * layout.H * layout.W;
   if (layout.kind === "hwc") return layout.H * layout.W * layout.Cp;
   return layout.np;
 }
 
 /** Where the value with flat CHW (or vector) index `i` of one example lives in a layout (in floats). */
-export function layoutIndex(layout: Layout, i: number): number {
+export function layoutIndex(layout: MemoryLayout, i: number): number {
   if (layout.kind !== "hwc") return i;
   const { H, W, Cp } = layout, plane = H * W;
   const c = Math.floor(i / plane), p = i - c * plane; // i = c·H·W + y·W + x, p = y·W + x
@@ -87,7 +87,7 @@ export function layoutIndex(layout: Layout, i: number): number {
 }
 
 /** The strides (in floats) of channel, row and column of an image layout. */
-function strides(layout: Layout): { sc: number; sy: number; sx: number } {
+function strides(layout: MemoryLayout): { sc: number; sy: number; sx: number } {
   if (layout.kind === "chw") return { sc: layout.H * layout.W, sy: layout.W, sx: 1 };
   if (layout.kind === "hwc") return { sc: 1, sy: layout.W * layout.Cp, sx: layout.Cp };
   throw new RangeError("a vector has no image strides");
@@ -372,7 +372,7 @@ export type CnnOp =
     /** Input-layout floats per example. */
     inSize: number;
   }
-  | { kind: "linear"; I: number; Op: number; param: number; inLayout: Layout }
+  | { kind: "linear"; I: number; Op: number; param: number; inLayout: MemoryLayout }
   | { kind: "act"; name: ActivationName; size: number }
   | { kind: "pool"; H: number; W: number; Cp: number; inSize: number; outSize: number }
   | { kind: "flatten" };
@@ -421,11 +421,11 @@ export interface CnnPlan {
 }
 
 /** The worker protocol: int32 slots of the control region. */
-export const CONTROL = { generation: 0, command: 1, batch: 2, ready: 3, lane: 4 } as const;
-/** Commands in `CONTROL.command`. */
-export const COMMAND = { step: 1, stop: 2 } as const;
-/** Per lane t, from CONTROL.lane + 4t: first row, rows, the generation done (−1: failed). */
-export const laneSlot = (t: number, field: 0 | 1 | 2) => CONTROL.lane + 4 * t + field;
+export const CNN_CONTROL = { generation: 0, command: 1, batch: 2, ready: 3, lane: 4 } as const;
+/** Commands in `CNN_CONTROL.command`. */
+export const CNN_COMMAND = { step: 1, stop: 2 } as const;
+/** Per lane t, from CNN_CONTROL.lane + 4t: first row, rows, the generation done (−1: failed). */
+export const cnnLaneSlot = (t: number, field: 0 | 1 | 2) => CNN_CONTROL.lane + 4 * t + field;
 
 /**
  * The ops and memory of `net` at batch size `batchSize` on `lanes` threads,
@@ -435,7 +435,7 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
   const p = new MemoryPlan();
   const rows = Math.ceil(batchSize / lanes);
   const [C0, H0, W0] = net.inputShape.length === 3 ? net.inputShape : [net.inputShape[0], 1, 1];
-  let current: Layout = net.inputShape.length === 3
+  let current: MemoryLayout = net.inputShape.length === 3
     ? { kind: "chw", C: C0, H: H0, W: W0 }
     : { kind: "vec", n: net.inputSize, np: net.inputSize };
   const ops: CnnOp[] = [];
@@ -443,7 +443,7 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
   /** Per-example output floats of each op (0 for in-place ops). */
   const outFloats: number[] = [];
   for (const [l, layer] of net.layers.entries()) {
-    const layout: Layout = current;
+    const layout: MemoryLayout = current;
     const inSize = layoutSize(layout);
     if (layer instanceof Conv2d) {
       if (layout.kind === "vec") return null;
@@ -524,7 +524,7 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
     x: p.region(batchSize * net.inputSize),
     labels: p.region(batchSize),
     zero: p.region(Math.max(...params.map((q) => Math.max(q.Op, q.weightT === -1 ? 0 : q.rows)))),
-    control: p.region(CONTROL.lane + 4 * lanes),
+    control: p.region(CNN_CONTROL.lane + 4 * lanes),
     losses: p.region(2 * lanes),
     bytes: p.bytes,
   };
@@ -863,7 +863,7 @@ export class SimdCnn implements StepStrategy {
     this.#labels = new Uint8Array(plan.batchSize);
     this.#scratch = cnnScratch(kernels, plan);
     this.#workers = workers;
-    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
+    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CNN_CONTROL.lane + 4 * plan.lanes.length);
     this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.lanes.length);
   }
 
@@ -883,13 +883,13 @@ export class SimdCnn implements StepStrategy {
     const firstRow = (t: number) => Math.floor(t * B / T);
     if (T > 1) {
       for (let t = 1; t < T; t++) {
-        ctl[laneSlot(t, 0)] = firstRow(t);
-        ctl[laneSlot(t, 1)] = firstRow(t + 1) - firstRow(t);
+        ctl[cnnLaneSlot(t, 0)] = firstRow(t);
+        ctl[cnnLaneSlot(t, 1)] = firstRow(t + 1) - firstRow(t);
       }
-      ctl[CONTROL.batch] = B;
-      ctl[CONTROL.command] = COMMAND.step;
-      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-      Atomics.notify(ctl, CONTROL.generation);
+      ctl[CNN_CONTROL.batch] = B;
+      ctl[CNN_CONTROL.command] = CNN_COMMAND.step;
+      Atomics.store(ctl, CNN_CONTROL.generation, ++this.#generation);
+      Atomics.notify(ctl, CNN_CONTROL.generation);
     }
     let lossSum = cnnLaneGradient(k, plan, 0, 0, firstRow(1), B, this.#scratch);
     const lane0 = plan.lanes[0];
@@ -927,7 +927,7 @@ export class SimdCnn implements StepStrategy {
 
   /** Blocks until worker lane t has finished the current generation. */
   #await(t: number): void {
-    const ctl = this.#control, slot = laneSlot(t, 2);
+    const ctl = this.#control, slot = cnnLaneSlot(t, 2);
     const deadline = performance.now() + WORKER_TIMEOUT_MS;
     for (;;) {
       const done = Atomics.load(ctl, slot);
@@ -948,9 +948,9 @@ export class SimdCnn implements StepStrategy {
   close(): void {
     if (this.#workers.length === 0) return;
     const ctl = this.#control;
-    ctl[CONTROL.command] = COMMAND.stop;
-    Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-    Atomics.notify(ctl, CONTROL.generation);
+    ctl[CNN_CONTROL.command] = CNN_COMMAND.stop;
+    Atomics.store(ctl, CNN_CONTROL.generation, ++this.#generation);
+    Atomics.notify(ctl, CNN_CONTROL.generation);
     for (const worker of this.#workers) worker.terminate();
     this.#workers.length = 0;
   }
@@ -965,7 +965,7 @@ export interface CnnWorkerInit {
 
 /** Starts the workers of lanes 1 … T−1 and waits until each is ready; null if one is not within the time-out. */
 function startWorkers(kernels: SimdKernels, plan: CnnPlan): Worker[] | null {
-  const ctl = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
+  const ctl = new Int32Array(kernels.memory.buffer, plan.control, CNN_CONTROL.lane + 4 * plan.lanes.length);
   const workers: Worker[] = [];
   for (let t = 1; t < plan.lanes.length; t++) {
     const worker = new Worker(new URL("./simd_cnn_worker.ts", import.meta.url).href, { type: "module" });
@@ -975,10 +975,10 @@ function startWorkers(kernels: SimdKernels, plan: CnnPlan): Worker[] | null {
   }
   const deadline = performance.now() + WORKER_START_MS;
   for (;;) {
-    const ready = Atomics.load(ctl, CONTROL.ready);
+    const ready = Atomics.load(ctl, CNN_CONTROL.ready);
     if (ready === workers.length) return workers;
     if (ready < 0 || performance.now() > deadline) break;
-    Atomics.wait(ctl, CONTROL.ready, ready, 1000);
+    Atomics.wait(ctl, CNN_CONTROL.ready, ready, 1000);
   }
   for (const worker of workers) worker.terminate();
   return null;
