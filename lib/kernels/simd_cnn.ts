@@ -78,7 +78,18 @@ export function layoutSize(layout: MemoryLayout): number {
   return layout.np;
 }
 
-/** Where the value with flat CHW (or vector) index `i` of one example lives in a layout (in floats). */
+/**
+ * Where the value with flat CHW (or vector) index `i` of one example lives in a layout (in floats).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { layoutIndex, layoutSize, type MemoryLayout } from "./simd_cnn.ts";
+ * const hwc: MemoryLayout = { kind: "hwc", C: 3, Cp: 8, H: 2, W: 2 };
+ * assert.equal(layoutSize(hwc), 2 * 2 * 8);
+ * assert.equal(layoutIndex(hwc, 1 * 4 + 3), 3 * 8 + 1); // channel 1, pixel (1, 1)
+ * ```
+ */
 export function layoutIndex(layout: MemoryLayout, i: number): number {
   if (layout.kind !== "hwc") return i;
   const { H, W, Cp } = layout, plane = H * W;
@@ -176,6 +187,17 @@ export function im2colRows(
  * The adjoint of {@linkcode im2colRows}: dx[b, c, y, x] (the `n` examples'
  * `xStride` floats each, zeroed first, channel padding included) ← the sum
  * of the entries of dcols that im2col copied from x[b, c, y, x].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { col2imRows } from "./simd_cnn.ts";
+ * // a 3×3 image, 2×2 kernel: the centre pixel is in all four patches
+ * const g = { C: 1, H: 3, W: 3, K: 2, P: 0, Ho: 2, Wo: 2, sc: 9, sy: 3, sx: 1 };
+ * const dx = new Float32Array(9);
+ * col2imRows(dx, 0, 9, new Float32Array(16).fill(1), 0, 1, g);
+ * assert.deepEqual([...dx], [1, 2, 1, 2, 4, 2, 1, 2, 1]);
+ * ```
  */
 export function col2imRows(
   dx: Float32Array,
@@ -261,6 +283,15 @@ export function maxPoolRows(
  * `maxPoolBackward` in conv.wat): dx [n, H, W, Cp] from float `dxOff` is 0
  * except, in each window, δ at the first input equal to the window's output
  * (the one the forward pass kept), found again from x and out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { maxPoolRowsBackward } from "./simd_cnn.ts";
+ * const dx = new Float32Array(4);
+ * maxPoolRowsBackward(dx, 0, new Float32Array([0.5]), 0, new Float32Array([1, 4, 3, 4]), 0, new Float32Array([4]), 0, 1, 2, 2, 1);
+ * assert.deepEqual([...dx], [0, 0.5, 0, 0]); // the first of the two 4s won
+ * ```
  */
 export function maxPoolRowsBackward(
   dx: Float32Array,
@@ -343,6 +374,18 @@ const convCompiled: (WebAssembly.Module | null | undefined)[] = [undefined, unde
 /**
  * The kernels of `conv.wat` on the memory of `k` (a plain or a shared one),
  * or null where they cannot run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { convKernels } from "./simd_cnn.ts";
+ * import { simdKernels } from "./gemm.ts";
+ * const k = simdKernels(128)!;
+ * // a 2×2 image with 4 channel slots (pixel-major): channel 0 holds 1, 4, 3, 2
+ * k.f32.set([1, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0], 0);
+ * convKernels(k)!.maxPool(64, 0, 1, 2, 2, 4); // out [1, 1, 4] at byte 64
+ * assert.deepEqual([...k.f32.subarray(16, 20)], [4, 0, 0, 0]);
+ * ```
  */
 export function convKernels(k: SimdKernels): ConvExports | null {
   const shared = typeof SharedArrayBuffer === "function" && k.memory.buffer instanceof SharedArrayBuffer ? 1 : 0;
@@ -430,6 +473,18 @@ export const cnnLaneSlot = (t: number, field: 0 | 1 | 2) => CNN_CONTROL.lane + 4
 /**
  * The ops and memory of `net` at batch size `batchSize` on `lanes` threads,
  * or null if a layer is of a kind this path does not know.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cnnPlan } from "./simd_cnn.ts";
+ * import { Sequential } from "../nn/sequential.ts";
+ * import { parseArch } from "../nn/arch.ts";
+ * const net = new Sequential({ inputShape: [1, 28, 28], arch: parseArch("conv5x5x6,pool2,fc32"), activation: "relu", classes: 10 });
+ * const plan = cnnPlan(net, 32, 2)!;
+ * assert.deepEqual(plan.ops.map((op) => op.kind), ["conv", "act", "pool", "flatten", "linear", "act", "linear"]);
+ * assert.equal(plan.laneRows, 16);
+ * ```
  */
 export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnPlan | null {
   const p = new MemoryPlan();
