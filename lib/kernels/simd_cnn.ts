@@ -444,12 +444,15 @@ export interface CnnLaneRegions {
   dcols: number;
   gradWeight: number[];
   gradBias: number[];
+  /** A chunk's bias gradient before it is added to the lane's (the widest layer's Op floats). */
+  biasScratch: number;
 }
 
 /** Where everything lives in the memory. */
 export interface CnnPlan {
   bytes: number;
   batchSize: number;
+  /** Examples in a lane's buffers: one chunk, ⌈batchSize / lanes⌉ up to CHUNK_ROWS. */
   laneRows: number;
   inputs: number;
   classes: number;
@@ -488,7 +491,8 @@ export const cnnLaneSlot = (t: number, field: 0 | 1 | 2) => CNN_CONTROL.lane + 4
  */
 export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnPlan | null {
   const p = new MemoryPlan();
-  const rows = Math.ceil(batchSize / lanes);
+  // a lane's buffers hold one chunk of at most CHUNK_ROWS examples (see cnnLaneGradient)
+  const rows = Math.min(Math.ceil(batchSize / lanes), CHUNK_ROWS);
   const [C0, H0, W0] = net.inputShape.length === 3 ? net.inputShape : [net.inputShape[0], 1, 1];
   let current: MemoryLayout = net.inputShape.length === 3
     ? { kind: "chw", C: C0, H: H0, W: W0 }
@@ -566,6 +570,7 @@ export function cnnPlan(net: Sequential, batchSize: number, lanes: number): CnnP
       dcols: p.region(dcolsFloats),
       gradWeight: params.map((q) => p.region(q.rows * q.Op)),
       gradBias: params.map((q) => p.region(q.Op)),
+      biasScratch: p.region(Math.max(...params.map((q) => q.Op))),
     };
   });
   return {
@@ -652,7 +657,10 @@ export function cnnLaneForward(
  * One lane's share of a step: forward and backward over the `rows` rows from
  * row `first` of the minibatch in memory, as part of a batch of B; leaves
  * ∂(Σ of these rows' losses / B)/∂w in the lane's gradients (overwritten)
- * and returns the rows' loss sum.
+ * and returns the rows' loss sum. The rows go in chunks of plan.laneRows
+ * (at most CHUNK_ROWS), each chunk's gradient added to the previous ones' in
+ * order, so that the buffers stay small enough for the caches whatever the
+ * batch size.
  */
 export function cnnLaneGradient(
   k: SimdKernels,
@@ -662,6 +670,25 @@ export function cnnLaneGradient(
   rows: number,
   B: number,
   scratch: CnnScratch,
+): number {
+  let lossSum = 0;
+  for (let done = 0; done === 0 || done < rows; done += plan.laneRows) {
+    const n = Math.min(plan.laneRows, rows - done);
+    lossSum += chunkGradient(k, plan, t, first + done, n, B, scratch, done > 0);
+  }
+  return lossSum;
+}
+
+/** {@linkcode cnnLaneGradient} on one chunk of n ≤ plan.laneRows rows; `accumulate`: add to the lane's gradients. */
+function chunkGradient(
+  k: SimdKernels,
+  plan: CnnPlan,
+  t: number,
+  first: number,
+  rows: number,
+  B: number,
+  scratch: CnnScratch,
+  accumulate: boolean,
 ): number {
   const e = k.exports, f32 = k.f32, conv = scratch.conv;
   const lane = plan.lanes[t], ops = plan.ops, L = ops.length;
@@ -686,12 +713,20 @@ export function cnnLaneGradient(
     f32[deltaTop + b * Op + labels[b]] -= scale;
   }
 
+  // ∂L/∂b = Σ δ, into the lane's gradient or added to it
+  const biasGradient = (j: number, delta: number, ld: number, n: number, Op: number) => {
+    if (!accumulate) return e.sumRows(lane.gradBias[j], delta, ld, n, Op);
+    e.sumRows(lane.biasScratch, delta, ld, n, Op);
+    e.addAndClear(lane.gradBias[j], lane.biasScratch, Op);
+  };
+  const acc = accumulate ? 1 : 0;
+
   // backward: δ = ∂L/∂(output of op i); ∂L/∂(its input) into deltaAt(i − 1) when kept
   for (let i = L - 1; i >= 0; i--) {
     const op = ops[i], input = outAt(i - 1), delta = deltaAt(i), dx = deltaAt(i - 1);
     if (op.kind === "conv") {
       const q = plan.params[op.param], N = rows * op.g.Ho * op.g.Wo;
-      e.sumRows(lane.gradBias[op.param], delta, 4 * op.Op, N, op.Op); // ∂L/∂b = Σ δ
+      biasGradient(op.param, delta, 4 * op.Op, N, op.Op);
       // ∂L/∂Wc [R, Op] = colsᵀ · δ: A(r, n) = cols[n, r]
       e.gemm(
         lane.gradWeight[op.param],
@@ -705,7 +740,7 @@ export function cnnLaneGradient(
         op.R,
         op.Op,
         N,
-        0,
+        acc,
       );
       if (dx !== -1) {
         // ∂cols [N, R] = δ · Wcᵀ
@@ -719,7 +754,7 @@ export function cnnLaneGradient(
       }
     } else if (op.kind === "linear") {
       const q = plan.params[op.param];
-      e.sumRows(lane.gradBias[op.param], delta, 4 * op.Op, rows, op.Op); // ∂L/∂b = Σ δ
+      biasGradient(op.param, delta, 4 * op.Op, rows, op.Op);
       // ∂L/∂W [I, Op] = xᵀ · δ
       e.gemm(
         lane.gradWeight[op.param],
@@ -733,7 +768,7 @@ export function cnnLaneGradient(
         op.I,
         op.Op,
         rows,
-        0,
+        acc,
       );
       if (dx !== -1) e.gemmNT(dx, 4 * op.I, delta, 4 * op.Op, q.weight, 4 * op.Op, rows, op.I, op.Op); // δ · Wᵀ
     } else if (op.kind === "act") {
@@ -808,6 +843,9 @@ export function writeWeights(k: SimdKernels, plan: CnnPlan, net: Sequential, map
 
 /** Examples per forward call of {@linkcode CnnInference} (its buffers' batch). */
 const INFERENCE_ROWS = 32;
+
+/** The most examples a lane computes at once (larger slices go in chunks: the buffers stay in the caches). */
+export const CHUNK_ROWS = 32;
 
 /**
  * The forward pass of a float32 layer-list network on the same kernels, for

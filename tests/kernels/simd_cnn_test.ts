@@ -265,6 +265,13 @@ const cases: [string, Case][] = [
     lr: 0.5,
     augment: (x, B, rng) => new Augmenter({ kind: "affine", shift: 2 }).apply(x, B, rng),
   }],
+  ["conv5x5x8,pool2,conv3x3x16,fc16 ReLU, momentum, batch 80 (a lane in chunks of 32, 32 and 16)", {
+    arch: "conv5x5x8,pool2,conv3x3x16,fc16",
+    activation: "relu",
+    optimizer: () => new Momentum(0.9),
+    batchSize: 80,
+    lr: 0.05,
+  }],
   ["fc24 on images (flatten first), ReLU, momentum", {
     arch: "fc24",
     activation: "relu",
