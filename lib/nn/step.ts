@@ -213,7 +213,9 @@ export class SparseMlpStep implements StepStrategy {
  * the fastest that applies (see the module table); `"sparse-js"` the sparse
  * path in TypeScript only (plain SGD without decay or augmentation, else the
  * general one); `"dense"` always the TypeScript general path; `"simd"` the
- * WebAssembly general path (`SimdNetwork`) whenever it can run.
+ * WebAssembly general path (`SimdNetwork`) whenever it can run. A layer list
+ * (`Sequential`, e.g. a CNN) takes `simd-cnn` (`SimdCnn`) under `"auto"` and
+ * `"simd"` when it can run, else the TypeScript general path.
  *
  * @example
  * ```ts
