@@ -10,6 +10,8 @@ import { crossEntropyFromLogits } from "./nn/loss.ts";
 import { type Classifier, isMlp } from "./nn/classifier.ts";
 import { argmax, type Floats } from "./nn/tensor.ts";
 import { simdForward } from "./kernels/simd_forward.ts";
+import { cnnInference } from "./kernels/simd_cnn.ts";
+import type { Network } from "./nn/network.ts";
 
 /** What {@linkcode evaluate} measures. */
 export interface Evaluation {
@@ -92,12 +94,27 @@ function nearTie(logits: Floats, offset: number, C: number): boolean {
   return best - second <= NEAR_TIE * (1 + Math.abs(best));
 }
 
+/** The SIMD forward pass of a float32 MLP as `forward(x, B) → logits` (a buffer reused by every call), or null. */
+function mlpFast(net: Network, rows: number, C: number): { forward(x: Float32Array, B: number): Float32Array } | null {
+  const simd = simdForward(net, rows);
+  if (simd === null) return null;
+  const logits = new Float32Array(rows * C);
+  return {
+    forward(x, B) {
+      simd.forward(logits, x, B);
+      return logits.subarray(0, B * C);
+    },
+  };
+}
+
 /**
  * Runs the network over a whole dataset (in batches of `batch`) and measures it.
  *
  * The path is chosen once per call: a float32 MLP runs its forward pass on the
  * WebAssembly SIMD kernels (`kernels/simd_forward.ts`, the weights copied in
- * once per call), anything else (a CNN, float64) `forward` in TypeScript. The
+ * once per call), a float32 layer-list network (a CNN) on those of
+ * `kernels/simd_cnn.ts` (`cnnInference`), a float64 network `forward` in
+ * TypeScript. The
  * predictions are always the TypeScript forward's argmax: a row whose top two
  * SIMD logits nearly tie ({@linkcode NEAR_TIE}) is recomputed in TypeScript.
  * The loss may differ from the TypeScript path's in float32 rounding.
@@ -120,17 +137,16 @@ export function evaluate(net: Classifier, data: Dataset, batch = 250): Evaluatio
   const C = net.outputSize;
   const F = data.features;
   const rows = Math.max(1, Math.min(batch, data.n));
-  const simd = isMlp(net) && F === net.inputSize ? simdForward(net, rows) : null;
-  const simdLogits = new Float32Array(simd === null ? 0 : rows * C);
+  const fast = F !== net.inputSize ? null : isMlp(net) ? mlpFast(net, rows, C) : cnnInference(net);
   const predictions = new Uint8Array(data.n);
   let lossSum = 0;
   for (let start = 0; start < data.n; start += rows) {
     const B = Math.min(rows, data.n - start);
     const x = data.x.subarray(start * F, (start + B) * F);
     let logits: Floats;
-    if (simd === null) logits = net.forward(x, B);
+    if (fast === null) logits = net.forward(x, B);
     else {
-      simd.forward(simdLogits, x, B);
+      const simdLogits = fast.forward(x, B);
       for (let b = 0; b < B; b++) {
         if (nearTie(simdLogits, b * C, C)) simdLogits.set(net.forward(x.subarray(b * F, (b + 1) * F), 1), b * C);
       }

@@ -30,6 +30,7 @@
  * | `kernels/simd_network.ts` | the general path on SIMD kernels, threads        |
  * | `kernels/simd_forward.ts` | evaluate's forward pass on the SIMD kernels      |
  * | `kernels/warp.ts`     | augmentation's blur and resampling in WebAssembly    |
+ * | `kernels/simd_cnn.ts` | CNNs on SIMD kernels (conv.wat), threads, inference |
  * | `data/dataset.ts`     | the in-memory dataset (Float32Array pixels, labels)  |
  * | `data/load.ts`        | loading and validating dataset files (polars)        |
  * | `data/idx.ts`         | the IDX format of the official MNIST files, gzip     |
@@ -97,3 +98,4 @@ export * from "./kernels/gemm.ts";
 export * from "./kernels/simd_network.ts";
 export * from "./kernels/simd_forward.ts";
 export * from "./kernels/warp.ts";
+export * from "./kernels/simd_cnn.ts";

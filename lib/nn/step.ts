@@ -11,6 +11,7 @@
  * | `sparse-mlp`        | plain SGD, one hidden ReLU layer, float32 (spec)  | two WebAssembly calls per minibatch          |
  * | `sparse`            | plain SGD, no decay, no augmentation              | layer 0 from the nonzero pixels, rest in TS  |
  * | `simd`              | anything else in float32                          | `SimdNetwork`: blocked SIMD matrix products  |
+ * | `simd-cnn`          | a float32 layer list (`Sequential`, e.g. a CNN)   | `SimdCnn`: im2col + SIMD matrix products     |
  * | `general`           | float64, or asked for (`path: "dense"`)           | {@linkcode updateMiniBatch} in TypeScript    |
  *
  * A strategy may keep the weights elsewhere (WebAssembly memory): `sync()`
@@ -29,11 +30,12 @@ import type { Random } from "./random.ts";
 import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
 import { toSparseRows } from "../kernels/sparse.ts";
 import { simdNetwork } from "../kernels/simd_network.ts";
+import { simdCnn } from "../kernels/simd_cnn.ts";
 
 /** One optimiser step per call, on the examples order[start … start+B). */
 export interface StepStrategy {
   /** Which strategy runs (see the module table). */
-  readonly name: "sparse-mlp" | "sparse" | "simd" | "general";
+  readonly name: "sparse-mlp" | "sparse" | "simd" | "simd-cnn" | "general";
   /** One step on the B examples order[start … start+B) with learning rate `lr`; returns their mean loss (before the step). */
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number;
   /** Makes the network hold the current weights. */
@@ -211,7 +213,9 @@ export class SparseMlpStep implements StepStrategy {
  * the fastest that applies (see the module table); `"sparse-js"` the sparse
  * path in TypeScript only (plain SGD without decay or augmentation, else the
  * general one); `"dense"` always the TypeScript general path; `"simd"` the
- * WebAssembly general path (`SimdNetwork`) whenever it can run.
+ * WebAssembly general path (`SimdNetwork`) whenever it can run. A layer list
+ * (`Sequential`, e.g. a CNN) takes `simd-cnn` (`SimdCnn`) under `"auto"` and
+ * `"simd"` when it can run, else the TypeScript general path.
  *
  * @example
  * ```ts
@@ -231,9 +235,14 @@ export class SparseMlpStep implements StepStrategy {
  */
 export function chooseStep(net: Classifier, data: Dataset, options: StepOptions): StepStrategy {
   const { batchSize: B, optimizer, rng, augment } = options;
-  // the fast paths are for the MLP; any other layer list (a CNN) takes the general path
-  if (!isMlp(net)) return new GeneralStep(net, data, optimizer, B, rng, augment);
   const path = options.path ?? "auto";
+  // any other layer list (a CNN): im2col and the SIMD products, or the general path in TypeScript
+  if (!isMlp(net)) {
+    const simd = path === "auto" || path === "simd"
+      ? simdCnn(net, data, optimizer, B, rng, augment, options.threads ?? 1)
+      : null;
+    return simd ?? new GeneralStep(net, data, optimizer, B, rng, augment);
+  }
   const F = data.features;
   const plainSGD = optimizer instanceof GradientDescent && optimizer.weightDecay === 0 ? optimizer : null;
   if (F === net.inputSize && plainSGD !== null && augment === undefined && (path === "auto" || path === "sparse-js")) {
