@@ -25,12 +25,23 @@ export interface ServerProcess {
 /**
  * Runs the serve task with `args` plus `--port 0`; `extraRead` folders are
  * added to the task's read permission (e.g. a temporary folder holding the
- * model under test).
+ * model under test), `v8Flags` to the task's V8 flags (e.g. `--expose-gc`, so
+ * that the server's memory line on SIGUSR2 is read after a full GC).
  */
-export async function startServer(args: string[], extraRead: string[] = []): Promise<ServerProcess> {
-  const argv = taskArgv("serve").map((arg) =>
+export async function startServer(
+  args: string[],
+  extraRead: string[] = [],
+  v8Flags: string[] = [],
+): Promise<ServerProcess> {
+  let argv = taskArgv("serve").map((arg) =>
     arg.startsWith("--allow-read=") && extraRead.length > 0 ? `${arg},${extraRead.join(",")}` : arg
   );
+  if (v8Flags.length > 0) {
+    const k = argv.findIndex((arg) => arg.startsWith("--v8-flags="));
+    argv = k < 0
+      ? [argv[0], `--v8-flags=${v8Flags.join(",")}`, ...argv.slice(1)]
+      : argv.with(k, `${argv[k]},${v8Flags.join(",")}`);
+  }
   const child = new Deno.Command(Deno.execPath(), {
     args: [...argv, "--port", "0", ...args],
     cwd: new URL("..", import.meta.url),
