@@ -10,8 +10,11 @@
 
 import assert from "node:assert/strict";
 import { fuzz, makeCase, targets } from "./fuzz/harness.ts";
-import { modelFromBytes } from "../lib/io/model_file.ts";
-import { decodeSafetensors } from "../lib/io/safetensors.ts";
+import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
+import { decodeSafetensors, encodeSafetensors } from "../lib/io/safetensors.ts";
+import { parseArch } from "../lib/nn/arch.ts";
+import { Random } from "../lib/nn/random.ts";
+import { Sequential } from "../lib/nn/sequential.ts";
 import { decodeIdx, encodeIdx } from "../lib/data/idx.ts";
 import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
 import { InputError } from "../lib/errors.ts";
@@ -132,4 +135,47 @@ Deno.test("fuzz finding: a small JPEG declaring 33 × 65535 pixels is refused be
   while (jpg[at + 1] !== 0xc0) at += 2 + ((jpg[at + 2] << 8) | jpg[at + 3]);
   jpg[at + 5] = jpg[at + 6] = 0xff; // height 65535
   assert.match(refusal(() => decodeImage(jpg, "tall.jpg")), /^tall\.jpg: the JPEG image declares 33 × 65535 pixels/);
+});
+
+/** A small CNN model file with metadata fields replaced. */
+function cnnModelWith(fields: Record<string, string>): Uint8Array {
+  const arch = parseArch("conv3x3x2,pool2,fc8");
+  const net = new Sequential({ inputShape: [1, 28, 28], arch, activation: "relu", classes: 10 });
+  const { tensors, metadata } = decodeSafetensors(modelToBytes(net.init(new Random(1))), "cnn");
+  const edited: Record<string, string> = { ...metadata, ...fields };
+  delete edited.modules;
+  return encodeSafetensors(tensors, edited);
+}
+
+Deno.test("CNN model file: metadata asking for more parameters than the file holds is refused before allocating", () => {
+  // 12 kB files: input_shape 1,4096,4096 was built (67 million parameters, twice with the gradients) before the
+  // tensors were compared; 4096,4096,4096 or fc4096 × 4 got "Array buffer allocation failed" or took 400 MB
+  for (
+    const [input_shape, arch, needed] of [
+      ["1,4096,4096", "conv3x3x2,pool2,fc8", "67,043,462"],
+      ["4096,4096,4096", "fc4096", "281,474,976,755,722"],
+      ["1,28,28", "fc4096,fc4096,fc4096,fc4096", "53,600,266"],
+    ]
+  ) {
+    const start = performance.now();
+    const message = refusal(() => modelFromBytes(cnnModelWith({ input_shape, arch }), "m.safetensors"));
+    assert.equal(
+      message,
+      `m.safetensors: not a MiniMNIST model: metadata "arch" "${arch}" on input_shape "${input_shape}" needs ` +
+        `${needed} parameters but the file holds 2,822 values`,
+    );
+    assert.ok(performance.now() - start < 500, `${performance.now() - start} ms`);
+  }
+  // the network the file describes still loads
+  assert.equal(modelFromBytes(cnnModelWith({}), "m").net.outputSize, 10);
+});
+
+Deno.test("CNN model file: an arch of 20,000 items gives a message of bounded length", () => {
+  // parseArch quoted the whole text twice: a 100 kB message
+  const message = refusal(() => modelFromBytes(cnnModelWith({ arch: "fc1,".repeat(20_000) + "x" }), "m"));
+  assert.ok(message.length < 300 && !message.includes("\n"), message.slice(0, 300));
+  assert.match(
+    message,
+    /^m: not a MiniMNIST model: metadata "arch": "x" \(item 20001 of "fc1,fc1,.*…\) is not a layer/,
+  );
 });

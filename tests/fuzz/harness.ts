@@ -32,6 +32,8 @@ import { decodeImage, encodeJpeg, encodePng } from "../../lib/image/decode.ts";
 import { mnistPreprocess } from "../../lib/image/preprocess.ts";
 import { modelFromBytes, modelToBytes } from "../../lib/io/model_file.ts";
 import { Network } from "../../lib/nn/network.ts";
+import { parseArch } from "../../lib/nn/arch.ts";
+import { Sequential } from "../../lib/nn/sequential.ts";
 import { Random } from "../../lib/nn/random.ts";
 import {
   bitFlip,
@@ -206,6 +208,14 @@ export async function targets(): Promise<Target[]> {
   const model = (sizes: number[], activations: "relu" | "tanh" | "sigmoid") =>
     modelToBytes(new Network({ sizes, activations }).init(new Random(sizes.length)), { seed: "0" });
 
+  const cnn = new Sequential({
+    inputShape: [1, 28, 28],
+    arch: parseArch("conv3x3x4,pool2,fc8"),
+    activation: "relu",
+    classes: 10,
+  });
+  const cnnModel = modelToBytes(cnn.init(new Random(5)), { seed: "0" });
+
   const mnistCsv = (header: boolean) =>
     encoder.encode(
       (header
@@ -217,10 +227,11 @@ export async function targets(): Promise<Target[]> {
   return [
     {
       name: "safetensors",
-      seeds: [{ role: "model", bytes: model([784, 30, 10], "relu") }, {
-        role: "model",
-        bytes: model([6, 5, 4, 3], "tanh"),
-      }],
+      seeds: [
+        { role: "model", bytes: model([784, 30, 10], "relu") },
+        { role: "model", bytes: model([6, 5, 4, 3], "tanh") },
+        { role: "cnn", bytes: cnnModel },
+      ],
       mutators: [...generic, [safetensorsLength, 2], [safetensorsJson, 4], [safetensorsFloats, 1], [
         safetensorsHugeJson,
         1,
