@@ -6,7 +6,7 @@
  * @module
  */
 
-import { taskArgv } from "./task.ts";
+import { spawnDeno, taskArgv } from "./task.ts";
 
 /** A running `deno task serve`. */
 export interface ServerProcess {
@@ -42,14 +42,7 @@ export async function startServer(
       ? [argv[0], `--v8-flags=${v8Flags.join(",")}`, ...argv.slice(1)]
       : argv.with(k, `${argv[k]},${v8Flags.join(",")}`);
   }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...argv, "--port", "0", ...args],
-    cwd: new URL("..", import.meta.url),
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnDeno([...argv, "--port", "0", ...args]);
   let text = "";
   let notify = () => {};
   const pump = async (stream: ReadableStream<Uint8Array>) => {
