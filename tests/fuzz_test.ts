@@ -20,6 +20,7 @@ import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
 import { InputError } from "../lib/errors.ts";
 import { readPixelCsv } from "../lib/data/load.ts";
 import { fixPngCrcs, safetensorsBytes } from "./fuzz/mutators.ts";
+import { taskArgv } from "./task.ts";
 
 const QUICK: [string, number][] = [
   ["safetensors", 300],
@@ -178,4 +179,37 @@ Deno.test("CNN model file: an arch of 20,000 items gives a message of bounded le
     message,
     /^m: not a MiniMNIST model: metadata "arch": "x" \(item 20001 of "fc1,fc1,.*…\) is not a layer/,
   );
+});
+
+Deno.test("deno task fuzz stopped by SIGTERM or SIGINT removes its scratch folder", async () => {
+  // runs stopped by `timeout` (SIGTERM) left a minimnist-fuzz-* folder in /tmp each
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+    const tmp = await Deno.makeTempDir();
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [...taskArgv("fuzz"), "--only", "idx", "--cases", "1000000"],
+        cwd: new URL("..", import.meta.url),
+        env: { NO_COLOR: "1", TMPDIR: tmp },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let out = "";
+      while (!out.includes("fuzzing idx")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      assert.equal([...Deno.readDirSync(tmp)].length, 1, "the scratch folder is made in TMPDIR");
+      await new Promise((resolve) => setTimeout(resolve, 500)); // some cases run
+      child.kill(signal);
+      for (let r = await reader.read(); !r.done; r = await reader.read()) out += r.value;
+      assert.equal((await child.status).code, code, out);
+      assert.match(out, new RegExp(`stopped by ${signal}\\n$`));
+      assert.deepEqual([...Deno.readDirSync(tmp)].map((e) => e.name), []);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  }
 });

@@ -421,6 +421,8 @@ export interface FuzzOptions {
   skipKnown?: boolean;
   /** Called after each target. */
   onTarget?: (result: TargetResult) => void;
+  /** The scratch folder the cases write their files in, made and removed by the caller; by default a fresh one. */
+  dir?: string;
 }
 
 /**
@@ -431,7 +433,7 @@ export interface FuzzOptions {
 export async function fuzz(options: FuzzOptions): Promise<TargetResult[]> {
   const all = await targets();
   const chosen = options.only ? all.filter((t) => options.only!.includes(t.name)) : all;
-  const dir = await Deno.makeTempDir({ prefix: "minimnist-fuzz-" });
+  const dir = options.dir ?? await Deno.makeTempDir({ prefix: "minimnist-fuzz-" });
   const results: TargetResult[] = [];
   try {
     for (const target of chosen) {
@@ -486,7 +488,7 @@ export async function fuzz(options: FuzzOptions): Promise<TargetResult[]> {
       results.push(result);
     }
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    if (options.dir === undefined) await Deno.remove(dir, { recursive: true });
   }
   return results;
 }
