@@ -213,3 +213,21 @@ Deno.test("deno task fuzz stopped by SIGTERM or SIGINT removes its scratch folde
     }
   }
 });
+
+Deno.test("fuzz finding: long CNN metadata values and tensor names give a message of bounded length", () => {
+  // safetensors cases 2051 and 6182 of seed 0: "input_shape" or "activation" 100 kB long, quoted whole
+  const long = "x".repeat(100_000);
+  for (const field of ["input_shape", "activation", "classes"]) {
+    const message = refusal(() => modelFromBytes(cnnModelWith({ [field]: long }), "m"));
+    assert.ok(
+      message.length < 300 && message.startsWith(`m: not a MiniMNIST model: metadata "${field}" is "xxx`),
+      message,
+    );
+  }
+  const arch = parseArch("conv3x3x2,pool2,fc8");
+  const net = new Sequential({ inputShape: [1, 28, 28], arch, activation: "relu", classes: 10 });
+  const { tensors, metadata } = decodeSafetensors(modelToBytes(net), "cnn");
+  tensors.set(`a\n${long}`, { shape: [1], data: new Float32Array(1) });
+  const message = refusal(() => modelFromBytes(encodeSafetensors(tensors, metadata), "m"));
+  assert.ok(message.length < 300 && !message.includes("\n") && /unexpected tensor "a\\nxxx/.test(message), message);
+});

@@ -200,13 +200,13 @@ function sequentialFromTensors(
   fail: (what: string) => never,
 ): Sequential {
   const activationName = metadata.activation ?? "";
-  if (!isActivationName(activationName)) fail(`metadata "activation" is ${JSON.stringify(metadata.activation)}`);
+  if (!isActivationName(activationName)) fail(`metadata "activation" is ${quote(metadata.activation)}`);
   const inputShape = (metadata.input_shape ?? "").split(",").map(Number);
   if (inputShape.length < 1 || !inputShape.every((n) => Number.isSafeInteger(n) && n > 0)) {
-    fail(`metadata "input_shape" is ${JSON.stringify(metadata.input_shape)}, expected e.g. "1,28,28"`);
+    fail(`metadata "input_shape" is ${quote(metadata.input_shape)}, expected e.g. "1,28,28"`);
   }
   const classes = Number(metadata.classes);
-  if (!Number.isSafeInteger(classes) || classes < 1) fail(`metadata "classes" is ${JSON.stringify(metadata.classes)}`);
+  if (!Number.isSafeInteger(classes) || classes < 1) fail(`metadata "classes" is ${quote(metadata.classes)}`);
   const built = <T>(make: () => T): T => {
     try {
       return make();
@@ -234,15 +234,17 @@ function sequentialFromTensors(
     fail(`metadata "modules" does not match the network that "arch" ${quote(metadata.arch)} describes`);
   }
   const expected = new Set(net.parameters().map((p) => p.name));
-  for (const name of tensors.keys()) if (!expected.has(name)) fail(`unexpected tensor "${name}"`);
+  for (const name of tensors.keys()) if (!expected.has(name)) fail(`unexpected tensor ${quote(name)}`);
   net.layers.forEach((layer, l) => {
     if (!(layer instanceof Conv2d || layer instanceof Linear)) return;
     const w = tensors.get(`layers.${l}.weight`) ?? fail(`tensor layers.${l}.weight is missing`);
     const b = tensors.get(`layers.${l}.bias`) ?? fail(`tensor layers.${l}.bias is missing`);
     const shape = fileWeightShape(layer);
-    if (w.shape.join(",") !== shape.join(",")) fail(`layers.${l}.weight has shape [${w.shape}], expected [${shape}]`);
+    if (w.shape.join(",") !== shape.join(",")) {
+      fail(`layers.${l}.weight has shape ${quote(w.shape)}, expected [${shape}]`);
+    }
     if (b.shape.length !== 1 || b.shape[0] !== shape[0]) {
-      fail(`layers.${l}.bias has shape [${b.shape}], expected [${shape[0]}]`);
+      fail(`layers.${l}.bias has shape ${quote(b.shape)}, expected [${shape[0]}]`);
     }
     const { weight, bias } = layer.tensors;
     if (layer instanceof Conv2d) {
