@@ -257,7 +257,7 @@ async function nearestExisting(path: string): Promise<{ path: string; isDirector
 /**
  * Refuses, before any work, an output path that cannot become what the
  * task writes there: `kind` "file" (e.g. `--out`) must not be an existing
- * folder, `kind` "folder" (e.g. `--report`) must not be an existing file, and
+ * folder nor end with "/", `kind` "folder" (e.g. `--report`) must not be an existing file, and
  * nothing on the way to either may be a file. One sentence, as an
  * {@linkcode InputError}; an existing file at a "file" path is overwritten
  * as usual.
@@ -273,15 +273,15 @@ async function nearestExisting(path: string): Promise<{ path: string; isDirector
  * ```
  */
 export async function requireOutputPath(flag: string, path: string, kind: "file" | "folder"): Promise<void> {
+  const trimmed = path.replace(/\/+$/, "") || "/";
+  const isFolder = () => {
+    throw new InputError(`--${flag} ${path} is a folder; name the model file, e.g. ${trimmed}/mlp.safetensors`);
+  };
+  if (kind === "file" && path.endsWith("/")) isFolder(); // names a folder, whether it exists or not
   const found = await nearestExisting(path);
   if (found === null) return;
-  const trimmed = path.replace(/\/+$/, "") || "/";
   if (found.path === trimmed) {
-    if (kind === "file" && found.isDirectory) {
-      throw new InputError(
-        `--${flag} ${path} is a folder; give the path of a file to write, e.g. ${trimmed}/mlp.safetensors`,
-      );
-    }
+    if (kind === "file" && found.isDirectory) isFolder();
     if (kind === "folder" && !found.isDirectory) {
       throw new InputError(`--${flag} ${path} is a file; give a folder (new or existing) for the report's files`);
     }

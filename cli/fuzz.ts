@@ -54,9 +54,26 @@ async function main(): Promise<void> {
   for (const name of only ?? []) {
     if (!NAMES.includes(name)) throw new UsageError(`--only: unknown parser "${name}" (one of ${NAMES.join(", ")})`);
   }
+  // the cases' scratch folder goes even when the run is stopped (Ctrl-C, or `timeout` sending SIGTERM)
+  const dir = await Deno.makeTempDir({ prefix: "minimnist-fuzz-" });
+  const stops = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const stop = () => {
+      Deno.removeSync(dir, { recursive: true });
+      console.log(`stopped by ${signal}`);
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    Deno.addSignalListener(signal, stop);
+    return () => Deno.removeSignalListener(signal, stop);
+  });
   console.log(`fuzzing ${(only ?? NAMES).join(", ")}: ${cases} cases each, seed ${seed}`);
   const started = performance.now();
-  const results = await fuzz({ cases, seed, from, only, onTarget: (r) => console.log(line(r)) });
+  let results;
+  try {
+    results = await fuzz({ cases, seed, from, only, dir, onTarget: (r) => console.log(line(r)) });
+  } finally {
+    stops.forEach((remove) => remove());
+    await Deno.remove(dir, { recursive: true });
+  }
   const failures = results.flatMap((r) => r.failures);
   for (const f of failures) {
     console.log(

@@ -100,9 +100,21 @@ function readProblem(path: string, error: unknown): { status: number; message: s
 }
 
 /**
- * Checks the model file the way the page will: a sentence saying what is
- * wrong, or a description of the network.
+ * Checks a model file's bytes the way the page will: a sentence saying what
+ * is wrong, or a description of the network.
  */
+function checkModel(bytes: Uint8Array, path: string): { ok: boolean; line: string } {
+  try {
+    const { net } = modelFromBytes(bytes, path);
+    requireDigitNetwork(net, path);
+    return { ok: true, line: `model ${path}: ${net.describe()}` };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { ok: false, line: `error: ${error.message}; the page shows this too` };
+  }
+}
+
+/** Reads and checks the model file at start-up: what {@linkcode checkModel} says, or why it cannot be read. */
 async function inspectModel(path: string): Promise<{ ok: boolean; line: string }> {
   let bytes: Uint8Array;
   try {
@@ -116,22 +128,17 @@ async function inspectModel(path: string): Promise<{ ok: boolean; line: string }
         : `error: ${message}`,
     };
   }
-  try {
-    const { net } = modelFromBytes(bytes, path);
-    requireDigitNetwork(net, path);
-    return { ok: true, line: `model ${path}: ${net.describe()}` };
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    return { ok: false, line: `error: ${error.message}; the page shows this too` };
-  }
+  return checkModel(bytes, path);
 }
 
 /** The routes of the page. */
 async function routes(config: ServeConfig, log: (line: string) => void): Promise<Map<string, Route>> {
-  const [app, worker] = await Promise.all([
+  // encoded once: a string body would be encoded to UTF-8 again for every request
+  const encoder = new TextEncoder();
+  const [app, worker] = (await Promise.all([
     bundleForBrowser(repoFile("web/app.ts")),
     bundleForBrowser(repoFile("web/worker.ts")),
-  ]);
+  ])).map((text) => encoder.encode(text));
   const javascript = "text/javascript; charset=utf-8";
   const html = fileRoute(repoFile("web/index.html"), "text/html; charset=utf-8");
 
@@ -144,7 +151,7 @@ async function routes(config: ServeConfig, log: (line: string) => void): Promise
       if (status !== 404) log(`error: ${message}`);
       return textResponse(status, message);
     }
-    const check = await inspectModel(config.model);
+    const check = checkModel(bytes, config.model); // read once: the file served is the file checked
     if (!check.ok) log(check.line);
     const response = bodyResponse(bytes, "application/octet-stream");
     response.headers.set("x-model-path", encodeURIComponent(config.model));
@@ -182,6 +189,30 @@ async function routes(config: ServeConfig, log: (line: string) => void): Promise
   ]);
 }
 
+/**
+ * For debugging and the load test: on `signal`, prints one line with the
+ * process's memory (`memory: rss … MiB, heap used … MiB, heap total … MiB,
+ * external … MiB`), after a full garbage collection when the server runs with
+ * `--v8-flags=--expose-gc`. Does nothing where the signal does not exist
+ * (Windows).
+ */
+function reportMemoryOn(signal: "SIGUSR2", log: (line: string) => void): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  try {
+    Deno.addSignalListener(signal, () => {
+      gc?.();
+      const m = Deno.memoryUsage();
+      log(
+        `memory: rss ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB, heap total ${mib(m.heapTotal)} MiB, ` +
+          `external ${mib(m.external)} MiB${gc === undefined ? "" : " (after a full GC)"}`,
+      );
+    });
+  } catch {
+    // no such signal on this platform
+  }
+}
+
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const parsed = parseServeArgs(Deno.args);
@@ -216,6 +247,7 @@ async function main(): Promise<void> {
   if (everywhere) url.hostname = url.hostname === "0.0.0.0" ? "127.0.0.1" : "[::1]";
   const others = everywhere ? `; from other machines use this machine's address and port ${url.port}` : "";
   console.log(`draw-a-digit page: ${url.href}  (Ctrl+C stops the server${others})`);
+  reportMemoryOn("SIGUSR2", log);
   await server.finished;
 }
 

@@ -10,7 +10,6 @@ import { cleanTestIndices } from "../lib/data/audit.ts";
 import { type EpochRecord, writeReport } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/io/model_file.ts";
-import { isFolder } from "../lib/io/atomic_write.ts";
 import { Network } from "../lib/nn/network.ts";
 import { type ArchItem, formatArch, parseArch } from "../lib/nn/arch.ts";
 import type { Classifier } from "../lib/nn/classifier.ts";
@@ -181,11 +180,6 @@ async function requireWritable(flag: string, path: string, advice: string): Prom
   }
 }
 
-/** `mlp.safetensors` inside the folder `dir`, as a suggestion. */
-function modelFileIn(dir: string): string {
-  return `${dir.replace(/\/+$/, "")}/mlp.safetensors`;
-}
-
 /** Above this many training images, per-epoch train accuracy is measured on a seeded sample of this size. */
 const TRAIN_SAMPLE = 10_000;
 
@@ -205,11 +199,8 @@ async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseTrainArgs(Deno.args);
   await requireWritable("out", config.out, "choose a path inside models/");
-  if (await isFolder(config.out)) {
-    throw new UsageError(`--out ${config.out} is a folder; name the model file, e.g. ${modelFileIn(config.out)}`);
-  }
-  if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   await requireOutputPath("out", config.out, "file");
+  if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
   if (config.report !== null) await requireOutputPath("report", config.report, "folder");
   let stage = "before training; no model written";
   const progress = new Progress();

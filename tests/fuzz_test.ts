@@ -1,7 +1,6 @@
 /**
- * A quick run of `deno task fuzz` (fixed seed): every file parser gets a few
- * hundred mutated inputs (a hundred for the two CSV layouts, whose valid path
- * through polars costs ~0.1 s of CPU a file) and each must load or be refused
+ * A quick run of `deno task fuzz` (fixed seed): every file parser gets 300
+ * mutated inputs and each must load or be refused
  * with one sentence, quickly and without taking memory far beyond its size.
  * The long run's figures are in the README. Also the cases the fuzzer found,
  * kept as regular tests.
@@ -11,20 +10,24 @@
 
 import assert from "node:assert/strict";
 import { fuzz, makeCase, targets } from "./fuzz/harness.ts";
-import { modelFromBytes } from "../lib/io/model_file.ts";
-import { decodeSafetensors } from "../lib/io/safetensors.ts";
+import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
+import { decodeSafetensors, encodeSafetensors } from "../lib/io/safetensors.ts";
+import { parseArch } from "../lib/nn/arch.ts";
+import { Random } from "../lib/nn/random.ts";
+import { Sequential } from "../lib/nn/sequential.ts";
 import { decodeIdx, encodeIdx } from "../lib/data/idx.ts";
 import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
 import { InputError } from "../lib/errors.ts";
 import { readPixelCsv } from "../lib/data/load.ts";
 import { fixPngCrcs, safetensorsBytes } from "./fuzz/mutators.ts";
+import { taskArgv } from "./task.ts";
 
 const QUICK: [string, number][] = [
   ["safetensors", 300],
   ["idx", 300],
   ["idx.gz", 300],
-  ["seed-csv", 100],
-  ["mnist-csv", 100],
+  ["seed-csv", 300],
+  ["mnist-csv", 300],
   ["png", 300],
   ["jpeg", 300],
 ];
@@ -133,4 +136,98 @@ Deno.test("fuzz finding: a small JPEG declaring 33 × 65535 pixels is refused be
   while (jpg[at + 1] !== 0xc0) at += 2 + ((jpg[at + 2] << 8) | jpg[at + 3]);
   jpg[at + 5] = jpg[at + 6] = 0xff; // height 65535
   assert.match(refusal(() => decodeImage(jpg, "tall.jpg")), /^tall\.jpg: the JPEG image declares 33 × 65535 pixels/);
+});
+
+/** A small CNN model file with metadata fields replaced. */
+function cnnModelWith(fields: Record<string, string>): Uint8Array {
+  const arch = parseArch("conv3x3x2,pool2,fc8");
+  const net = new Sequential({ inputShape: [1, 28, 28], arch, activation: "relu", classes: 10 });
+  const { tensors, metadata } = decodeSafetensors(modelToBytes(net.init(new Random(1))), "cnn");
+  const edited: Record<string, string> = { ...metadata, ...fields };
+  delete edited.modules;
+  return encodeSafetensors(tensors, edited);
+}
+
+Deno.test("CNN model file: metadata asking for more parameters than the file holds is refused before allocating", () => {
+  // 12 kB files: input_shape 1,4096,4096 was built (67 million parameters, twice with the gradients) before the
+  // tensors were compared; 4096,4096,4096 or fc4096 × 4 got "Array buffer allocation failed" or took 400 MB
+  for (
+    const [input_shape, arch, needed] of [
+      ["1,4096,4096", "conv3x3x2,pool2,fc8", "67,043,462"],
+      ["4096,4096,4096", "fc4096", "281,474,976,755,722"],
+      ["1,28,28", "fc4096,fc4096,fc4096,fc4096", "53,600,266"],
+    ]
+  ) {
+    const start = performance.now();
+    const message = refusal(() => modelFromBytes(cnnModelWith({ input_shape, arch }), "m.safetensors"));
+    assert.equal(
+      message,
+      `m.safetensors: not a MiniMNIST model: metadata "arch" "${arch}" on input_shape "${input_shape}" needs ` +
+        `${needed} parameters but the file holds 2,822 values`,
+    );
+    assert.ok(performance.now() - start < 500, `${performance.now() - start} ms`);
+  }
+  // the network the file describes still loads
+  assert.equal(modelFromBytes(cnnModelWith({}), "m").net.outputSize, 10);
+});
+
+Deno.test("CNN model file: an arch of 20,000 items gives a message of bounded length", () => {
+  // parseArch quoted the whole text twice: a 100 kB message
+  const message = refusal(() => modelFromBytes(cnnModelWith({ arch: "fc1,".repeat(20_000) + "x" }), "m"));
+  assert.ok(message.length < 300 && !message.includes("\n"), message.slice(0, 300));
+  assert.match(
+    message,
+    /^m: not a MiniMNIST model: metadata "arch": "x" \(item 20001 of "fc1,fc1,.*…\) is not a layer/,
+  );
+});
+
+Deno.test("deno task fuzz stopped by SIGTERM or SIGINT removes its scratch folder", async () => {
+  // runs stopped by `timeout` (SIGTERM) left a minimnist-fuzz-* folder in /tmp each
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+    const tmp = await Deno.makeTempDir();
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [...taskArgv("fuzz"), "--only", "idx", "--cases", "1000000"],
+        cwd: new URL("..", import.meta.url),
+        env: { NO_COLOR: "1", TMPDIR: tmp },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let out = "";
+      while (!out.includes("fuzzing idx")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      assert.equal([...Deno.readDirSync(tmp)].length, 1, "the scratch folder is made in TMPDIR");
+      await new Promise((resolve) => setTimeout(resolve, 500)); // some cases run
+      child.kill(signal);
+      for (let r = await reader.read(); !r.done; r = await reader.read()) out += r.value;
+      assert.equal((await child.status).code, code, out);
+      assert.match(out, new RegExp(`stopped by ${signal}\\n$`));
+      assert.deepEqual([...Deno.readDirSync(tmp)].map((e) => e.name), []);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  }
+});
+
+Deno.test("fuzz finding: long CNN metadata values and tensor names give a message of bounded length", () => {
+  // safetensors cases 2051 and 6182 of seed 0: "input_shape" or "activation" 100 kB long, quoted whole
+  const long = "x".repeat(100_000);
+  for (const field of ["input_shape", "activation", "classes"]) {
+    const message = refusal(() => modelFromBytes(cnnModelWith({ [field]: long }), "m"));
+    assert.ok(
+      message.length < 300 && message.startsWith(`m: not a MiniMNIST model: metadata "${field}" is "xxx`),
+      message,
+    );
+  }
+  const arch = parseArch("conv3x3x2,pool2,fc8");
+  const net = new Sequential({ inputShape: [1, 28, 28], arch, activation: "relu", classes: 10 });
+  const { tensors, metadata } = decodeSafetensors(modelToBytes(net), "cnn");
+  tensors.set(`a\n${long}`, { shape: [1], data: new Float32Array(1) });
+  const message = refusal(() => modelFromBytes(encodeSafetensors(tensors, metadata), "m"));
+  assert.ok(message.length < 300 && !message.includes("\n") && /unexpected tensor "a\\nxxx/.test(message), message);
 });

@@ -11,18 +11,11 @@ import assert from "node:assert/strict";
 import { saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
 import { Random } from "../lib/nn/random.ts";
-import { listDir, scratchModelsDir, taskArgv } from "./task.ts";
+import { listDir, scratchModelsDir, spawnDeno, taskArgv } from "./task.ts";
 
 /** Starts a long training, waits until its first epoch is done, sends `signal`, and returns what it printed. */
-async function interruptTraining(signal: "SIGINT" | "SIGTERM", out: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...taskArgv("train"), "--epochs", "1000", "--out", out],
-    cwd: new URL("..", import.meta.url),
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+async function interruptTraining(signal: "SIGINT" | "SIGTERM", out: string, extra: string[] = []) {
+  const child = spawnDeno([...taskArgv("train"), "--epochs", "1000", "--out", out, ...extra]);
   const decoder = new TextDecoder();
   let stdout = "";
   const reader = child.stdout.getReader();
@@ -44,19 +37,21 @@ async function interruptTraining(signal: "SIGINT" | "SIGTERM", out: string) {
   }
 }
 
-Deno.test("train: SIGINT mid-epoch prints one line, exits 130, and leaves no model and no temporary file", async () => {
-  const scratch = await scratchModelsDir();
-  try {
-    const result = await interruptTraining("SIGINT", `${scratch.dir}/m.safetensors`);
-    assert.equal(result.code, 130, result.stderr);
-    const lines = result.stderr.trim().split("\n");
-    assert.equal(lines.length, 1, result.stderr);
-    assert.match(lines[0], /^interrupted \(SIGINT\) (in|after) epoch \d+ of 1000; no model written$/);
-    assert.deepEqual(listDir(scratch.dir), []);
-  } finally {
-    await scratch.remove();
-  }
-});
+for (const [what, extra] of [["an MLP", []], ["a CNN", ["--arch", "conv3x3x2,pool2,fc8"]]] as const) {
+  Deno.test(`train: SIGINT mid-epoch of ${what} prints one line, exits 130, and leaves no model and no temporary file`, async () => {
+    const scratch = await scratchModelsDir();
+    try {
+      const result = await interruptTraining("SIGINT", `${scratch.dir}/m.safetensors`, [...extra]);
+      assert.equal(result.code, 130, result.stderr);
+      const lines = result.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0], /^interrupted \(SIGINT\) (in|after) epoch \d+ of 1000; no model written$/);
+      assert.deepEqual(listDir(scratch.dir), []);
+    } finally {
+      await scratch.remove();
+    }
+  });
+}
 
 Deno.test("train: SIGTERM mid-epoch exits 143 and leaves the model already there untouched, with no temporary file", async () => {
   const scratch = await scratchModelsDir();

@@ -25,6 +25,22 @@ export function taskArgv(name: string): string[] {
   return rest;
 }
 
+/**
+ * Starts this Deno with `args` (e.g. a task's argv from {@linkcode taskArgv}
+ * and its flags) from the repository root, without colours, stdin closed and
+ * stdout and stderr piped.
+ */
+export function spawnDeno(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: new URL("..", import.meta.url),
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /** Runs `deno task <name> ...args` from the repository root. */
 export async function runTask(name: string, args: string[], env: Record<string, string> = {}): Promise<TaskResult> {
   const out = await new Deno.Command(Deno.execPath(), {

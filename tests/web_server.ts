@@ -6,7 +6,7 @@
  * @module
  */
 
-import { taskArgv } from "./task.ts";
+import { spawnDeno, taskArgv } from "./task.ts";
 
 /** A running `deno task serve`. */
 export interface ServerProcess {
@@ -25,20 +25,24 @@ export interface ServerProcess {
 /**
  * Runs the serve task with `args` plus `--port 0`; `extraRead` folders are
  * added to the task's read permission (e.g. a temporary folder holding the
- * model under test).
+ * model under test), `v8Flags` to the task's V8 flags (e.g. `--expose-gc`, so
+ * that the server's memory line on SIGUSR2 is read after a full GC).
  */
-export async function startServer(args: string[], extraRead: string[] = []): Promise<ServerProcess> {
-  const argv = taskArgv("serve").map((arg) =>
+export async function startServer(
+  args: string[],
+  extraRead: string[] = [],
+  v8Flags: string[] = [],
+): Promise<ServerProcess> {
+  let argv = taskArgv("serve").map((arg) =>
     arg.startsWith("--allow-read=") && extraRead.length > 0 ? `${arg},${extraRead.join(",")}` : arg
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...argv, "--port", "0", ...args],
-    cwd: new URL("..", import.meta.url),
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  if (v8Flags.length > 0) {
+    const k = argv.findIndex((arg) => arg.startsWith("--v8-flags="));
+    argv = k < 0
+      ? [argv[0], `--v8-flags=${v8Flags.join(",")}`, ...argv.slice(1)]
+      : argv.with(k, `${argv[k]},${v8Flags.join(",")}`);
+  }
+  const child = spawnDeno([...argv, "--port", "0", ...args]);
   let text = "";
   let notify = () => {};
   const pump = async (stream: ReadableStream<Uint8Array>) => {

@@ -39,7 +39,7 @@ import { InputError, quote } from "../errors.ts";
 import { Network } from "../nn/network.ts";
 import type { Classifier } from "../nn/classifier.ts";
 import { Sequential } from "../nn/sequential.ts";
-import { parseArch } from "../nn/arch.ts";
+import { type ArchItem, parseArch } from "../nn/arch.ts";
 import { Conv2d } from "../nn/conv2d.ts";
 import { Linear } from "../nn/layer.ts";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.ts";
@@ -190,6 +190,9 @@ function sequentialToBytes(net: Sequential, extra: Record<string, string>): Uint
   return encodeSafetensors(tensors, metadata);
 }
 
+/** Parameters a model file may describe beyond those it holds (8 MiB with their gradients): see below. */
+const SMALL_NETWORK = 2 ** 20;
+
 /** A layer-list network rebuilt from its metadata and filled from its tensors, every shape checked. */
 function sequentialFromTensors(
   tensors: Map<string, Tensor>,
@@ -197,38 +200,51 @@ function sequentialFromTensors(
   fail: (what: string) => never,
 ): Sequential {
   const activationName = metadata.activation ?? "";
-  if (!isActivationName(activationName)) fail(`metadata "activation" is ${JSON.stringify(metadata.activation)}`);
+  if (!isActivationName(activationName)) fail(`metadata "activation" is ${quote(metadata.activation)}`);
   const inputShape = (metadata.input_shape ?? "").split(",").map(Number);
   if (inputShape.length < 1 || !inputShape.every((n) => Number.isSafeInteger(n) && n > 0)) {
-    fail(`metadata "input_shape" is ${JSON.stringify(metadata.input_shape)}, expected e.g. "1,28,28"`);
+    fail(`metadata "input_shape" is ${quote(metadata.input_shape)}, expected e.g. "1,28,28"`);
   }
   const classes = Number(metadata.classes);
-  if (!Number.isSafeInteger(classes) || classes < 1) fail(`metadata "classes" is ${JSON.stringify(metadata.classes)}`);
-  let net: Sequential;
-  try {
-    net = new Sequential({
-      inputShape,
-      arch: parseArch(metadata.arch),
-      activation: activationName as Sequential["activation"],
-      classes,
-    });
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    return fail(`metadata "arch": ${error.message.replace(/^--arch: /, "")}`);
+  if (!Number.isSafeInteger(classes) || classes < 1) fail(`metadata "classes" is ${quote(metadata.classes)}`);
+  const built = <T>(make: () => T): T => {
+    try {
+      return make();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return fail(`metadata "arch": ${error.message.replace(/^--arch: /, "")}`);
+    }
+  };
+  const arch = built(() => parseArch(metadata.arch));
+  // every parameter is a float32 in the file: a network that needs more than the file holds is refused before its
+  // buffers are allocated (a 1 kB file may describe 4096 × 4096 inputs); a small one is built, so that the checks
+  // below name the tensor that is missing or misshapen
+  const needed = parameterCount(inputShape, arch, classes);
+  const held = [...tensors.values()].reduce((sum, t) => sum + t.data.length, 0);
+  if (needed > Math.max(held, SMALL_NETWORK)) {
+    fail(
+      `metadata "arch" ${quote(metadata.arch)} on input_shape ${quote(metadata.input_shape)} needs ` +
+        `${needed.toLocaleString("en-US")} parameters but the file holds ${held.toLocaleString("en-US")} values`,
+    );
   }
+  const net = built(() =>
+    new Sequential({ inputShape, arch, activation: activationName as Sequential["activation"], classes })
+  );
   if (metadata.modules !== undefined && metadata.modules !== JSON.stringify(net.modules())) {
-    fail(`metadata "modules" does not match the network that "arch" ${metadata.arch} describes`);
+    fail(`metadata "modules" does not match the network that "arch" ${quote(metadata.arch)} describes`);
   }
   const expected = new Set(net.parameters().map((p) => p.name));
-  for (const name of tensors.keys()) if (!expected.has(name)) fail(`unexpected tensor "${name}"`);
+  for (const name of tensors.keys()) if (!expected.has(name)) fail(`unexpected tensor ${quote(name)}`);
   net.layers.forEach((layer, l) => {
     if (!(layer instanceof Conv2d || layer instanceof Linear)) return;
     const w = tensors.get(`layers.${l}.weight`) ?? fail(`tensor layers.${l}.weight is missing`);
     const b = tensors.get(`layers.${l}.bias`) ?? fail(`tensor layers.${l}.bias is missing`);
     const shape = fileWeightShape(layer);
-    if (w.shape.join(",") !== shape.join(",")) fail(`layers.${l}.weight has shape [${w.shape}], expected [${shape}]`);
+    if (w.shape.join(",") !== shape.join(",")) {
+      fail(`layers.${l}.weight has shape ${quote(w.shape)}, expected [${shape}]`);
+    }
     if (b.shape.length !== 1 || b.shape[0] !== shape[0]) {
-      fail(`layers.${l}.bias has shape [${b.shape}], expected [${shape[0]}]`);
+      fail(`layers.${l}.bias has shape ${quote(b.shape)}, expected [${shape[0]}]`);
     }
     const { weight, bias } = layer.tensors;
     if (layer instanceof Conv2d) {
@@ -243,6 +259,36 @@ function sequentialFromTensors(
     if (!p.value.every(Number.isFinite)) fail(`tensor ${p.name} holds NaN or infinite values`);
   }
   return net;
+}
+
+/**
+ * The number of parameters (weights and biases) of the layer-list network
+ * `arch` on `inputShape` with `classes` outputs, from the shapes alone,
+ * without allocating anything: a convolution K×K×O on [C, H, W] has
+ * O·C·K² + O and gives [O, H + 2P − K + 1, W + 2P − K + 1] (P = (K − 1)/2 for
+ * "same", else 0), a pool gives [C, ⌊H/2⌋, ⌊W/2⌋], a dense layer of U units on
+ * I inputs has I·U + U. A float, exact below 2⁵³. Shapes the layers refuse are
+ * counted as they come (the constructor then names the problem).
+ */
+function parameterCount(inputShape: readonly number[], arch: readonly ArchItem[], classes: number): number {
+  let shape = [...inputShape];
+  let count = 0;
+  for (const item of [...arch, { kind: "fc", units: classes } as const]) {
+    if (item.kind === "fc") {
+      const inputs = shape.reduce((a, b) => a * b, 1);
+      count += inputs * item.units + item.units;
+      shape = [item.units];
+    } else if (shape.length === 3) {
+      const [C, H, W] = shape;
+      if (item.kind === "pool") shape = [C, Math.floor(H / 2), Math.floor(W / 2)];
+      else {
+        const grow = item.padding === "same" ? 0 : 1 - item.kernel;
+        count += item.channels * C * item.kernel ** 2 + item.channels;
+        shape = [item.channels, Math.max(H + grow, 1), Math.max(W + grow, 1)];
+      }
+    }
+  }
+  return count;
 }
 
 /**

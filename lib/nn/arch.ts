@@ -19,7 +19,7 @@
  * @module
  */
 
-import { InputError } from "../errors.ts";
+import { InputError, quote } from "../errors.ts";
 import type { Padding } from "./conv2d.ts";
 
 /** One item of an architecture. */
@@ -49,7 +49,7 @@ export function parseArch(text: string): ArchItem[] {
   const parts = text.split(",").map((s) => s.trim());
   let seenFc = false;
   return parts.map((part, i) => {
-    const where = `--arch: "${part}" (item ${i + 1} of "${text}")`;
+    const where = `--arch: ${quote(part)} (item ${i + 1} of ${quote(text)})`;
     const bad = (why: string): never => {
       throw new InputError(`${where} ${why}`);
     };

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import process from "node:process";
 import { loadSplit } from "../../lib/data/load.ts";
 import { classCounts, PIXELS } from "../../lib/data/dataset.ts";
 import { InputError } from "../../lib/errors.ts";
@@ -284,4 +285,55 @@ Deno.test("data: values are checked before the float32 cast: near-integers are n
     mnistLines().map((l, i) => (i === 1 ? setCell(l, 1, "9.0000001") : l)).join("\n"),
     /mnist_train\.csv, line 2, column 1: label 9\.0000001 is not a digit 0–9/,
   );
+});
+
+Deno.test("data: small tables (one flattened Series) and large ones (a Series per column) read every cell in place", async () => {
+  // 80 rows × 784 ≤ 2^16 values: the table leaves polars flattened; 90 rows: column by column
+  for (const rows of [80, 90]) {
+    const dir = await Deno.makeTempDir();
+    try {
+      const value = (i: number, j: number) => (i * 7 + j * 13) % 256;
+      const lines = Array.from(
+        { length: rows },
+        (_, i) => Array.from({ length: PIXELS }, (_, j) => value(i, j)).join(","),
+      );
+      await Deno.writeTextFile(`${dir}/train_X.csv`, lines.join("\n") + "\n");
+      const onehot = (k: number) => Array.from({ length: 10 }, (_, j) => (j === k ? "1" : "0")).join(",");
+      await Deno.writeTextFile(
+        `${dir}/train_label.csv`,
+        Array.from({ length: rows }, (_, i) => onehot((i * 3) % 10)).join("\n"),
+      );
+      const { x, labels, n } = await loadSplit(dir, "train");
+      assert.equal(n, rows);
+      let wrong = 0;
+      for (let i = 0; i < rows; i++) {
+        if (labels[i] !== (i * 3) % 10) wrong++;
+        for (let j = 0; j < PIXELS; j++) if (x[i * PIXELS + j] !== Math.fround(value(i, j) / 255)) wrong++;
+      }
+      assert.equal(wrong, 0, `${rows} rows`);
+      // a bad value in the last cell is found at its line and column
+      lines[rows - 1] = setCell(lines[rows - 1], 784, "256");
+      await Deno.writeTextFile(`${dir}/train_X.csv`, lines.join("\n") + "\n");
+      await assert.rejects(loadSplit(dir, "train"), new RegExp(`line ${rows}, column 784: 256 is not a pixel value`));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
+Deno.test("data: a small CSV file costs milliseconds, not one polars Series per column (fuzzing speed)", async () => {
+  // Each nodejs-polars Series costs about 0.1 ms of wrapper objects: reading the 784 columns of a 3-row file one
+  // Series at a time took 80–190 ms; as one Series, about 10 ms. Bound loose for a busy machine: CPU time.
+  const dir = await fixture(() => {});
+  try {
+    for (let k = 0; k < 3; k++) await loadSplit(dir, "train"); // warm-up: JIT and the polars library
+    const runs = 20;
+    const start = process.cpuUsage();
+    for (let k = 0; k < runs; k++) await loadSplit(dir, "train");
+    const cpu = process.cpuUsage(start);
+    const ms = (cpu.user + cpu.system) / 1000 / runs;
+    assert.ok(ms < 50, `${ms.toFixed(1)} ms of CPU time per 3-row seed split`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -230,8 +230,33 @@ export const safetensorsJson: Mutator = {
         header[name] = pick(rng, JSON_EXTREMES);
         break;
       case 4: {
-        const key = pick(rng, ["format", "sizes", "activations", "input_scale", "seed"]);
+        const key = pick(rng, [
+          "format",
+          "sizes",
+          "activations",
+          "input_scale",
+          "seed",
+          // a CNN's (layer-list network's) fields
+          "arch",
+          "activation",
+          "input_shape",
+          "classes",
+          "modules",
+        ]);
         meta[key] = pick(rng, [
+          // for a CNN: huge inputs, huge or absurd layers, shapes that do not fit
+          "1,4096,4096",
+          "4096,4096,4096",
+          "1,28,28,1",
+          "9007199254740993",
+          "conv4096x4096x4096",
+          "conv5x5x8,fc4096,fc4096,fc4096,fc4096",
+          "conv3x3x2:same,pool2,pool2,pool2,pool2,pool2",
+          "conv29x29x8",
+          "fc1,".repeat(20_000) + "fc1",
+          "[]",
+          '[{"type":"Conv2d"}]',
+          "4096",
           "NaN",
           "Infinity",
           "-Infinity",
