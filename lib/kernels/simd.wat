@@ -590,7 +590,7 @@
   ;; The optimisers over n floats (n a multiple of 4) of weights w and their gradient g; each also sets
   ;; g to 0, ready for the next step's accumulation. Same formulas as optimizers.ts, in float32.
   ;;   sgdStep:       w −= lr (g + λ w)
-  (func (export "sgdStep") (param $w i32) (param $g i32) (param $n i32) (param $lr f32) (param $lambda f32)
+  (func $sgdStep (export "sgdStep") (param $w i32) (param $g i32) (param $n i32) (param $lr f32) (param $lambda f32)
     (local $end i32) (local $vlr v128) (local $vl v128) (local $x v128)
     (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $vlr (f32x4.splat (local.get $lr)))
@@ -608,7 +608,7 @@
   )
 
   ;;   momentumStep:  v = μ v + g + λ w;  w −= lr v
-  (func (export "momentumStep")
+  (func $momentumStep (export "momentumStep")
     (param $w i32) (param $g i32) (param $v i32) (param $n i32) (param $lr f32) (param $mu f32) (param $lambda f32)
     (local $end i32) (local $vlr v128) (local $vmu v128) (local $vl v128) (local $x v128) (local $y v128)
     (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
@@ -632,7 +632,7 @@
 
   ;;   adamStep:      m = β₁ m + (1 − β₁) g;  s = β₂ s + (1 − β₂) g²;  w −= lr (c₁ m / (√(c₂ s) + ε) + λ w)
   ;; with c₁ = 1 / (1 − β₁ᵗ), c₂ = 1 / (1 − β₂ᵗ) computed by the caller for step t.
-  (func (export "adamStep")
+  (func $adamStep (export "adamStep")
     (param $w i32) (param $g i32) (param $m i32) (param $s i32) (param $n i32) (param $lr f32)
     (param $beta1 f32) (param $beta2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $lambda f32)
     (local $end i32) (local $vlr v128) (local $vb1 v128) (local $vb2 v128) (local $vd1 v128) (local $vd2 v128)
@@ -767,16 +767,15 @@
   )
 
   ;; The weight gradient of the first layer column by column (CSC: per pixel, the examples where it is nonzero).
-  ;; `listNonzeroColumns` lists, for each input i with a nonzero value in some row of x [B, I] (rows I floats
+  ;; `listNonzeroColumns` lists, for each input i with a nonzero value in some row of x [B, I] (rows ldx bytes
   ;; apart): its triple (i · rowBytes, first pair's address, end address) from byte address `columns` on, and
-  ;; its pairs (b · ldd, x[b, i]) from `pairs` on (one pair of slack). Returns the number of triples.
+  ;; its pairs (b · ldd, x[b, i]) from `pairs` on (one pair of slack). Returns the number of triples, in
+  ;; increasing i. With x pointing at input i0 of wider rows, I = a range of inputs: i counts from i0.
   (func (export "listNonzeroColumns")
-    (param $x i32) (param $B i32) (param $I i32) (param $ldd i32) (param $rowBytes i32)
+    (param $x i32) (param $B i32) (param $I i32) (param $ldx i32) (param $ldd i32) (param $rowBytes i32)
     (param $pairs i32) (param $columns i32) (result i32)
     (local $i i32) (local $b i32) (local $e i32) (local $first i32) (local $v f32) (local $p i32) (local $n i32)
-    (local $rowStride i32)
     (local.set $e (local.get $pairs))
-    (local.set $rowStride (i32.shl (local.get $I) (i32.const 2)))
     (block $inputsDone
       (loop $inputs
         (br_if $inputsDone (i32.ge_u (local.get $i) (local.get $I)))
@@ -790,7 +789,7 @@
             (i32.store (local.get $e) (i32.mul (local.get $b) (local.get $ldd)))
             (f32.store offset=4 (local.get $e) (local.get $v))
             (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
-            (local.set $p (i32.add (local.get $p) (local.get $rowStride)))
+            (local.set $p (i32.add (local.get $p) (local.get $ldx)))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $rows)))
         (if (i32.gt_u (local.get $e) (local.get $first))
@@ -805,78 +804,128 @@
     (local.get $n)
   )
 
+  ;;   row[0:H] = Σ_{pairs (b · ldd, v) in [first, last)} v · delta[b, 0:H]      (rowBytes = 4H, H a multiple of 4)
+  ;; computed in registers, 32 columns at a time, and written once (not read).
+  (func $columnRow (param $row i32) (param $delta i32) (param $rowBytes i32) (param $first i32) (param $last i32)
+    (local $c i32) (local $p i32) (local $d i32) (local $v v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)))
+        (local.set $acc0 (v128.const f32x4 0 0 0 0))
+        (local.set $acc1 (v128.const f32x4 0 0 0 0))
+        (local.set $acc2 (v128.const f32x4 0 0 0 0))
+        (local.set $acc3 (v128.const f32x4 0 0 0 0))
+        (local.set $acc4 (v128.const f32x4 0 0 0 0))
+        (local.set $acc5 (v128.const f32x4 0 0 0 0))
+        (local.set $acc6 (v128.const f32x4 0 0 0 0))
+        (local.set $acc7 (v128.const f32x4 0 0 0 0))
+        (local.set $p (local.get $first))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+            (local.set $v (v128.load32_splat offset=4 (local.get $p)))
+            (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $d)))))
+            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $d)))))
+            (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $d)))))
+            (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
+            (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
+            (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
+            (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $pairs)))
+        (v128.store offset=0 (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+        (v128.store offset=16 (i32.add (local.get $row) (local.get $c)) (local.get $acc1))
+        (v128.store offset=32 (i32.add (local.get $row) (local.get $c)) (local.get $acc2))
+        (v128.store offset=48 (i32.add (local.get $row) (local.get $c)) (local.get $acc3))
+        (v128.store offset=64 (i32.add (local.get $row) (local.get $c)) (local.get $acc4))
+        (v128.store offset=80 (i32.add (local.get $row) (local.get $c)) (local.get $acc5))
+        (v128.store offset=96 (i32.add (local.get $row) (local.get $c)) (local.get $acc6))
+        (v128.store offset=112 (i32.add (local.get $row) (local.get $c)) (local.get $acc7))
+        (local.set $c (i32.add (local.get $c) (i32.const 128)))
+        (br $blocks)))
+    ;; the remaining columns, 4 at a time
+    (block $vectorsDone
+      (loop $vectors
+        (br_if $vectorsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
+        (local.set $acc0 (v128.const f32x4 0 0 0 0))
+        (local.set $p (local.get $first))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load32_splat offset=4 (local.get $p))
+              (v128.load (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p)))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $pairs)))
+        (v128.store (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $vectors)))
+  )
+
   ;;   grad[i, 0:H] = Σ_{pairs (b, v) of column i} v · delta[b, 0:H]   for each of the n listed columns i
   ;; Each listed row of grad is computed in registers, 32 columns at a time, and written once (not read);
   ;; rows not listed are left alone (they must be 0). H a multiple of 4.
   (func (export "sparseGemmTNColumns")
     (param $grad i32) (param $delta i32) (param $H i32) (param $columns i32) (param $n i32)
-    (local $end i32) (local $row i32) (local $first i32) (local $last i32) (local $c i32) (local $p i32)
-    (local $d i32) (local $rowBytes i32) (local $v v128)
-    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
-    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (local $end i32) (local $rowBytes i32)
     (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
     (local.set $end (i32.add (local.get $columns) (i32.mul (local.get $n) (i32.const 12))))
     (block $columnsDone
       (loop $eachColumn
         (br_if $columnsDone (i32.ge_u (local.get $columns) (local.get $end)))
-        (local.set $row (i32.add (local.get $grad) (i32.load offset=0 (local.get $columns))))
-        (local.set $first (i32.load offset=4 (local.get $columns)))
-        (local.set $last (i32.load offset=8 (local.get $columns)))
-        (local.set $c (i32.const 0))
-        (block $blocksDone
-          (loop $blocks
-            (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)))
-            (local.set $acc0 (v128.const f32x4 0 0 0 0))
-            (local.set $acc1 (v128.const f32x4 0 0 0 0))
-            (local.set $acc2 (v128.const f32x4 0 0 0 0))
-            (local.set $acc3 (v128.const f32x4 0 0 0 0))
-            (local.set $acc4 (v128.const f32x4 0 0 0 0))
-            (local.set $acc5 (v128.const f32x4 0 0 0 0))
-            (local.set $acc6 (v128.const f32x4 0 0 0 0))
-            (local.set $acc7 (v128.const f32x4 0 0 0 0))
-            (local.set $p (local.get $first))
-            (block $pairsDone
-              (loop $pairs
-                (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
-                (local.set $v (v128.load32_splat offset=4 (local.get $p)))
-                (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
-                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
-                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $d)))))
-                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $d)))))
-                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $d)))))
-                (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
-                (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
-                (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
-                (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
-                (local.set $p (i32.add (local.get $p) (i32.const 8)))
-                (br $pairs)))
-            (v128.store offset=0 (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
-            (v128.store offset=16 (i32.add (local.get $row) (local.get $c)) (local.get $acc1))
-            (v128.store offset=32 (i32.add (local.get $row) (local.get $c)) (local.get $acc2))
-            (v128.store offset=48 (i32.add (local.get $row) (local.get $c)) (local.get $acc3))
-            (v128.store offset=64 (i32.add (local.get $row) (local.get $c)) (local.get $acc4))
-            (v128.store offset=80 (i32.add (local.get $row) (local.get $c)) (local.get $acc5))
-            (v128.store offset=96 (i32.add (local.get $row) (local.get $c)) (local.get $acc6))
-            (v128.store offset=112 (i32.add (local.get $row) (local.get $c)) (local.get $acc7))
-            (local.set $c (i32.add (local.get $c) (i32.const 128)))
-            (br $blocks)))
-        ;; the remaining columns, 4 at a time
-        (block $vectorsDone
-          (loop $vectors
-            (br_if $vectorsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
-            (local.set $acc0 (v128.const f32x4 0 0 0 0))
-            (local.set $p (local.get $first))
-            (block $pairsDone
-              (loop $pairs
-                (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
-                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load32_splat offset=4 (local.get $p))
-                  (v128.load (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p)))))))
-                (local.set $p (i32.add (local.get $p) (i32.const 8)))
-                (br $pairs)))
-            (v128.store (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
-            (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br $vectors)))
+        (call $columnRow (i32.add (local.get $grad) (i32.load offset=0 (local.get $columns))) (local.get $delta)
+          (local.get $rowBytes) (i32.load offset=4 (local.get $columns)) (i32.load offset=8 (local.get $columns)))
         (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
         (br $eachColumn)))
+  )
+
+  ;; The first layer's weight gradient fused with the optimiser's step, row by row: no gradient matrix is
+  ;; written or read. For each row r < rows of w [rows, H] (rowBytes = 4H apart, H a multiple of 4):
+  ;;   g = Σ_{pairs (b, v) of column r} v · delta[b, 0:H]   (`columnRow`, into the scratch row g [H]) if r is
+  ;;       listed in `columns` (n triples from listNonzeroColumns, increasing r), else g = 0;
+  ;;   then the optimiser on row r, the same arithmetic as the kernels above (each leaves g at 0):
+  ;;   kind 0 `sgdStep` (lr, λ; a row with g = 0 and λ = 0 is left alone), 1 `momentumStep` (v = m, μ = a),
+  ;;   2 `adamStep` (m, s, β₁ = a, β₂ = b, c₁, c₂, ε). g must be 0 on entry.
+  (func (export "firstLayerStep")
+    (param $kind i32) (param $w i32) (param $g i32) (param $m i32) (param $s i32) (param $delta i32) (param $H i32)
+    (param $columns i32) (param $n i32) (param $rows i32) (param $lr f32) (param $a f32) (param $b f32)
+    (param $c1 f32) (param $c2 f32) (param $eps f32) (param $lambda f32)
+    (local $end i32) (local $rowBytes i32) (local $at i32) (local $stop i32) (local $listed i32)
+    (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $end (i32.add (local.get $columns) (i32.mul (local.get $n) (i32.const 12))))
+    (local.set $stop (i32.mul (local.get $rows) (local.get $rowBytes)))
+    (block $rowsDone
+      (loop $eachRow
+        (br_if $rowsDone (i32.ge_u (local.get $at) (local.get $stop)))
+        (local.set $listed (i32.const 0))
+        (if (i32.lt_u (local.get $columns) (local.get $end))
+          (then
+            (if (i32.eq (i32.load offset=0 (local.get $columns)) (local.get $at))
+              (then
+                (call $columnRow (local.get $g) (local.get $delta) (local.get $rowBytes)
+                  (i32.load offset=4 (local.get $columns)) (i32.load offset=8 (local.get $columns)))
+                (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+                (local.set $listed (i32.const 1))))))
+        (if (i32.eqz (local.get $kind))
+          (then
+            (if (i32.or (local.get $listed) (f32.ne (local.get $lambda) (f32.const 0)))
+              (then
+                (call $sgdStep (i32.add (local.get $w) (local.get $at)) (local.get $g) (local.get $H)
+                  (local.get $lr) (local.get $lambda)))))
+          (else
+            (if (i32.eq (local.get $kind) (i32.const 1))
+              (then
+                (call $momentumStep (i32.add (local.get $w) (local.get $at)) (local.get $g)
+                  (i32.add (local.get $m) (local.get $at)) (local.get $H) (local.get $lr) (local.get $a) (local.get $lambda)))
+              (else
+                (call $adamStep (i32.add (local.get $w) (local.get $at)) (local.get $g)
+                  (i32.add (local.get $m) (local.get $at)) (i32.add (local.get $s) (local.get $at)) (local.get $H)
+                  (local.get $lr) (local.get $a) (local.get $b) (local.get $c1) (local.get $c2) (local.get $eps)
+                  (local.get $lambda))))))
+        (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+        (br $eachRow)))
   )
 )

@@ -3,27 +3,42 @@
  * layers, any of the three optimisers, weight decay and augmentation, on one
  * thread or several.
  *
- * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory),
- * each thread ("lane") takes a contiguous slice of the rows and computes the
- * gradient of its share of the batch's mean loss:
+ * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory) a
+ * step has two phases. In phase A each thread ("lane") t of T takes a
+ * contiguous slice of the examples, rows [⌊tB/T⌋, ⌊(t+1)B/T⌋), and computes
+ * everything that is per example:
  *
  *   nonzero pixels of its rows               (row offset, value) pairs      `listNonzero`, branch-free
  *   z⁰ = x · W⁰ + b⁰                          `sparseGemm` (or `gemm` when x is dense)
  *   zˡ = aˡ⁻¹ · Wˡ + bˡ, aˡ = f(zˡ)            `gemm`; f: `relu`, or TypeScript for tanh and sigmoid
- *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch)
- *   ∂L/∂bˡ = Σ_b δˡ                            `sumRows`
- *   ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ                     `gemm` with A transposed through its strides
- *   ∂L/∂W⁰ = xᵀ · δ⁰                          `listNonzeroColumns`, `sparseGemmTNColumns`: each row of a pixel
- *                                             nonzero in the slice computed in registers and written once;
- *                                             the rows of pixels zero in every row stay 0
+ *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch); each row's loss kept
  *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`; f′: `reluBackward`, or TypeScript
  *
- * then the main thread adds the lanes' gradients in lane order
- * (`addAndClear`), so that a seed and a thread count always give the same
- * bytes, and applies the optimiser (`sgdStep` / `momentumStep` / `adamStep`,
- * which also zero the gradient). Lanes 1 … T−1 are Web Workers
- * (`simd_worker.ts`) started once per run, sharing one WebAssembly memory;
- * they wait on and signal through `Atomics` in that memory.
+ * into whole-batch arrays aˡ, δˡ [B, Op]. After a barrier, in phase B each
+ * lane takes a contiguous range of the ROWS of every weight matrix and
+ * computes their gradient from the whole batch, fused with the optimiser:
+ *
+ *   layer 0, rows [⌊tI/T⌋, ⌊(t+1)I/T⌋)       `listNonzeroColumns` lists per pixel of the range the examples
+ *                                             where it is nonzero; `firstLayerStep` computes each pixel's
+ *                                             gradient row Σ_b x_bi δ⁰_b in registers and applies the
+ *                                             optimiser to that row at once (a pixel zero in the whole
+ *                                             batch: g = 0, still decayed): no gradient matrix at all
+ *   layer l ≥ 1, its range of rows            ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ by `gemm` on those rows, then
+ *                                             `sgdStep` / `momentumStep` / `adamStep` on them
+ *   the biases (the last lane)                ∂L/∂bˡ = Σ_b δˡ by `sumRows`, then the optimiser
+ *
+ * Every gradient element is summed over the whole batch in example order by
+ * one lane, whatever T is, and every per-example value is computed the same
+ * way on any lane: **the model's bytes do not depend on the thread count**
+ * (nor on the run). The mean loss is summed from the rows' losses in row
+ * order. Nothing is summed across threads, so no thread writes a full-size
+ * gradient and no pass adds them.
+ *
+ * Lanes 1 … T−1 are Web Workers (`simd_worker.ts`) started once per run,
+ * sharing one WebAssembly memory; a step starts when the main thread (lane 0)
+ * bumps a generation counter, and the barrier and the end of the step are
+ * counters in that memory that the lanes add to and wait on (`Atomics`,
+ * spinning briefly before sleeping).
  *
  * Every layer's outputs are padded to a multiple of 8 floats (Op) in
  * WebAssembly memory; the padding of W, b and δ is 0 and stays 0. The
@@ -37,14 +52,17 @@ import { type Dataset, gatherBatch } from "../data/dataset.ts";
 import type { Network } from "../nn/network.ts";
 import { Dense } from "../nn/dense.ts";
 import type { Activation, ActivationName } from "../nn/activations.ts";
-import { crossEntropyLoss, softmaxForward } from "../nn/loss.ts";
+import { softmaxForward } from "../nn/loss.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../nn/optimizers.ts";
 import type { Random } from "../nn/random.ts";
 import type { Floats } from "../nn/tensor.ts";
 import type { StepStrategy } from "../nn/step.ts";
 import { MemoryPlan, sharedSimdKernels, type SimdKernels, simdKernels } from "./gemm.ts";
 
-/** Byte addresses of one layer's weights and optimiser state; I inputs, O outputs padded to Op. */
+/**
+ * Byte addresses of one layer's weights, optimiser state and whole-batch
+ * arrays; I inputs, O outputs padded to Op.
+ */
 export interface LayerRegions {
   I: number;
   O: number;
@@ -52,18 +70,22 @@ export interface LayerRegions {
   weight: number; // [I, Op]
   bias: number; // [Op]
   state: number[]; // optimiser state: per slot, [I·Op] for the weight then [Op] for the bias
+  out: number; // [B, Op] the layer's activations (the logits for the last)
+  delta: number; // [B, Op] ∂L/∂z
+  gradWeight: number; // [I, Op] ∂L/∂W (layers above the first; −1 for layer 0, whose gradient is never stored)
+  gradBias: number; // [Op]
 }
 
-/** Byte addresses of one lane's working set (per layer l: out, delta [rows, Op], ∂L/∂W [I, Op], ∂L/∂b [Op]). */
+/** Byte addresses of one lane's private working set. */
 export interface LaneRegions {
+  /** Phase A: its rows' nonzero pixels, (row offset, value) pairs, and each row's first pair. */
   entries: number;
   starts: number;
+  /** Phase B: its pixels' (example offset, value) pairs and (row offset, first, end) triples. */
   pairs: number;
   columns: number;
-  out: number[];
-  delta: number[];
-  gradWeight: number[];
-  gradBias: number[];
+  /** Phase B: one gradient row of layer 0 [Op], 0 between rows. */
+  gradRow: number;
 }
 
 /** Where everything lives in the memory. */
@@ -79,27 +101,36 @@ export interface SimdPlan {
   x: number; // [B, I] the minibatch
   labels: number; // int32 [B]
   zero: number; // zeros [max Op]
-  control: number; // int32 [CONTROL + 4 lanes]: see the worker protocol
-  losses: number; // float64 [lanes]: each lane's loss sum
+  control: number; // int32 [CONTROL_SLOTS]: see the worker protocol
+  losses: number; // float64 [B]: each row's loss
+  params: number; // float64 [PARAMS_SLOTS]: this step's optimiser settings
 }
 
 /** The worker protocol: int32 slots of the control region. */
-export const CONTROL = { generation: 0, command: 1, batch: 2, ready: 3, lane: 4 } as const;
+export const CONTROL = { generation: 0, command: 1, batch: 2, ready: 3, failed: 4, arrived: 5, done: 6 } as const;
+/** How many int32 slots the control region has. */
+export const CONTROL_SLOTS = 8;
 /** Commands in `CONTROL.command`. */
 export const COMMAND = { step: 1, stop: 2 } as const;
-/** Per lane t, from CONTROL.lane + 4t: first row, rows, the generation done (−1: failed). */
-export const laneSlot = (t: number, field: 0 | 1 | 2) => CONTROL.lane + 4 * t + field;
+/** The float64 slots of the params region: the step's optimiser kind (0 SGD, 1 momentum, 2 AdamW) and settings. */
+export const PARAMS = { kind: 0, lr: 1, a: 2, b: 3, c1: 4, c2: 5, eps: 6, lambda: 7 } as const;
+const PARAMS_SLOTS = 8;
 
-/** Above this share of nonzero inputs, layer 0 runs as a dense product. */
+/** Above this share of nonzero inputs, layer 0's forward pass runs as a dense product. */
 const SPARSE_BELOW = 0.5;
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
+/** Lane t's share [from, to) of n items cut into T contiguous parts. */
+export function share(t: number, T: number, n: number): [number, number] {
+  return [Math.floor((t * n) / T), Math.floor(((t + 1) * n) / T)];
+}
+
 /** The memory plan for `net` at batch size `batchSize`, `slots` optimiser state arrays per parameter, `lanes` threads. */
 export function simdPlan(net: Network, batchSize: number, slots: number, lanes: number): SimdPlan {
   const p = new MemoryPlan();
-  const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / lanes);
-  const layers = net.layers.map((layer): LayerRegions => {
+  const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / lanes), pixels = Math.ceil(I0 / lanes);
+  const layers = net.layers.map((layer, l): LayerRegions => {
     const I = layer.inputs, O = layer.outputs, Op = pad8(O);
     return {
       I,
@@ -112,17 +143,18 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
         p.region(Op);
         return at;
       }),
+      out: p.region(B * Op),
+      delta: p.region(B * Op),
+      gradWeight: l === 0 ? -1 : p.region(I * Op),
+      gradBias: p.region(Op),
     };
   });
   const laneRegions = Array.from({ length: lanes }, (): LaneRegions => ({
     entries: p.region(2 * rows * I0 + 2),
     starts: p.region(rows + 1),
-    pairs: p.region(2 * rows * I0 + 2),
-    columns: p.region(3 * I0),
-    out: layers.map((l) => p.region(rows * l.Op)),
-    delta: layers.map((l) => p.region(rows * l.Op)),
-    gradWeight: layers.map((l) => p.region(l.I * l.Op)),
-    gradBias: layers.map((l) => p.region(l.Op)),
+    pairs: p.region(2 * B * pixels + 2),
+    columns: p.region(3 * pixels),
+    gradRow: p.region(layers[0].Op),
   }));
   return {
     batchSize: B,
@@ -134,8 +166,9 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
     x: p.region(B * I0),
     labels: p.region(B),
     zero: p.region(Math.max(...layers.map((l) => l.Op))),
-    control: p.region(CONTROL.lane + 4 * lanes),
-    losses: p.region(2 * lanes),
+    control: p.region(CONTROL_SLOTS),
+    losses: p.region(2 * B),
+    params: p.region(2 * PARAMS_SLOTS),
     bytes: p.bytes,
   };
 }
@@ -155,114 +188,196 @@ export function laneScratch(plan: SimdPlan): LaneScratch {
 }
 
 /**
- * One lane's share of a step: forward and backward over the `rows` rows from
- * row `first` of the minibatch in memory, as part of a batch of B; leaves
- * ∂(Σ of these rows' losses / B)/∂w in the lane's gradients (layer 0's added
- * to what is there, which must be 0) and returns the rows' loss sum.
+ * Phase A of lane t of T: forward and backward over its slice of the
+ * minibatch in memory (rows [⌊tB/T⌋, ⌊(t+1)B/T⌋) of a batch of B), leaving
+ * its rows of every aˡ and δˡ (δᴸ = (P − Y) / B) and of the row losses.
  */
-export function laneGradient(
+export function lanePhaseA(
   k: SimdKernels,
   plan: SimdPlan,
   t: number,
+  T: number,
   activations: readonly Activation[],
-  first: number,
-  rows: number,
   B: number,
   scratch: LaneScratch,
-): number {
+): void {
+  const [first, end] = share(t, T, B), rows = end - first;
+  if (rows === 0) return;
   const e = k.exports, f32 = k.f32;
   const lane = plan.lanes[t], layers = plan.layers, L = layers.length, I0 = plan.inputs;
   const x = plan.x + 4 * first * I0;
-  const labels = k.i32.subarray(plan.labels / 4 + first, plan.labels / 4 + first + rows);
+  const at = (region: number, Op: number) => region + 4 * first * Op; // this lane's first row of a [B, Op] array
 
   // the nonzero pixels of each row: (byte offset of its weight row, value) pairs
   const layer0 = layers[0], rowBytes = 4 * layer0.Op;
   const nonzero = e.listNonzero(x, rows, I0, rowBytes, lane.entries, lane.starts);
-  const sparse = nonzero < SPARSE_BELOW * rows * I0;
-
-  // forward
-  if (sparse) e.sparseGemm(lane.out[0], rowBytes, layer0.weight, layer0.bias, layer0.Op, lane.starts, rows);
-  else e.gemm(lane.out[0], rowBytes, x, 4 * I0, 4, layer0.weight, rowBytes, layer0.bias, rows, layer0.Op, I0, 0);
+  const out0 = at(layer0.out, layer0.Op);
+  if (nonzero < SPARSE_BELOW * rows * I0) {
+    e.sparseGemm(out0, rowBytes, layer0.weight, layer0.bias, layer0.Op, lane.starts, rows);
+  } else e.gemm(out0, rowBytes, x, 4 * I0, 4, layer0.weight, rowBytes, layer0.bias, rows, layer0.Op, I0, 0);
   for (let l = 0; l < L; l++) {
     const layer = layers[l];
     if (l > 0) {
-      const Op = layer.Op, below = layers[l - 1].Op;
-      e.gemm(
-        lane.out[l],
-        4 * Op,
-        lane.out[l - 1],
-        4 * below,
-        4,
-        layer.weight,
-        4 * Op,
-        layer.bias,
-        rows,
-        Op,
-        layer.I,
-        0,
-      );
+      const Op = layer.Op, below = layers[l - 1];
+      const input = at(below.out, below.Op);
+      e.gemm(at(layer.out, Op), 4 * Op, input, 4 * below.Op, 4, layer.weight, 4 * Op, layer.bias, rows, Op, layer.I, 0);
     }
     if (l === L - 1) break;
-    if (activations[l].name === "relu") e.relu(lane.out[l], rows * layer.Op);
+    const out = at(layer.out, layer.Op);
+    if (activations[l].name === "relu") e.relu(out, rows * layer.Op);
     else {
-      const out = k.view(lane.out[l], rows * layer.Op);
-      activations[l].forward(out, out, rows * layer.Op);
+      const view = k.view(out, rows * layer.Op);
+      activations[l].forward(view, view, rows * layer.Op);
     }
   }
 
   // softmax and cross-entropy on the logits [rows, C]; δᴸ = (P − Y) / B into the top delta (padding stays 0)
   const top = layers[L - 1], C = top.O, Op = top.Op, { probs, logits } = scratch;
-  const outTop = lane.out[L - 1] / 4, deltaTop = lane.delta[L - 1] / 4;
+  const outTop = at(top.out, Op) / 4, deltaTop = at(top.delta, Op) / 4;
+  const labels = k.i32.subarray(plan.labels / 4 + first, plan.labels / 4 + end);
+  const losses = new Float64Array(k.memory.buffer, plan.losses + 8 * first, rows);
   for (let b = 0; b < rows; b++) for (let c = 0; c < C; c++) logits[b * C + c] = f32[outTop + b * Op + c];
   softmaxForward(probs, logits, rows, C);
-  const lossSum = crossEntropyLoss(probs, labels, rows, C) * rows;
   const scale = 1 / B;
   for (let b = 0; b < rows; b++) {
+    losses[b] = -Math.log(probs[b * C + labels[b]]); // as crossEntropyLoss, row by row
     for (let c = 0; c < C; c++) f32[deltaTop + b * Op + c] = probs[b * C + c] * scale;
     f32[deltaTop + b * Op + labels[b]] -= scale;
   }
 
-  // backward
-  for (let l = L - 1; l >= 0; l--) {
-    const layer = layers[l], Op = layer.Op;
-    e.sumRows(lane.gradBias[l], lane.delta[l], 4 * Op, rows, Op); // ∂L/∂b = Σ_b δ
-    if (l === 0) {
-      // ∂L/∂W⁰ is 0 here: write the rows of the pixels nonzero in some row, one row at a time, or all densely
-      if (sparse) {
-        const n = e.listNonzeroColumns(x, rows, I0, 4 * Op, 4 * Op, lane.pairs, lane.columns);
-        e.sparseGemmTNColumns(lane.gradWeight[0], lane.delta[0], Op, lane.columns, n);
-      } else e.gemm(lane.gradWeight[0], 4 * Op, x, 4, 4 * I0, lane.delta[0], 4 * Op, plan.zero, I0, Op, rows, 0);
-      break;
-    }
-    const below = layers[l - 1].Op;
-    // ∂L/∂Wˡ [I, Op] = (aˡ⁻¹)ᵀ · δˡ: A(i, b) = aˡ⁻¹[b, i]
-    e.gemm(
-      lane.gradWeight[l],
-      4 * Op,
-      lane.out[l - 1],
-      4,
-      4 * below,
-      lane.delta[l],
-      4 * Op,
-      plan.zero,
-      layer.I,
-      Op,
+  // δˡ⁻¹ [rows, I] = δˡ · Wˡᵀ, then ⊙ f′ (the padding columns of δˡ⁻¹ are never written: they stay 0)
+  for (let l = L - 1; l >= 1; l--) {
+    const layer = layers[l], below = layers[l - 1];
+    const d = at(below.delta, below.Op), out = at(below.out, below.Op), n = rows * below.Op;
+    e.gemmNT(
+      d,
+      4 * below.Op,
+      at(layer.delta, layer.Op),
+      4 * layer.Op,
+      layer.weight,
+      4 * layer.Op,
       rows,
-      0,
+      layer.I,
+      layer.Op,
     );
-    // δˡ⁻¹ [rows, I] = δˡ · Wˡᵀ, then ⊙ f′ (the padding columns of δˡ⁻¹ are never written: they stay 0)
-    e.gemmNT(lane.delta[l - 1], 4 * below, lane.delta[l], 4 * Op, layer.weight, 4 * Op, rows, layer.I, Op);
-    if (activations[l - 1].name === "relu") e.reluBackward(lane.delta[l - 1], lane.out[l - 1], rows * below);
+    if (activations[l - 1].name === "relu") e.reluBackward(d, out, n);
     else {
-      const d = k.view(lane.delta[l - 1], rows * below);
-      activations[l - 1].backward(d, d, k.view(lane.out[l - 1], rows * below), rows * below);
+      const view = k.view(d, n);
+      activations[l - 1].backward(view, view, k.view(out, n), n);
     }
   }
-  return lossSum;
 }
 
-/** How long the main thread waits for a worker's step before giving up (ms). */
-const WORKER_TIMEOUT_MS = 60_000;
+/**
+ * Phase B of lane t of T, after every lane's phase A: the gradient of its
+ * range of rows of every weight matrix from the whole batch of B, and the
+ * optimiser's step on them (the settings in the params region); the last lane
+ * also does the biases.
+ */
+export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number, B: number): void {
+  const e = k.exports, layers = plan.layers, I0 = plan.inputs, lane = plan.lanes[t];
+  const params = new Float64Array(k.memory.buffer, plan.params, PARAMS_SLOTS);
+  const kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a], b = params[PARAMS.b];
+  const c1 = params[PARAMS.c1], c2 = params[PARAMS.c2], eps = params[PARAMS.eps], lambda = params[PARAMS.lambda];
+  const update = (w: number, g: number, state: readonly number[], n: number, decay: number) => {
+    if (kind === 1) e.momentumStep(w, g, state[0], n, lr, a, decay);
+    else if (kind === 2) e.adamStep(w, g, state[0], state[1], n, lr, a, b, c1, c2, eps, decay);
+    else e.sgdStep(w, g, n, lr, decay);
+  };
+
+  // layer 0: each pixel's gradient row from the examples where it is nonzero, fused with the step
+  const layer0 = layers[0], rowBytes = 4 * layer0.Op, [p0, p1] = share(t, T, I0);
+  if (p1 > p0) {
+    const n = e.listNonzeroColumns(plan.x + 4 * p0, B, p1 - p0, 4 * I0, rowBytes, rowBytes, lane.pairs, lane.columns);
+    const offset = p0 * rowBytes, state = layer0.state.map((s) => s + offset);
+    e.firstLayerStep(
+      kind,
+      layer0.weight + offset,
+      lane.gradRow,
+      state[0] ?? 0,
+      state[1] ?? 0,
+      layer0.delta,
+      layer0.Op,
+      lane.columns,
+      n,
+      p1 - p0,
+      lr,
+      a,
+      b,
+      c1,
+      c2,
+      eps,
+      lambda,
+    );
+  }
+
+  // layers above: ∂L/∂Wˡ [rows q0 … q1) = (aˡ⁻¹)ᵀ · δˡ on those rows (A(i, b) = aˡ⁻¹[b, i]), then the step
+  for (let l = 1; l < layers.length; l++) {
+    const layer = layers[l], below = layers[l - 1], Op = layer.Op, [q0, q1] = share(t, T, layer.I);
+    if (q1 === q0) continue;
+    const offset = 4 * q0 * Op;
+    e.gemm(
+      layer.gradWeight + offset,
+      4 * Op,
+      below.out + 4 * q0,
+      4,
+      4 * below.Op,
+      layer.delta,
+      4 * Op,
+      plan.zero,
+      q1 - q0,
+      Op,
+      B,
+      0,
+    );
+    update(
+      layer.weight + offset,
+      layer.gradWeight + offset,
+      layer.state.map((s) => s + offset),
+      (q1 - q0) * Op,
+      lambda,
+    );
+  }
+
+  // the biases: ∂L/∂b = Σ_b δ, no decay
+  if (t === T - 1) {
+    for (const layer of layers) {
+      e.sumRows(layer.gradBias, layer.delta, 4 * layer.Op, B, layer.Op);
+      const biasState = stateBiasOffset(layer);
+      update(layer.bias, layer.gradBias, layer.state.map((s) => s + biasState), layer.Op, 0);
+    }
+  }
+}
+
+/** How many times a waiting thread reads a counter before it sleeps (a step's phases take tens of µs). */
+const SPIN = 20_000;
+
+/**
+ * Blocks until the control slot `slot` reaches `target`: spins a little,
+ * then sleeps on it (`Atomics.wait`). Throws when a thread failed, when the
+ * run was stopped, or after `timeoutMs`.
+ */
+export function awaitCount(ctl: Int32Array, slot: number, target: number, timeoutMs: number): void {
+  for (let spin = 0; spin < SPIN; spin++) if (Atomics.load(ctl, slot) >= target) return;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = Atomics.load(ctl, slot);
+    if (value >= target) return;
+    if (Atomics.load(ctl, CONTROL.failed) !== 0) throw new Error("a training thread failed");
+    if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) throw new Error("the training was stopped");
+    if (performance.now() > deadline) throw new Error("a training thread did not answer");
+    Atomics.wait(ctl, slot, value, 50);
+  }
+}
+
+/** Adds 1 to the control slot `slot` and wakes whoever waits on it. */
+export function arrive(ctl: Int32Array, slot: number): void {
+  Atomics.add(ctl, slot, 1);
+  Atomics.notify(ctl, slot);
+}
+
+/** How long a thread waits for the others within a step before giving up (ms). */
+export const WORKER_TIMEOUT_MS = 60_000;
 /** How long it waits for the workers to start (ms); then it trains on one thread. */
 const WORKER_START_MS = 20_000;
 
@@ -281,7 +396,9 @@ export class SimdNetwork implements StepStrategy {
   readonly #workers: Worker[];
   readonly #control: Int32Array;
   readonly #losses: Float64Array;
+  readonly #params: Float64Array;
   #generation = 0;
+  #steps = 0;
   #t = 0;
 
   constructor(
@@ -300,8 +417,9 @@ export class SimdNetwork implements StepStrategy {
     this.#labels = new Uint8Array(plan.batchSize);
     this.#scratch = laneScratch(plan);
     this.#workers = workers;
-    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
-    this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.lanes.length);
+    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL_SLOTS);
+    this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.batchSize);
+    this.#params = new Float64Array(kernels.memory.buffer, plan.params, PARAMS_SLOTS);
     this.load();
   }
 
@@ -315,66 +433,48 @@ export class SimdNetwork implements StepStrategy {
     gatherBatch(this.#xView, this.#labels, this.data, order, start, B);
     this.augment?.(this.#xView, B, this.rng);
     k.i32.set(this.#labels.subarray(0, B), plan.labels / 4);
+    this.#setParams(lr);
 
-    // lane t takes rows [⌊tB/T⌋, ⌊(t+1)B/T⌋); lanes 1 … T−1 run in the workers while lane 0 runs here
-    const firstRow = (t: number) => Math.floor(t * B / T);
+    // phase A per example slice, a barrier, phase B per weight-row range; lanes 1 … T−1 run in the workers
+    const steps = ++this.#steps;
     if (T > 1) {
-      for (let t = 1; t < T; t++) {
-        ctl[laneSlot(t, 0)] = firstRow(t);
-        ctl[laneSlot(t, 1)] = firstRow(t + 1) - firstRow(t);
-      }
       ctl[CONTROL.batch] = B;
       ctl[CONTROL.command] = COMMAND.step;
       Atomics.store(ctl, CONTROL.generation, ++this.#generation);
       Atomics.notify(ctl, CONTROL.generation);
     }
-    const activations = this.net.activations;
-    let lossSum = laneGradient(k, plan, 0, activations, 0, firstRow(1), B, this.#scratch);
-    for (let t = 1; t < T; t++) {
-      this.#await(t);
-      if (firstRow(t + 1) === firstRow(t)) continue;
-      lossSum += this.#losses[t];
-      // the lanes' gradients summed in lane order: the same bytes for the same seed and thread count
-      const lane0 = plan.lanes[0], lane = plan.lanes[t];
-      plan.layers.forEach((layer, l) => {
-        k.exports.addAndClear(lane0.gradWeight[l], lane.gradWeight[l], layer.I * layer.Op);
-        k.exports.addAndClear(lane0.gradBias[l], lane.gradBias[l], layer.Op);
-      });
+    lanePhaseA(k, plan, 0, T, this.net.activations, B, this.#scratch);
+    if (T > 1) {
+      arrive(ctl, CONTROL.arrived);
+      awaitCount(ctl, CONTROL.arrived, T * steps, WORKER_TIMEOUT_MS);
     }
+    lanePhaseB(k, plan, 0, T, B);
+    if (T > 1) awaitCount(ctl, CONTROL.done, (T - 1) * steps, WORKER_TIMEOUT_MS);
 
-    // the optimiser, one call per tensor (weights with decay, biases without)
-    const opt = this.optimizer as GradientDescent | Momentum | Adam;
-    if (opt instanceof Adam) this.#t++;
-    const lane0 = plan.lanes[0];
-    plan.layers.forEach((layer, l) => {
-      const biasState = stateBiasOffset(layer);
-      this.#update(layer.weight, lane0.gradWeight[l], layer.state, layer.I * layer.Op, lr, opt.weightDecay);
-      this.#update(layer.bias, lane0.gradBias[l], layer.state.map((at) => at + biasState), layer.Op, lr, 0);
-    });
+    // the mean loss, summed in row order
+    let lossSum = 0;
+    for (let b = 0; b < B; b++) lossSum += this.#losses[b];
     return lossSum / B;
   }
 
-  /** Blocks until worker lane t has finished the current generation. */
-  #await(t: number): void {
-    const ctl = this.#control, slot = laneSlot(t, 2);
-    const deadline = performance.now() + WORKER_TIMEOUT_MS;
-    for (;;) {
-      const done = Atomics.load(ctl, slot);
-      if (done === this.#generation) return;
-      if (done === -1) throw new Error(`training thread ${t} failed`);
-      if (performance.now() > deadline) throw new Error(`training thread ${t} did not answer`);
-      Atomics.wait(ctl, slot, done, 1000);
+  /** Writes this step's optimiser settings for the lanes. */
+  #setParams(lr: number): void {
+    const p = this.#params, opt = this.optimizer as GradientDescent | Momentum | Adam;
+    p.fill(0);
+    p[PARAMS.lr] = lr;
+    p[PARAMS.lambda] = opt.weightDecay;
+    if (opt instanceof Momentum) {
+      p[PARAMS.kind] = 1;
+      p[PARAMS.a] = opt.momentum;
+    } else if (opt instanceof Adam) {
+      this.#t++;
+      p[PARAMS.kind] = 2;
+      p[PARAMS.a] = opt.beta1;
+      p[PARAMS.b] = opt.beta2;
+      p[PARAMS.c1] = 1 / (1 - opt.beta1 ** this.#t);
+      p[PARAMS.c2] = 1 / (1 - opt.beta2 ** this.#t);
+      p[PARAMS.eps] = opt.epsilon;
     }
-  }
-
-  /** w ← optimiser(w, g) over n floats with decay λ; `state` holds the optimiser's slots for w. */
-  #update(w: number, g: number, state: number[], n: number, lr: number, lambda: number): void {
-    const k = this.#k.exports, opt = this.optimizer;
-    if (opt instanceof Momentum) k.momentumStep(w, g, state[0], n, lr, opt.momentum, lambda);
-    else if (opt instanceof Adam) {
-      const c1 = 1 / (1 - opt.beta1 ** this.#t), c2 = 1 / (1 - opt.beta2 ** this.#t);
-      k.adamStep(w, g, state[0], state[1], n, lr, opt.beta1, opt.beta2, c1, c2, opt.epsilon, lambda);
-    } else k.sgdStep(w, g, n, lr, lambda);
   }
 
   /** The optimiser's state arrays for a parameter tensor, in slot order. */
@@ -427,7 +527,7 @@ export class SimdNetwork implements StepStrategy {
   close(): void {
     if (this.#workers.length === 0) return;
     const ctl = this.#control;
-    ctl[CONTROL.command] = COMMAND.stop;
+    Atomics.store(ctl, CONTROL.command, COMMAND.stop);
     Atomics.store(ctl, CONTROL.generation, ++this.#generation);
     Atomics.notify(ctl, CONTROL.generation);
     for (const worker of this.#workers) worker.terminate();
@@ -450,7 +550,7 @@ export interface WorkerInit {
 
 /** Starts the workers of lanes 1 … T−1 and waits until each is ready; null if one is not within the time-out. */
 function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: ActivationName[]): Worker[] | null {
-  const ctl = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
+  const ctl = new Int32Array(kernels.memory.buffer, plan.control, CONTROL_SLOTS);
   const workers: Worker[] = [];
   for (let t = 1; t < plan.lanes.length; t++) {
     const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });

@@ -1,8 +1,9 @@
 /**
  * A training thread of `SimdNetwork` (`simd_network.ts`): lane t of T. It
  * attaches to the shared WebAssembly memory, says it is ready, then for every
- * new generation in the control region computes its rows' gradient
- * (`laneGradient`) and marks the generation done, until told to stop.
+ * new generation in the control region runs the step's two phases
+ * (`lanePhaseA` on its examples, the barrier, `lanePhaseB` on its weight
+ * rows) and counts itself done, until told to stop.
  *
  * @module
  */
@@ -11,31 +12,53 @@
 
 import { activation } from "../nn/activations.ts";
 import { attachSimdKernels } from "./gemm.ts";
-import { COMMAND, CONTROL, laneGradient, laneScratch, laneSlot, type WorkerInit } from "./simd_network.ts";
+import {
+  arrive,
+  awaitCount,
+  COMMAND,
+  CONTROL,
+  CONTROL_SLOTS,
+  lanePhaseA,
+  lanePhaseB,
+  laneScratch,
+  WORKER_TIMEOUT_MS,
+  type WorkerInit,
+} from "./simd_network.ts";
+
+/** How many times the thread reads the generation before it sleeps between steps. */
+const SPIN = 20_000;
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   const { memory, plan, lane, activations } = event.data;
-  const ctl = new Int32Array(memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
-  const losses = new Float64Array(memory.buffer, plan.losses, plan.lanes.length);
+  const ctl = new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS);
+  const T = plan.lanes.length;
   try {
     const kernels = attachSimdKernels(memory);
     const acts = activations.map(activation);
     const scratch = laneScratch(plan);
     Atomics.add(ctl, CONTROL.ready, 1);
     Atomics.notify(ctl, CONTROL.ready);
-    let seen = 0;
+    let seen = 0, steps = 0;
     for (;;) {
+      for (let spin = 0; spin < SPIN && Atomics.load(ctl, CONTROL.generation) === seen; spin++);
       while (Atomics.load(ctl, CONTROL.generation) === seen) Atomics.wait(ctl, CONTROL.generation, seen);
       seen = Atomics.load(ctl, CONTROL.generation);
-      if (ctl[CONTROL.command] === COMMAND.stop) break;
-      const first = ctl[laneSlot(lane, 0)], rows = ctl[laneSlot(lane, 1)];
-      losses[lane] = rows > 0 ? laneGradient(kernels, plan, lane, acts, first, rows, ctl[CONTROL.batch], scratch) : 0;
-      Atomics.store(ctl, laneSlot(lane, 2), seen);
-      Atomics.notify(ctl, laneSlot(lane, 2));
+      if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) break;
+      steps++;
+      const B = ctl[CONTROL.batch];
+      lanePhaseA(kernels, plan, lane, T, acts, B, scratch);
+      arrive(ctl, CONTROL.arrived);
+      awaitCount(ctl, CONTROL.arrived, T * steps, WORKER_TIMEOUT_MS);
+      lanePhaseB(kernels, plan, lane, T, B);
+      arrive(ctl, CONTROL.done);
     }
   } catch (error) {
-    Atomics.store(ctl, laneSlot(lane, 2), -1);
-    Atomics.notify(ctl, laneSlot(lane, 2));
+    if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) {
+      self.close();
+      return;
+    }
+    Atomics.store(ctl, CONTROL.failed, 1);
+    for (const slot of [CONTROL.arrived, CONTROL.done]) Atomics.notify(ctl, slot);
     Atomics.store(ctl, CONTROL.ready, -1000);
     Atomics.notify(ctl, CONTROL.ready);
     throw error;
