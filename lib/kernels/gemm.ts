@@ -22,7 +22,7 @@
  * | `addAndClear`  | dst += src; src = 0 (one thread's gradient into the sum)           | n % 4 = 0                  |
  * | `listNonzeroColumns` | per input i nonzero somewhere in x: its (b · ldd, x[b,i]) pairs | x [B,I] rows ldx apart; returns the count |
  * | `sparseGemmTNColumns` | G[i] = Σ_b x[b,i] δ[b] for each listed i, written once per row | G [I,H], δ [B,H], H % 4 = 0 |
- * | `firstLayerStep` | per row i of W: g = Σ_b x[b,i] δ[b] in a scratch row, then the optimiser on row i | W [I,H], H % 4 = 0 |
+ * | `firstLayerStep` | per row i of W: g = Σ_b x[b,i] δ[b] in registers, the optimiser on row i at once | W [I,H], H % 4 = 0 |
  *
  * `gemm` keeps a 4 × 8 tile of C in eight f32x4 registers while k runs (two
  * vector loads and four broadcasts feed sixteen multiply/adds); `gemmNT` a
@@ -90,7 +90,6 @@ export interface GemmExports {
   firstLayerStep(
     kind: number,
     w: number,
-    g: number,
     m: number,
     s: number,
     delta: number,

@@ -84,8 +84,6 @@ export interface LaneRegions {
   /** Phase B: its pixels' (example offset, value) pairs and (row offset, first, end) triples. */
   pairs: number;
   columns: number;
-  /** Phase B: one gradient row of layer 0 [Op], 0 between rows. */
-  gradRow: number;
 }
 
 /** Where everything lives in the memory. */
@@ -154,7 +152,6 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
     starts: p.region(rows + 1),
     pairs: p.region(2 * B * pixels + 2),
     columns: p.region(3 * pixels),
-    gradRow: p.region(layers[0].Op),
   }));
   return {
     batchSize: B,
@@ -293,7 +290,6 @@ export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number,
     e.firstLayerStep(
       kind,
       layer0.weight + offset,
-      lane.gradRow,
       state[0] ?? 0,
       state[1] ?? 0,
       layer0.delta,
