@@ -346,7 +346,7 @@ export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number,
 }
 
 /** How many times a waiting thread reads a counter before it sleeps (a step's phases take tens of µs). */
-const SPIN = 20_000;
+const SPIN = 5_000;
 
 /**
  * Blocks until the control slot `slot` reaches `target`: spins a little,

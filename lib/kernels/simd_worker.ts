@@ -26,7 +26,7 @@ import {
 } from "./simd_network.ts";
 
 /** How many times the thread reads the generation before it sleeps between steps. */
-const SPIN = 20_000;
+const SPIN = 5_000;
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   const { memory, plan, lane, activations } = event.data;

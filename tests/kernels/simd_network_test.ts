@@ -155,3 +155,29 @@ for (const threads of [2, 3]) {
     same(train(threads, adam(), [784, 24, 12, 10]).net, train(1, adam(), [784, 24, 12, 10]).net, "AdamW, 784-24-12-10");
   });
 }
+
+Deno.test("plain SGD on 2 threads takes the threaded SIMD path when the step is large: the bytes of path simd on 1", () => {
+  const train = (threads: number, path: TrainOptions["path"], sizes = [784, 128, 10]) => {
+    const rng = new Random(5);
+    const net = new Network({ sizes, activations: "relu" }).init(rng);
+    SGD(net, small, { epochs: 1, batchSize: 32, lr: 0.05, rng, path, threads });
+    return net;
+  };
+  const wide = new Network({ sizes: [784, 128, 10], activations: "relu" });
+  const strategy = chooseStep(wide, small, {
+    batchSize: 32,
+    optimizer: new GradientDescent(),
+    rng: new Random(0),
+    threads: 2,
+  });
+  assert.equal(strategy.name, "simd");
+  strategy.close?.();
+  const spec = new Network({ sizes: [784, 30, 10], activations: "relu" });
+  assert.equal(
+    chooseStep(spec, small, { batchSize: 10, optimizer: new GradientDescent(), rng: new Random(0), threads: 2 }).name,
+    "sparse-mlp",
+  );
+  const a = train(2, "auto"), b = train(1, "simd"), c = train(1, "auto");
+  a.parameters().forEach((p, k) => assert.deepEqual(p.value, b.parameters()[k].value, p.name));
+  assert.ok(worstDifference(a, c) < 5e-3, "and sparse-mlp's model up to float32 rounding");
+});
