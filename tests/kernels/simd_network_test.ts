@@ -6,7 +6,15 @@ import { Network } from "../../lib/nn/network.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../../lib/nn/optimizers.ts";
 import { Random } from "../../lib/nn/random.ts";
 import { chooseStep } from "../../lib/nn/step.ts";
-import type { SimdNetwork } from "../../lib/kernels/simd_network.ts";
+import {
+  arrive,
+  awaitCount,
+  COMMAND,
+  CONTROL,
+  CONTROL_SLOTS,
+  share,
+  type SimdNetwork,
+} from "../../lib/kernels/simd_network.ts";
 import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
 
 const train = await loadSplit("data", "train");
@@ -180,4 +188,33 @@ Deno.test("plain SGD on 2 threads takes the threaded SIMD path when the step is 
   const a = train(2, "auto"), b = train(1, "simd"), c = train(1, "auto");
   a.parameters().forEach((p, k) => assert.deepEqual(p.value, b.parameters()[k].value, p.name));
   assert.ok(worstDifference(a, c) < 5e-3, "and sparse-mlp's model up to float32 rounding");
+});
+
+Deno.test("awaitCount returns once the counter reaches the target, and throws (not hangs) on a failed or stopped run", () => {
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
+  arrive(ctl, CONTROL.arrived);
+  arrive(ctl, CONTROL.arrived);
+  awaitCount(ctl, CONTROL.arrived, 2, 1000); // reached: returns at once
+  Atomics.store(ctl, CONTROL.failed, 1);
+  assert.throws(() => awaitCount(ctl, CONTROL.arrived, 3, 10_000), /a training thread failed/);
+  Atomics.store(ctl, CONTROL.failed, 0);
+  Atomics.store(ctl, CONTROL.command, COMMAND.stop);
+  assert.throws(() => awaitCount(ctl, CONTROL.arrived, 3, 10_000), /stopped/);
+  Atomics.store(ctl, CONTROL.command, COMMAND.step);
+  const started = performance.now();
+  assert.throws(() => awaitCount(ctl, CONTROL.arrived, 3, 100), /did not answer/);
+  assert.ok(performance.now() - started < 5_000);
+});
+
+Deno.test("share cuts n items into T contiguous parts that cover them once", () => {
+  for (const [T, n] of [[1, 32], [2, 32], [3, 32], [2, 784], [3, 7], [4, 2]]) {
+    let next = 0;
+    for (let t = 0; t < T; t++) {
+      const [from, to] = share(t, T, n);
+      assert.equal(from, next);
+      assert.ok(to >= from && to - from <= Math.ceil(n / T));
+      next = to;
+    }
+    assert.equal(next, n);
+  }
 });
