@@ -843,31 +843,56 @@
     (param $x i32) (param $B i32) (param $I i32) (param $ldx i32) (param $ldd i32) (param $rowBytes i32)
     (param $pairs i32) (param $columns i32) (result i32)
     (local $i i32) (local $b i32) (local $e i32) (local $first i32) (local $v f32) (local $p i32) (local $n i32)
+    (local $count i32) (local $mask v128)
     (local.set $e (local.get $pairs))
     (block $inputsDone
       (loop $inputs
         (br_if $inputsDone (i32.ge_u (local.get $i) (local.get $I)))
-        (local.set $first (local.get $e))
-        (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
-        (local.set $b (i32.const 0))
-        (block $rowsDone
-          (loop $rows
-            (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
-            (local.set $v (f32.load (local.get $p)))
-            (i32.store (local.get $e) (i32.mul (local.get $b) (local.get $ldd)))
-            (f32.store offset=4 (local.get $e) (local.get $v))
-            (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
-            (local.set $p (i32.add (local.get $p) (local.get $ldx)))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $rows)))
-        (if (i32.gt_u (local.get $e) (local.get $first))
+        ;; four pixels at a time: a group zero in every row (the border of an MNIST image) is skipped after
+        ;; one vector load per row; otherwise its four pixels are listed one by one
+        (local.set $count (i32.const 1))
+        (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $I))
           (then
-            (i32.store offset=0 (local.get $columns) (i32.mul (local.get $i) (local.get $rowBytes)))
-            (i32.store offset=4 (local.get $columns) (local.get $first))
-            (i32.store offset=8 (local.get $columns) (local.get $e))
-            (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
-            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $mask (v128.const i32x4 0 0 0 0))
+            (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $b (i32.const 0))
+            (block $maskDone
+              (loop $maskRows
+                (br_if $maskDone (i32.ge_u (local.get $b) (local.get $B)))
+                (local.set $mask (v128.or (local.get $mask)
+                  (f32x4.ne (v128.load (local.get $p)) (v128.const f32x4 0 0 0 0))))
+                (local.set $p (i32.add (local.get $p) (local.get $ldx)))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                (br $maskRows)))
+            (if (i32.eqz (v128.any_true (local.get $mask)))
+              (then
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $inputs)))
+            (local.set $count (i32.const 4))))
+        (loop $group
+          (local.set $first (local.get $e))
+          (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $b (i32.const 0))
+          (block $rowsDone
+            (loop $rows
+              (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+              (local.set $v (f32.load (local.get $p)))
+              (i32.store (local.get $e) (i32.mul (local.get $b) (local.get $ldd)))
+              (f32.store offset=4 (local.get $e) (local.get $v))
+              (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+              (local.set $p (i32.add (local.get $p) (local.get $ldx)))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (br $rows)))
+          (if (i32.gt_u (local.get $e) (local.get $first))
+            (then
+              (i32.store offset=0 (local.get $columns) (i32.mul (local.get $i) (local.get $rowBytes)))
+              (i32.store offset=4 (local.get $columns) (local.get $first))
+              (i32.store offset=8 (local.get $columns) (local.get $e))
+              (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+              (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+          (br_if $group (local.get $count)))
         (br $inputs)))
     (local.get $n)
   )
