@@ -4,9 +4,10 @@
  * thread or several.
  *
  * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory) a
- * step has two phases. In phase A each thread ("lane") t of T takes a
- * contiguous slice of the examples, rows [⌊tB/T⌋, ⌊(t+1)B/T⌋), and computes
- * everything that is per example:
+ * step has two phases, each cut into tasks that the T threads ("lanes") take
+ * from a shared counter until none is left (one task per phase on one
+ * thread, 4 per thread on several). A phase-A task is a contiguous slice of
+ * the examples, for which it computes everything that is per example:
  *
  *   nonzero pixels of its rows               (row offset, value) pairs      `listNonzero`, branch-free
  *   z⁰ = x · W⁰ + b⁰                          `sparseGemm` (or `gemm` when x is dense)
@@ -14,31 +15,32 @@
  *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch); each row's loss kept
  *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`; f′: `reluBackward`, or TypeScript
  *
- * into whole-batch arrays aˡ, δˡ [B, Op]. After a barrier, in phase B each
- * lane takes a contiguous range of the ROWS of every weight matrix and
- * computes their gradient from the whole batch, fused with the optimiser:
+ * into whole-batch arrays aˡ, δˡ [B, Op]. Once every phase-A task is done,
+ * a phase-B task is a contiguous range of the ROWS of one weight matrix, whose
+ * gradient it computes from the whole batch, fused with the optimiser:
  *
- *   layer 0, rows [⌊tI/T⌋, ⌊(t+1)I/T⌋)       `listNonzeroColumns` lists per pixel of the range the examples
+ *   a range of layer 0's rows (pixels)       `listNonzeroColumns` lists per pixel of the range the examples
  *                                             where it is nonzero; `firstLayerStep` computes each pixel's
  *                                             gradient row Σ_b x_bi δ⁰_b in registers and applies the
  *                                             optimiser to that row at once (a pixel zero in the whole
  *                                             batch: g = 0, still decayed): no gradient matrix at all
- *   layer l ≥ 1, its range of rows            ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ by `gemm` on those rows, then
+ *   a range of layer l ≥ 1's rows            ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ by `gemm` on those rows, then
  *                                             `sgdStep` / `momentumStep` / `adamStep` on them
- *   the biases (the last lane)                ∂L/∂bˡ = Σ_b δˡ by `sumRows`, then the optimiser
+ *   the biases (one task)                     ∂L/∂bˡ = Σ_b δˡ by `sumRows`, then the optimiser
  *
  * Every gradient element is summed over the whole batch in example order by
- * one lane, whatever T is, and every per-example value is computed the same
- * way on any lane: **the model's bytes do not depend on the thread count**
- * (nor on the run). The mean loss is summed from the rows' losses in row
- * order. Nothing is summed across threads, so no thread writes a full-size
- * gradient and no pass adds them.
+ * one task, and every task computes the same bytes on any lane: **the
+ * model's bytes depend neither on the thread count nor on which thread took
+ * which task**. The mean loss is summed from the rows' losses in row order.
+ * Nothing is summed across threads, so no thread writes a full-size gradient
+ * and no pass adds them. Taking tasks instead of being assigned a share
+ * means a thread that the system parks between tasks (on a busy machine)
+ * holds nobody up: the others take its share.
  *
  * Lanes 1 … T−1 are Web Workers (`simd_worker.ts`) started once per run,
  * sharing one WebAssembly memory; a step starts when the main thread (lane 0)
- * bumps a generation counter, and the barrier and the end of the step are
- * counters in that memory that the lanes add to and wait on (`Atomics`,
- * spinning briefly before sleeping).
+ * bumps a generation counter, and the tasks taken and done are counters in
+ * that memory (`Atomics`; a waiting thread spins briefly before it sleeps).
  *
  * Every layer's outputs are padded to a multiple of 8 floats (Op) in
  * WebAssembly memory; the padding of W, b and δ is 0 and stays 0. The
@@ -90,8 +92,12 @@ export interface LaneRegions {
 export interface SimdPlan {
   bytes: number;
   batchSize: number;
-  /** Most rows a lane gets: ⌈batchSize / lanes⌉. */
-  laneRows: number;
+  /** Examples per phase-A task (the last may have fewer). */
+  taskRows: number;
+  /** Phase-A tasks per step: ⌈batchSize / taskRows⌉. */
+  tasksA: number;
+  /** Phase-B tasks, in the order they are taken: [kind, layer, from, to] (see {@linkcode phaseBTasks}). */
+  tasksB: number[][];
   inputs: number;
   classes: number;
   layers: LayerRegions[];
@@ -104,10 +110,32 @@ export interface SimdPlan {
   params: number; // float64 [PARAMS_SLOTS]: this step's optimiser settings
 }
 
-/** The worker protocol: int32 slots of the control region. */
-export const CONTROL = { generation: 0, command: 1, batch: 2, ready: 3, failed: 4, arrived: 5, done: 6 } as const;
+/**
+ * The worker protocol: int32 slots of the control region. `step` is the
+ * current step's number (from 1); `takenA`/`doneA` and `takenB`/`doneB`
+ * count the tasks of each phase taken and finished since the run began.
+ */
+export const CONTROL = {
+  generation: 0,
+  command: 1,
+  batch: 2,
+  ready: 3,
+  failed: 4,
+  step: 5,
+  takenA: 6,
+  doneA: 7,
+  takenB: 8,
+  doneB: 9,
+} as const;
 /** How many int32 slots the control region has. */
-export const CONTROL_SLOTS = 8;
+export const CONTROL_SLOTS = 12;
+/**
+ * Tasks per thread and phase: on T > 1 threads each phase is cut into this
+ * many tasks per thread, so that a thread the system parks leaves work to the
+ * others; on one thread, a phase is one task (whole blocks keep the weights'
+ * cache reuse across the batch, and per-task overhead is paid once).
+ */
+const TASKS_PER_THREAD = 4;
 /** Commands in `CONTROL.command`. */
 export const COMMAND = { step: 1, stop: 2 } as const;
 /** The float64 slots of the params region: the step's optimiser kind (0 SGD, 1 momentum, 2 AdamW) and settings. */
@@ -119,15 +147,27 @@ const SPARSE_BELOW = 0.5;
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
-/** Lane t's share [from, to) of n items cut into T contiguous parts. */
-export function share(t: number, T: number, n: number): [number, number] {
-  return [Math.floor((t * n) / T), Math.floor(((t + 1) * n) / T)];
+/**
+ * Phase B's tasks for layers of `inputs` rows each, each layer cut into
+ * `parts` ranges: [0, 0, from, to] a range of layer 0's pixels, [1, l, from,
+ * to] a range of layer l's rows, [2, 0, 0, 0] the biases. Each weight row
+ * belongs to exactly one task.
+ */
+export function phaseBTasks(inputs: readonly number[], parts: number): number[][] {
+  const tasks: number[][] = [];
+  inputs.forEach((I, l) => {
+    const size = Math.ceil(I / parts);
+    for (let from = 0; from < I; from += size) tasks.push([l === 0 ? 0 : 1, l, from, Math.min(I, from + size)]);
+  });
+  tasks.push([2, 0, 0, 0]);
+  return tasks;
 }
 
 /** The memory plan for `net` at batch size `batchSize`, `slots` optimiser state arrays per parameter, `lanes` threads. */
 export function simdPlan(net: Network, batchSize: number, slots: number, lanes: number): SimdPlan {
   const p = new MemoryPlan();
-  const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / lanes), pixels = Math.ceil(I0 / lanes);
+  const parts = lanes === 1 ? 1 : TASKS_PER_THREAD * lanes;
+  const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / Math.min(B, parts)), pixels = Math.ceil(I0 / parts);
   const layers = net.layers.map((layer, l): LayerRegions => {
     const I = layer.inputs, O = layer.outputs, Op = pad8(O);
     return {
@@ -155,7 +195,9 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
   }));
   return {
     batchSize: B,
-    laneRows: rows,
+    taskRows: rows,
+    tasksA: Math.ceil(B / rows),
+    tasksB: phaseBTasks(net.layers.map((l) => l.inputs), parts),
     inputs: I0,
     classes: net.outputSize,
     layers,
@@ -179,27 +221,28 @@ export interface LaneScratch {
 /** A thread's softmax scratch for `plan`. */
 export function laneScratch(plan: SimdPlan): LaneScratch {
   return {
-    probs: new Float32Array(plan.laneRows * plan.classes),
-    logits: new Float32Array(plan.laneRows * plan.classes),
+    probs: new Float32Array(plan.taskRows * plan.classes),
+    logits: new Float32Array(plan.taskRows * plan.classes),
   };
 }
 
 /**
- * Phase A of lane t of T: forward and backward over its slice of the
- * minibatch in memory (rows [⌊tB/T⌋, ⌊(t+1)B/T⌋) of a batch of B), leaving
- * its rows of every aˡ and δˡ (δᴸ = (P − Y) / B) and of the row losses.
+ * A phase-A task, on lane t: forward and backward over the rows [first, end)
+ * of the minibatch in memory (a batch of B), leaving those rows of every aˡ
+ * and δˡ (δᴸ = (P − Y) / B) and of the row losses.
  */
-export function lanePhaseA(
+export function phaseATask(
   k: SimdKernels,
   plan: SimdPlan,
   t: number,
-  T: number,
+  first: number,
+  end: number,
   activations: readonly Activation[],
   B: number,
   scratch: LaneScratch,
 ): void {
-  const [first, end] = share(t, T, B), rows = end - first;
-  if (rows === 0) return;
+  const rows = end - first;
+  if (rows <= 0) return;
   const e = k.exports, f32 = k.f32;
   const lane = plan.lanes[t], layers = plan.layers, L = layers.length, I0 = plan.inputs;
   const x = plan.x + 4 * first * I0;
@@ -266,12 +309,12 @@ export function lanePhaseA(
 }
 
 /**
- * Phase B of lane t of T, after every lane's phase A: the gradient of its
- * range of rows of every weight matrix from the whole batch of B, and the
- * optimiser's step on them (the settings in the params region); the last lane
- * also does the biases.
+ * A phase-B task (one of {@linkcode phaseBTasks}), on lane t, after every
+ * phase-A task: the gradient of its rows of a weight matrix from the whole
+ * batch of B and the optimiser's step on them (the settings in the params
+ * region), or the biases'.
  */
-export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number, B: number): void {
+export function phaseBTask(k: SimdKernels, plan: SimdPlan, t: number, task: readonly number[], B: number): void {
   const e = k.exports, layers = plan.layers, I0 = plan.inputs, lane = plan.lanes[t];
   const params = new Float64Array(k.memory.buffer, plan.params, PARAMS_SLOTS);
   const kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a], b = params[PARAMS.b];
@@ -281,12 +324,22 @@ export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number,
     else if (kind === 2) e.adamStep(w, g, state[0], state[1], n, lr, a, b, c1, c2, eps, decay);
     else e.sgdStep(w, g, n, lr, decay);
   };
+  const [what, l, from, to] = task;
 
-  // layer 0: each pixel's gradient row from the examples where it is nonzero, fused with the step
-  const layer0 = layers[0], rowBytes = 4 * layer0.Op, [p0, p1] = share(t, T, I0);
-  if (p1 > p0) {
-    const n = e.listNonzeroColumns(plan.x + 4 * p0, B, p1 - p0, 4 * I0, rowBytes, rowBytes, lane.pairs, lane.columns);
-    const offset = p0 * rowBytes, state = layer0.state.map((s) => s + offset);
+  if (what === 0) {
+    // pixels [from, to) of layer 0: each one's gradient row from the examples where it is nonzero, fused with the step
+    const layer0 = layers[0], rowBytes = 4 * layer0.Op;
+    const n = e.listNonzeroColumns(
+      plan.x + 4 * from,
+      B,
+      to - from,
+      4 * I0,
+      rowBytes,
+      rowBytes,
+      lane.pairs,
+      lane.columns,
+    );
+    const offset = from * rowBytes, state = layer0.state.map((s) => s + offset);
     e.firstLayerStep(
       kind,
       layer0.weight + offset,
@@ -296,7 +349,7 @@ export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number,
       layer0.Op,
       lane.columns,
       n,
-      p1 - p0,
+      to - from,
       lr,
       a,
       b,
@@ -305,23 +358,19 @@ export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number,
       eps,
       lambda,
     );
-  }
-
-  // layers above: ∂L/∂Wˡ [rows q0 … q1) = (aˡ⁻¹)ᵀ · δˡ on those rows (A(i, b) = aˡ⁻¹[b, i]), then the step
-  for (let l = 1; l < layers.length; l++) {
-    const layer = layers[l], below = layers[l - 1], Op = layer.Op, [q0, q1] = share(t, T, layer.I);
-    if (q1 === q0) continue;
-    const offset = 4 * q0 * Op;
+  } else if (what === 1) {
+    // rows [from, to) of layer l: ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ on those rows (A(i, b) = aˡ⁻¹[b, i]), then the step
+    const layer = layers[l], below = layers[l - 1], Op = layer.Op, offset = 4 * from * Op;
     e.gemm(
       layer.gradWeight + offset,
       4 * Op,
-      below.out + 4 * q0,
+      below.out + 4 * from,
       4,
       4 * below.Op,
       layer.delta,
       4 * Op,
       plan.zero,
-      q1 - q0,
+      to - from,
       Op,
       B,
       0,
@@ -330,18 +379,55 @@ export function lanePhaseB(k: SimdKernels, plan: SimdPlan, t: number, T: number,
       layer.weight + offset,
       layer.gradWeight + offset,
       layer.state.map((s) => s + offset),
-      (q1 - q0) * Op,
+      (to - from) * Op,
       lambda,
     );
-  }
-
-  // the biases: ∂L/∂b = Σ_b δ, no decay
-  if (t === T - 1) {
+  } else {
+    // the biases: ∂L/∂b = Σ_b δ, no decay
     for (const layer of layers) {
       e.sumRows(layer.gradBias, layer.delta, 4 * layer.Op, B, layer.Op);
       const biasState = stateBiasOffset(layer);
       update(layer.bias, layer.gradBias, layer.state.map((s) => s + biasState), layer.Op, 0);
     }
+  }
+}
+
+/** Takes the next task below `limit` from the counter in slot `slot`: its number, or −1 when none is left. */
+function takeTask(ctl: Int32Array, slot: number, limit: number): number {
+  for (;;) {
+    const next = Atomics.load(ctl, slot);
+    if (next >= limit) return -1;
+    if (Atomics.compareExchange(ctl, slot, next, next + 1) === next) return next;
+  }
+}
+
+/**
+ * Lane t's part of step number `step` (from 1): it takes phase-A tasks until
+ * none is left, waits until every phase-A task is done, then takes phase-B
+ * tasks until none is left. Tasks are taken, not assigned: a thread that the
+ * system parks between tasks holds nobody up, and whichever thread does a
+ * task computes the same bytes. The step is over when `doneB` reaches
+ * step × (number of phase-B tasks).
+ */
+export function laneStep(
+  k: SimdKernels,
+  plan: SimdPlan,
+  t: number,
+  step: number,
+  activations: readonly Activation[],
+  scratch: LaneScratch,
+): void {
+  const ctl = new Int32Array(k.memory.buffer, plan.control, CONTROL_SLOTS);
+  const NA = plan.tasksA, NB = plan.tasksB.length, R = plan.taskRows;
+  for (let task; (task = takeTask(ctl, CONTROL.takenA, step * NA)) >= 0;) {
+    const B = ctl[CONTROL.batch], first = (task - (step - 1) * NA) * R;
+    phaseATask(k, plan, t, first, Math.min(B, first + R), activations, B, scratch);
+    arrive(ctl, CONTROL.doneA);
+  }
+  awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS);
+  for (let task; (task = takeTask(ctl, CONTROL.takenB, step * NB)) >= 0;) {
+    phaseBTask(k, plan, t, plan.tasksB[task - (step - 1) * NB], ctl[CONTROL.batch]);
+    arrive(ctl, CONTROL.doneB);
   }
 }
 
@@ -431,21 +517,17 @@ export class SimdNetwork implements StepStrategy {
     k.i32.set(this.#labels.subarray(0, B), plan.labels / 4);
     this.#setParams(lr);
 
-    // phase A per example slice, a barrier, phase B per weight-row range; lanes 1 … T−1 run in the workers
+    // phase A's tasks (example slices), then phase B's (weight-row ranges); the workers take tasks too
     const steps = ++this.#steps;
+    Atomics.store(ctl, CONTROL.batch, B);
+    Atomics.store(ctl, CONTROL.step, steps);
     if (T > 1) {
-      ctl[CONTROL.batch] = B;
-      ctl[CONTROL.command] = COMMAND.step;
+      Atomics.store(ctl, CONTROL.command, COMMAND.step);
       Atomics.store(ctl, CONTROL.generation, ++this.#generation);
       Atomics.notify(ctl, CONTROL.generation);
     }
-    lanePhaseA(k, plan, 0, T, this.net.activations, B, this.#scratch);
-    if (T > 1) {
-      arrive(ctl, CONTROL.arrived);
-      awaitCount(ctl, CONTROL.arrived, T * steps, WORKER_TIMEOUT_MS);
-    }
-    lanePhaseB(k, plan, 0, T, B);
-    if (T > 1) awaitCount(ctl, CONTROL.done, (T - 1) * steps, WORKER_TIMEOUT_MS);
+    laneStep(k, plan, 0, steps, this.net.activations, this.#scratch);
+    awaitCount(ctl, CONTROL.doneB, steps * plan.tasksB.length, WORKER_TIMEOUT_MS);
 
     // the mean loss, summed in row order
     let lossSum = 0;

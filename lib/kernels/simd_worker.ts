@@ -1,9 +1,9 @@
 /**
  * A training thread of `SimdNetwork` (`simd_network.ts`): lane t of T. It
  * attaches to the shared WebAssembly memory, says it is ready, then for every
- * new generation in the control region runs the step's two phases
- * (`lanePhaseA` on its examples, the barrier, `lanePhaseB` on its weight
- * rows) and counts itself done, until told to stop.
+ * new generation in the control region takes its share of the step's tasks
+ * (`laneStep`: phase A's example slices, then phase B's weight-row ranges),
+ * until told to stop.
  *
  * @module
  */
@@ -12,18 +12,7 @@
 
 import { activation } from "../nn/activations.ts";
 import { attachSimdKernels } from "./gemm.ts";
-import {
-  arrive,
-  awaitCount,
-  COMMAND,
-  CONTROL,
-  CONTROL_SLOTS,
-  lanePhaseA,
-  lanePhaseB,
-  laneScratch,
-  WORKER_TIMEOUT_MS,
-  type WorkerInit,
-} from "./simd_network.ts";
+import { COMMAND, CONTROL, CONTROL_SLOTS, laneScratch, laneStep, type WorkerInit } from "./simd_network.ts";
 
 /** How many times the thread reads the generation before it sleeps between steps. */
 const SPIN = 5_000;
@@ -31,26 +20,19 @@ const SPIN = 5_000;
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   const { memory, plan, lane, activations } = event.data;
   const ctl = new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS);
-  const T = plan.lanes.length;
   try {
     const kernels = attachSimdKernels(memory);
     const acts = activations.map(activation);
     const scratch = laneScratch(plan);
     Atomics.add(ctl, CONTROL.ready, 1);
     Atomics.notify(ctl, CONTROL.ready);
-    let seen = 0, steps = 0;
+    let seen = 0;
     for (;;) {
       for (let spin = 0; spin < SPIN && Atomics.load(ctl, CONTROL.generation) === seen; spin++);
       while (Atomics.load(ctl, CONTROL.generation) === seen) Atomics.wait(ctl, CONTROL.generation, seen);
       seen = Atomics.load(ctl, CONTROL.generation);
       if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) break;
-      steps++;
-      const B = ctl[CONTROL.batch];
-      lanePhaseA(kernels, plan, lane, T, acts, B, scratch);
-      arrive(ctl, CONTROL.arrived);
-      awaitCount(ctl, CONTROL.arrived, T * steps, WORKER_TIMEOUT_MS);
-      lanePhaseB(kernels, plan, lane, T, B);
-      arrive(ctl, CONTROL.done);
+      laneStep(kernels, plan, lane, Atomics.load(ctl, CONTROL.step), acts, scratch);
     }
   } catch (error) {
     if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) {
@@ -58,7 +40,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
       return;
     }
     Atomics.store(ctl, CONTROL.failed, 1);
-    for (const slot of [CONTROL.arrived, CONTROL.done]) Atomics.notify(ctl, slot);
+    for (const slot of [CONTROL.doneA, CONTROL.doneB]) Atomics.notify(ctl, slot);
     Atomics.store(ctl, CONTROL.ready, -1000);
     Atomics.notify(ctl, CONTROL.ready);
     throw error;

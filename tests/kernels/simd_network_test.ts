@@ -12,7 +12,7 @@ import {
   COMMAND,
   CONTROL,
   CONTROL_SLOTS,
-  share,
+  phaseBTasks,
   type SimdNetwork,
 } from "../../lib/kernels/simd_network.ts";
 import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
@@ -192,29 +192,32 @@ Deno.test("plain SGD on 2 threads takes the threaded SIMD path when the step is 
 
 Deno.test("awaitCount returns once the counter reaches the target, and throws (not hangs) on a failed or stopped run", () => {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
-  arrive(ctl, CONTROL.arrived);
-  arrive(ctl, CONTROL.arrived);
-  awaitCount(ctl, CONTROL.arrived, 2, 1000); // reached: returns at once
+  arrive(ctl, CONTROL.doneA);
+  arrive(ctl, CONTROL.doneA);
+  awaitCount(ctl, CONTROL.doneA, 2, 1000); // reached: returns at once
   Atomics.store(ctl, CONTROL.failed, 1);
-  assert.throws(() => awaitCount(ctl, CONTROL.arrived, 3, 10_000), /a training thread failed/);
+  assert.throws(() => awaitCount(ctl, CONTROL.doneA, 3, 10_000), /a training thread failed/);
   Atomics.store(ctl, CONTROL.failed, 0);
   Atomics.store(ctl, CONTROL.command, COMMAND.stop);
-  assert.throws(() => awaitCount(ctl, CONTROL.arrived, 3, 10_000), /stopped/);
+  assert.throws(() => awaitCount(ctl, CONTROL.doneA, 3, 10_000), /stopped/);
   Atomics.store(ctl, CONTROL.command, COMMAND.step);
   const started = performance.now();
-  assert.throws(() => awaitCount(ctl, CONTROL.arrived, 3, 100), /did not answer/);
+  assert.throws(() => awaitCount(ctl, CONTROL.doneA, 3, 100), /did not answer/);
   assert.ok(performance.now() - started < 5_000);
 });
 
-Deno.test("share cuts n items into T contiguous parts that cover them once", () => {
-  for (const [T, n] of [[1, 32], [2, 32], [3, 32], [2, 784], [3, 7], [4, 2]]) {
-    let next = 0;
-    for (let t = 0; t < T; t++) {
-      const [from, to] = share(t, T, n);
-      assert.equal(from, next);
-      assert.ok(to >= from && to - from <= Math.ceil(n / T));
-      next = to;
-    }
-    assert.equal(next, n);
+Deno.test("phaseBTasks: every row of every weight matrix in exactly one task, and one task for the biases", () => {
+  const inputs = [784, 512, 37];
+  for (const parts of [1, 3, 8]) {
+    const tasks = phaseBTasks(inputs, parts);
+    assert.equal(tasks.length, 3 * parts + 1);
+    inputs.forEach((I, l) => {
+      const seen = new Array<number>(I).fill(0);
+      for (const [kind, layer, from, to] of tasks) {
+        if (kind === (l === 0 ? 0 : 1) && layer === l) { for (let i = from; i < to; i++) seen[i]++; }
+      }
+      assert.deepEqual(seen, new Array(I).fill(1), `layer ${l}`);
+    });
+    assert.equal(tasks.filter(([kind]) => kind === 2).length, 1);
   }
 });
