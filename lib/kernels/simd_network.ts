@@ -59,7 +59,14 @@ import { Adam, GradientDescent, Momentum, type Optimizer } from "../nn/optimizer
 import type { Random } from "../nn/random.ts";
 import type { Floats } from "../nn/tensor.ts";
 import type { StepStrategy } from "../nn/step.ts";
-import { MemoryPlan, sharedSimdKernels, type SimdKernels, simdKernels } from "./gemm.ts";
+import {
+  MemoryPlan,
+  releaseSimdKernels,
+  sharedSimdKernels,
+  sharedSimdModule,
+  type SimdKernels,
+  simdKernels,
+} from "./gemm.ts";
 
 /**
  * Byte addresses of one layer's weights, optimiser state and whole-batch
@@ -481,6 +488,7 @@ export class SimdNetwork implements StepStrategy {
   readonly #params: Float64Array;
   #generation = 0;
   #steps = 0;
+  #closed = false;
   #t = 0;
 
   constructor(
@@ -569,7 +577,7 @@ export class SimdNetwork implements StepStrategy {
       const r = this.#plan.layers[l];
       const put = (at: number, src: Floats, rows: number, cols: number) => {
         const base = at / 4;
-        for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) f32[base + i * r.Op + o] = src[i * cols + o];
+        for (let i = 0; i < rows; i++) f32.set(src.subarray(i * cols, (i + 1) * cols), base + i * r.Op);
       };
       put(r.weight, dense.weight, r.I, r.O);
       put(r.bias, dense.bias, 1, r.O);
@@ -588,7 +596,7 @@ export class SimdNetwork implements StepStrategy {
       const r = this.#plan.layers[l];
       const get = (dst: Floats, at: number, rows: number, cols: number) => {
         const base = at / 4;
-        for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) dst[i * cols + o] = f32[base + i * r.Op + o];
+        for (let i = 0; i < rows; i++) dst.set(f32.subarray(base + i * r.Op, base + i * r.Op + cols), i * cols);
       };
       get(dense.weight, r.weight, r.I, r.O);
       get(dense.bias, r.bias, 1, r.O);
@@ -603,13 +611,18 @@ export class SimdNetwork implements StepStrategy {
 
   /** Stops the worker threads (once the run is over). */
   close(): void {
-    if (this.#workers.length === 0) return;
-    const ctl = this.#control;
-    Atomics.store(ctl, CONTROL.command, COMMAND.stop);
-    Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-    Atomics.notify(ctl, CONTROL.generation);
-    for (const worker of this.#workers) worker.terminate();
-    this.#workers.length = 0;
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#workers.length > 0) {
+      const ctl = this.#control;
+      Atomics.store(ctl, CONTROL.command, COMMAND.stop);
+      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+      Atomics.notify(ctl, CONTROL.generation);
+      for (const worker of this.#workers) worker.terminate();
+      this.#workers.length = 0;
+    }
+    // the memory goes back for the next training in this process (its pages are already mapped)
+    releaseSimdKernels(this.#k);
   }
 }
 
@@ -621,6 +634,8 @@ function stateBiasOffset(layer: LayerRegions): number {
 /** What a worker gets when it starts. */
 export interface WorkerInit {
   memory: WebAssembly.Memory;
+  /** The compiled kernels (`sharedSimdModule()`), so that the worker does not compile them again. */
+  module: WebAssembly.Module;
   plan: SimdPlan;
   lane: number;
   activations: ActivationName[];
@@ -632,7 +647,7 @@ function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: Activat
   const workers: Worker[] = [];
   for (let t = 1; t < plan.lanes.length; t++) {
     const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
-    const init: WorkerInit = { memory: kernels.memory, plan, lane: t, activations };
+    const init: WorkerInit = { memory: kernels.memory, module: sharedSimdModule()!, plan, lane: t, activations };
     worker.postMessage(init);
     workers.push(worker);
   }

@@ -18,10 +18,10 @@ import { COMMAND, CONTROL, CONTROL_SLOTS, laneScratch, laneStep, type WorkerInit
 const SPIN = 5_000;
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
-  const { memory, plan, lane, activations } = event.data;
+  const { memory, module, plan, lane, activations } = event.data;
   const ctl = new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS);
   try {
-    const kernels = attachSimdKernels(memory);
+    const kernels = attachSimdKernels(memory, module);
     const acts = activations.map(activation);
     const scratch = laneScratch(plan);
     Atomics.add(ctl, CONTROL.ready, 1);

@@ -7,6 +7,7 @@ import {
   gemmTs,
   MemoryPlan,
   momentumStepTs,
+  releaseSimdKernels,
   sgdStepTs,
   type SimdKernels,
   simdKernels,
@@ -292,3 +293,15 @@ for (const kind of [0, 1, 2] as const) {
     });
   }
 }
+
+Deno.test("a released instance is reused, zeroed, by the next simdKernels call that fits, and by one only", () => {
+  const k = simdKernels(4096)!;
+  k.f32.fill(3, 0, 1024);
+  releaseSimdKernels(k);
+  const again = simdKernels(2048)!;
+  assert.equal(again, k, "the released instance");
+  assert.deepEqual([...again.f32.subarray(0, 512)], new Array(512).fill(0), "zeroed");
+  assert.notEqual(simdKernels(2048), k, "not handed out twice");
+  releaseSimdKernels(again);
+  assert.notEqual(simdKernels(1 << 20), again, "too small for a larger plan: a new memory");
+});
