@@ -120,7 +120,8 @@ export interface SimdPlan {
 /**
  * The worker protocol: int32 slots of the control region. `step` is the
  * current step's number (from 1); `takenA`/`doneA` and `takenB`/`doneB`
- * count the tasks of each phase taken and finished since the run began.
+ * count the tasks of each phase taken and finished since the run began,
+ * `workerTasks` those the workers did.
  */
 export const CONTROL = {
   generation: 0,
@@ -133,6 +134,7 @@ export const CONTROL = {
   doneA: 7,
   takenB: 8,
   doneB: 9,
+  workerTasks: 10,
 } as const;
 /** How many int32 slots the control region has. */
 export const CONTROL_SLOTS = 12;
@@ -429,11 +431,13 @@ export function laneStep(
   for (let task; (task = takeTask(ctl, CONTROL.takenA, step * NA)) >= 0;) {
     const B = ctl[CONTROL.batch], first = (task - (step - 1) * NA) * R;
     phaseATask(k, plan, t, first, Math.min(B, first + R), activations, B, scratch);
+    if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
     arrive(ctl, CONTROL.doneA);
   }
   awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS);
   for (let task; (task = takeTask(ctl, CONTROL.takenB, step * NB)) >= 0;) {
     phaseBTask(k, plan, t, plan.tasksB[task - (step - 1) * NB], ctl[CONTROL.batch]);
+    if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
     arrive(ctl, CONTROL.doneB);
   }
 }
@@ -467,8 +471,6 @@ export function arrive(ctl: Int32Array, slot: number): void {
 
 /** How long a thread waits for the others within a step before giving up (ms). */
 export const WORKER_TIMEOUT_MS = 60_000;
-/** How long it waits for the workers to start (ms); then it trains on one thread. */
-const WORKER_START_MS = 20_000;
 
 /**
  * A {@linkcode StepStrategy} running the whole step on the SIMD kernels of
@@ -516,6 +518,26 @@ export class SimdNetwork implements StepStrategy {
   /** The number of threads computing each step. */
   get threads(): number {
     return this.#plan.lanes.length;
+  }
+
+  /**
+   * Blocks until every worker is ready to take tasks, or `timeoutMs` has
+   * passed; returns how many are ready. Training does not need it (it starts
+   * at once and the workers join when ready); tests use it to know that the
+   * workers take part.
+   */
+  awaitWorkers(timeoutMs: number): number {
+    const ctl = this.#control, deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(ctl, CONTROL.ready);
+      if (ready >= this.#workers.length || performance.now() > deadline) return ready;
+      Atomics.wait(ctl, CONTROL.ready, ready, 50);
+    }
+  }
+
+  /** How many tasks the worker threads have done so far (0 on one thread). */
+  get workerTasks(): number {
+    return Atomics.load(this.#control, CONTROL.workerTasks);
   }
 
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
@@ -641,25 +663,28 @@ export interface WorkerInit {
   activations: ActivationName[];
 }
 
-/** Starts the workers of lanes 1 … T−1 and waits until each is ready; null if one is not within the time-out. */
+/**
+ * Starts the workers of lanes 1 … T−1, or returns null where workers cannot
+ * be made. It does not wait for them: training starts on this thread at
+ * once, and each worker takes tasks from the step it finds when it is ready
+ * (starting a worker takes some 30–50 ms here, a tenth of a 30-epoch
+ * training on 1000 images). A worker that cannot start leaves the work to
+ * the others.
+ */
 function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: ActivationName[]): Worker[] | null {
-  const ctl = new Int32Array(kernels.memory.buffer, plan.control, CONTROL_SLOTS);
   const workers: Worker[] = [];
-  for (let t = 1; t < plan.lanes.length; t++) {
-    const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
-    const init: WorkerInit = { memory: kernels.memory, module: sharedSimdModule()!, plan, lane: t, activations };
-    worker.postMessage(init);
-    workers.push(worker);
+  try {
+    for (let t = 1; t < plan.lanes.length; t++) {
+      const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
+      const init: WorkerInit = { memory: kernels.memory, module: sharedSimdModule()!, plan, lane: t, activations };
+      worker.postMessage(init);
+      workers.push(worker);
+    }
+  } catch {
+    for (const worker of workers) worker.terminate();
+    return null;
   }
-  const deadline = performance.now() + WORKER_START_MS;
-  for (;;) {
-    const ready = Atomics.load(ctl, CONTROL.ready);
-    if (ready === workers.length) return workers;
-    if (ready < 0 || performance.now() > deadline) break;
-    Atomics.wait(ctl, CONTROL.ready, ready, 1000);
-  }
-  for (const worker of workers) worker.terminate();
-  return null;
+  return workers;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A training thread of `SimdNetwork` (`simd_network.ts`): lane t of T. It
- * attaches to the shared WebAssembly memory, says it is ready, then for every
+ * attaches to the shared WebAssembly memory, counts itself ready, then for every
  * new generation in the control region takes its share of the step's tasks
  * (`laneStep`: phase A's example slices, then phase B's weight-row ranges),
  * until told to stop.
@@ -20,10 +20,12 @@ const SPIN = 5_000;
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   const { memory, module, plan, lane, activations } = event.data;
   const ctl = new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS);
+  let started = false;
   try {
     const kernels = attachSimdKernels(memory, module);
     const acts = activations.map(activation);
     const scratch = laneScratch(plan);
+    started = true;
     Atomics.add(ctl, CONTROL.ready, 1);
     Atomics.notify(ctl, CONTROL.ready);
     let seen = 0;
@@ -35,14 +37,13 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
       laneStep(kernels, plan, lane, Atomics.load(ctl, CONTROL.step), acts, scratch);
     }
   } catch (error) {
-    if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) {
+    // not started: the other threads do the work; stopped: the run is over; else the run fails
+    if (!started || Atomics.load(ctl, CONTROL.command) === COMMAND.stop) {
       self.close();
       return;
     }
     Atomics.store(ctl, CONTROL.failed, 1);
     for (const slot of [CONTROL.doneA, CONTROL.doneB]) Atomics.notify(ctl, slot);
-    Atomics.store(ctl, CONTROL.ready, -1000);
-    Atomics.notify(ctl, CONTROL.ready);
     throw error;
   }
   self.close();
