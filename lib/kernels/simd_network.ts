@@ -221,17 +221,23 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
   };
 }
 
-/** Scratch arrays of one thread for the softmax. */
+/** One thread's scratch arrays for the softmax, and its views of the control, params and losses regions. */
 export interface LaneScratch {
   probs: Float32Array;
   logits: Float32Array;
+  control: Int32Array;
+  params: Float64Array;
+  losses: Float64Array;
 }
 
-/** A thread's softmax scratch for `plan`. */
-export function laneScratch(plan: SimdPlan): LaneScratch {
+/** A thread's scratch for `plan` on `memory`. */
+export function laneScratch(plan: SimdPlan, memory: WebAssembly.Memory): LaneScratch {
   return {
     probs: new Float32Array(plan.taskRows * plan.classes),
     logits: new Float32Array(plan.taskRows * plan.classes),
+    control: new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS),
+    params: new Float64Array(memory.buffer, plan.params, PARAMS_SLOTS),
+    losses: new Float64Array(memory.buffer, plan.losses, plan.batchSize),
   };
 }
 
@@ -284,12 +290,12 @@ export function phaseATask(
   const top = layers[L - 1], C = top.O, Op = top.Op, { probs, logits } = scratch;
   const outTop = at(top.out, Op) / 4, deltaTop = at(top.delta, Op) / 4;
   const labels = k.i32.subarray(plan.labels / 4 + first, plan.labels / 4 + end);
-  const losses = new Float64Array(k.memory.buffer, plan.losses + 8 * first, rows);
+  const losses = scratch.losses;
   for (let b = 0; b < rows; b++) for (let c = 0; c < C; c++) logits[b * C + c] = f32[outTop + b * Op + c];
   softmaxForward(probs, logits, rows, C);
   const scale = 1 / B;
   for (let b = 0; b < rows; b++) {
-    losses[b] = -Math.log(probs[b * C + labels[b]]); // as crossEntropyLoss, row by row
+    losses[first + b] = -Math.log(probs[b * C + labels[b]]); // as crossEntropyLoss, row by row
     for (let c = 0; c < C; c++) f32[deltaTop + b * Op + c] = probs[b * C + c] * scale;
     f32[deltaTop + b * Op + labels[b]] -= scale;
   }
@@ -323,9 +329,15 @@ export function phaseATask(
  * batch of B and the optimiser's step on them (the settings in the params
  * region), or the biases'.
  */
-export function phaseBTask(k: SimdKernels, plan: SimdPlan, t: number, task: readonly number[], B: number): void {
+export function phaseBTask(
+  k: SimdKernels,
+  plan: SimdPlan,
+  t: number,
+  task: readonly number[],
+  B: number,
+  params: Float64Array,
+): void {
   const e = k.exports, layers = plan.layers, I0 = plan.inputs, lane = plan.lanes[t];
-  const params = new Float64Array(k.memory.buffer, plan.params, PARAMS_SLOTS);
   const kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a], b = params[PARAMS.b];
   const c1 = params[PARAMS.c1], c2 = params[PARAMS.c2], eps = params[PARAMS.eps], lambda = params[PARAMS.lambda];
   const update = (w: number, g: number, state: readonly number[], n: number, decay: number) => {
@@ -426,7 +438,7 @@ export function laneStep(
   activations: readonly Activation[],
   scratch: LaneScratch,
 ): void {
-  const ctl = new Int32Array(k.memory.buffer, plan.control, CONTROL_SLOTS);
+  const ctl = scratch.control;
   const NA = plan.tasksA, NB = plan.tasksB.length, R = plan.taskRows;
   for (let task; (task = takeTask(ctl, CONTROL.takenA, step * NA)) >= 0;) {
     const B = ctl[CONTROL.batch], first = (task - (step - 1) * NA) * R;
@@ -436,7 +448,7 @@ export function laneStep(
   }
   awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS);
   for (let task; (task = takeTask(ctl, CONTROL.takenB, step * NB)) >= 0;) {
-    phaseBTask(k, plan, t, plan.tasksB[task - (step - 1) * NB], ctl[CONTROL.batch]);
+    phaseBTask(k, plan, t, plan.tasksB[task - (step - 1) * NB], ctl[CONTROL.batch], scratch.params);
     if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
     arrive(ctl, CONTROL.doneB);
   }
@@ -507,7 +519,7 @@ export class SimdNetwork implements StepStrategy {
     this.#plan = plan;
     this.#xView = kernels.view(plan.x, plan.batchSize * net.inputSize);
     this.#labels = new Uint8Array(plan.batchSize);
-    this.#scratch = laneScratch(plan);
+    this.#scratch = laneScratch(plan, kernels.memory);
     this.#workers = workers;
     this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL_SLOTS);
     this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.batchSize);

@@ -24,7 +24,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   try {
     const kernels = attachSimdKernels(memory, module);
     const acts = activations.map(activation);
-    const scratch = laneScratch(plan);
+    const scratch = laneScratch(plan, memory);
     started = true;
     Atomics.add(ctl, CONTROL.ready, 1);
     Atomics.notify(ctl, CONTROL.ready);
