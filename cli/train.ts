@@ -65,7 +65,7 @@ ${RECIPE_USAGE}
   --seed N            random seed for weights and shuffling, 0 to 4294967295 (default: 0)
   --threads N         threads computing each step of the general (SIMD) path; 1 = this thread only
                       (default: the number of cores). A seed and a thread count give the same model
-                      bytes; the count is recorded in the model file's metadata
+                      bytes (on the SIMD path any count does); the count is recorded in the metadata
   --out FILE          model file to write (default: models/mlp.safetensors)
   --report DIR        also write metrics.csv, training.svg, confusion.svg, index.html there (inside reports/)
   --json              end with one JSON line of results

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadModel } from "../lib/io/model_file.ts";
 import { runTask, scratchModelsDir } from "./task.ts";
 
-Deno.test("cli train --threads: 2 threads give the same bytes twice, recorded in the metadata; 0 is refused", async () => {
+Deno.test("cli train --threads: 2 threads give the same bytes twice and 1 thread the same weights, recorded in the metadata; 0 is refused", async () => {
   const scratch = await scratchModelsDir();
   try {
     const flags = ["--epochs", "1", "--hidden", "64", "--batch-size", "32", "--optimizer", "momentum"];
@@ -16,6 +16,12 @@ Deno.test("cli train --threads: 2 threads give the same bytes twice, recorded in
       assert.equal((await loadModel(out)).metadata.threads, threads);
     }
     assert.deepEqual(files[0], files[1]);
+    // the SIMD path sums every gradient in example order on any thread count: 1 thread, the same weights
+    const [two, one] = [
+      await loadModel(`${scratch.dir}/a.safetensors`),
+      await loadModel(`${scratch.dir}/c.safetensors`),
+    ];
+    one.net.parameters().forEach((p, k) => assert.deepEqual(p.value, two.net.parameters()[k].value, p.name));
     const bad = await runTask("train", ["--threads", "0", "--out", `${scratch.dir}/d.safetensors`]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error: --threads must be a whole number ≥ 1/m);

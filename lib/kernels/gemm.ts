@@ -20,8 +20,9 @@
  * | `sumRows`      | dst = Σ_b src[b] (the bias gradient)                               | src [B,N], N % 4 = 0       |
  * | `relu`, `reluBackward` | x = max(x, 0); δ = δ where out > 0 else 0                  | n % 4 = 0                  |
  * | `addAndClear`  | dst += src; src = 0 (one thread's gradient into the sum)           | n % 4 = 0                  |
- * | `listNonzeroColumns` | per input i nonzero somewhere in x: its (b · ldd, x[b,i]) pairs | x [B,I]; returns the count |
+ * | `listNonzeroColumns` | per input i nonzero somewhere in x: its (b · ldd, x[b,i]) pairs | x [B,I] rows ldx apart; returns the count |
  * | `sparseGemmTNColumns` | G[i] = Σ_b x[b,i] δ[b] for each listed i, written once per row | G [I,H], δ [B,H], H % 4 = 0 |
+ * | `firstLayerStep` | per row i of W: g = Σ_b x[b,i] δ[b] in registers, the optimiser on row i at once | W [I,H], H % 4 = 0 |
  *
  * `gemm` keeps a 4 × 8 tile of C in eight f32x4 registers while k runs (two
  * vector loads and four broadcasts feed sixteen multiply/adds); `gemmNT` a
@@ -79,12 +80,31 @@ export interface GemmExports {
     x: number,
     B: number,
     I: number,
+    ldx: number,
     ldd: number,
     rowBytes: number,
     pairs: number,
     columns: number,
   ): number;
   sparseGemmTNColumns(grad: number, delta: number, H: number, columns: number, n: number): void;
+  firstLayerStep(
+    kind: number,
+    w: number,
+    m: number,
+    s: number,
+    delta: number,
+    H: number,
+    columns: number,
+    n: number,
+    rows: number,
+    lr: number,
+    a: number,
+    b: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    lambda: number,
+  ): void;
 }
 
 /** The largest WebAssembly memory asked for (bytes). */
@@ -135,7 +155,36 @@ export class MemoryPlan {
 export function simdKernels(bytes: number): SimdKernels | null {
   const module = simdModule();
   if (module === null || bytes > MAX_WASM_BYTES) return null;
-  return new SimdKernels(module, new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) }));
+  return reuse(false, bytes) ??
+    new SimdKernels(module, new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) }));
+}
+
+/**
+ * Released instances, one per kind (plain, shared), for the next training
+ * in this process: a new memory's first touch costs a page fault per 4 kB
+ * (about 40 ms for 13 MB on this machine's virtual machine), which a
+ * 30-epoch training on 1000 images would otherwise pay on every run.
+ */
+const spare: { plain: SimdKernels | null; shared: SimdKernels | null } = { plain: null, shared: null };
+
+/** A released instance of the kind with at least `bytes` bytes, its first `bytes` zeroed, or null. */
+function reuse(shared: boolean, bytes: number): SimdKernels | null {
+  const kind = shared ? "shared" : "plain", k = spare[kind];
+  if (k === null || k.memory.buffer.byteLength < bytes) return null;
+  spare[kind] = null;
+  new Uint8Array(k.memory.buffer, 0, bytes).fill(0);
+  return k;
+}
+
+/**
+ * Gives an instance back once nothing uses its memory any more (no thread
+ * runs on it): the next {@linkcode simdKernels} or
+ * {@linkcode sharedSimdKernels} call that fits takes it, zeroed, instead of a
+ * new memory. The larger of two released instances of a kind is kept.
+ */
+export function releaseSimdKernels(k: SimdKernels): void {
+  const kind = k.memory.buffer instanceof SharedArrayBuffer ? "shared" : "plain", kept = spare[kind];
+  if (kept === null || kept.memory.buffer.byteLength < k.memory.buffer.byteLength) spare[kind] = k;
 }
 
 let sharedCompiled: WebAssembly.Module | null | undefined;
@@ -165,14 +214,21 @@ export function sharedSimdKernels(bytes: number): SimdKernels | null {
   const module = sharedSimdModule();
   if (module === null || bytes > MAX_WASM_BYTES) return null;
   const pages = Math.max(1, Math.ceil(bytes / 65536));
-  return new SimdKernels(module, new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }));
+  return reuse(true, bytes) ??
+    new SimdKernels(module, new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }));
 }
 
-/** The kernels on a shared memory made by {@linkcode sharedSimdKernels} in another thread. */
-export function attachSimdKernels(memory: WebAssembly.Memory): SimdKernels {
-  const module = sharedSimdModule();
-  if (module === null) throw new Error("the shared-memory SIMD kernels are not available in this thread");
-  return new SimdKernels(module, memory);
+/**
+ * The kernels on a shared memory made by {@linkcode sharedSimdKernels} in
+ * another thread; `compiled`: the module that thread compiled (posted along,
+ * so that this one does not compile it again), by default this thread's own.
+ */
+export function attachSimdKernels(
+  memory: WebAssembly.Memory,
+  compiled: WebAssembly.Module | null = sharedSimdModule(),
+): SimdKernels {
+  if (compiled === null) throw new Error("the shared-memory SIMD kernels are not available in this thread");
+  return new SimdKernels(compiled, memory);
 }
 
 /** See {@linkcode simdKernels}. */
@@ -346,5 +402,65 @@ export function adamStepTs(
     s[k] = beta2 * s[k] + (1 - beta2) * g[k] * g[k];
     w[k] -= lr * ((c1 * m[k]) / (Math.sqrt(c2 * s[k]) + eps) + lambda * w[k]);
     g[k] = 0;
+  }
+}
+
+/** The optimiser of {@linkcode firstLayerStepTs}: 0 SGD, 1 momentum (μ = a), 2 AdamW (β₁ = a, β₂ = b, c₁, c₂, ε). */
+export interface RowStepSettings {
+  kind: 0 | 1 | 2;
+  lr: number;
+  a: number;
+  b: number;
+  c1: number;
+  c2: number;
+  eps: number;
+  lambda: number;
+}
+
+/**
+ * The twin of `firstLayerStep`: for each row i < I of w [I, H] (and of the
+ * optimiser's state m, s [I, H]), the gradient row g = Σ_b x[b·ldx + i] ·
+ * δ[b·ldd + 0:H] over the examples where x[b, i] ≠ 0 (0 where there is none),
+ * then the optimiser's step on that row as {@linkcode sgdStepTs},
+ * {@linkcode momentumStepTs} or {@linkcode adamStepTs} (plain SGD without
+ * decay leaves a row with no nonzero input alone).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { firstLayerStepTs } from "./gemm.ts";
+ * // x [2, 2] = [[1, 0], [3, 0]], δ [2, 1] = [[1], [1]]: row 0's gradient is 4, row 1 has none
+ * const w = new Float32Array([1, 1]);
+ * const settings = { kind: 0, lr: 0.5, a: 0, b: 0, c1: 0, c2: 0, eps: 0, lambda: 0 } as const;
+ * firstLayerStepTs(w, new Float32Array(2), new Float32Array(2), new Float32Array([1, 0, 3, 0]), 2, 2, 2, new Float32Array([1, 1]), 1, 1, settings);
+ * assert.deepEqual([...w], [-1, 1]);
+ * ```
+ */
+export function firstLayerStepTs(
+  w: Float32Array,
+  m: Float32Array,
+  s: Float32Array,
+  x: Float32Array,
+  ldx: number,
+  B: number,
+  I: number,
+  delta: Float32Array,
+  ldd: number,
+  H: number,
+  o: RowStepSettings,
+): void {
+  const g = new Float32Array(H);
+  for (let i = 0; i < I; i++) {
+    let listed = false;
+    for (let b = 0; b < B; b++) {
+      const v = x[b * ldx + i];
+      if (v === 0) continue;
+      listed = true;
+      for (let h = 0; h < H; h++) g[h] = Math.fround(g[h] + Math.fround(v * delta[b * ldd + h]));
+    }
+    const row = (a: Float32Array) => a.subarray(i * H, (i + 1) * H);
+    if (o.kind === 1) momentumStepTs(row(w), g, row(m), o.lr, o.a, o.lambda);
+    else if (o.kind === 2) adamStepTs(row(w), g, row(m), row(s), o.lr, o.a, o.b, o.c1, o.c2, o.eps, o.lambda);
+    else if (listed || o.lambda !== 0) sgdStepTs(row(w), g, o.lr, o.lambda);
   }
 }

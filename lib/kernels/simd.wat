@@ -25,11 +25,17 @@
   (func $sparseForward (export "sparseForward")
     (param $out i32) (param $weight i32) (param $bias i32) (param $H i32)
     (param $start i32) (param $end i32)
-    (local $rowBytes i32) (local $c i32) (local $p i32) (local $row i32) (local $v v128)
+    (call $forwardColumns (local.get $out) (local.get $weight) (local.get $bias) (local.get $start) (local.get $end)
+      (i32.const 0) (i32.shl (local.get $H) (i32.const 2)))
+  )
+
+  ;; The same on the columns at byte offsets [c, rowBytes) only (a multiple of 16 bytes apart).
+  (func $forwardColumns
+    (param $out i32) (param $weight i32) (param $bias i32) (param $start i32) (param $end i32)
+    (param $c i32) (param $rowBytes i32)
+    (local $p i32) (local $row i32) (local $v v128) (local $row2 i32) (local $v2 v128)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
     (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
-    (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
-    (local.set $c (i32.const 0)) ;; byte offset of the current column block
 
     ;; blocks of 32 columns
     (block $blocksDone
@@ -45,13 +51,15 @@
         (local.set $acc6 (v128.load offset=96 (i32.add (local.get $bias) (local.get $c))))
         (local.set $acc7 (v128.load offset=112 (i32.add (local.get $bias) (local.get $c))))
         ;; acc += value_p · weight[index_p, c : c+32] for every entry p
+        ;; two entries per turn while there are two (the same additions in the same order), then the last one
         (local.set $p (local.get $start))
-        (block $entriesDone
-          (loop $entries
-            (br_if $entriesDone (i32.ge_u (local.get $p) (local.get $end)))
+        (block $pairsDone
+          (loop $twoEntries
+            (br_if $pairsDone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
             (local.set $v (f32x4.splat (f32.load offset=4 (local.get $p))))
-            (local.set $row (i32.add (i32.add (local.get $weight) (local.get $c))
-              (i32.load (local.get $p))))
+            (local.set $v2 (f32x4.splat (f32.load offset=12 (local.get $p))))
+            (local.set $row (i32.add (i32.add (local.get $weight) (local.get $c)) (i32.load (local.get $p))))
+            (local.set $row2 (i32.add (i32.add (local.get $weight) (local.get $c)) (i32.load offset=8 (local.get $p))))
             (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $row)))))
             (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $row)))))
             (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $row)))))
@@ -60,8 +68,28 @@
             (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $row)))))
             (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $row)))))
             (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $row)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (br $entries)))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v2) (v128.load offset=0 (local.get $row2)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v2) (v128.load offset=16 (local.get $row2)))))
+            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v2) (v128.load offset=32 (local.get $row2)))))
+            (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v2) (v128.load offset=48 (local.get $row2)))))
+            (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v2) (v128.load offset=64 (local.get $row2)))))
+            (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v2) (v128.load offset=80 (local.get $row2)))))
+            (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v2) (v128.load offset=96 (local.get $row2)))))
+            (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v2) (v128.load offset=112 (local.get $row2)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $twoEntries)))
+        (if (i32.lt_u (local.get $p) (local.get $end))
+          (then
+            (local.set $v (f32x4.splat (f32.load offset=4 (local.get $p))))
+            (local.set $row (i32.add (i32.add (local.get $weight) (local.get $c)) (i32.load (local.get $p))))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $row)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $row)))))
+            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $row)))))
+            (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $row)))))
+            (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $row)))))
+            (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $row)))))
+            (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $row)))))
+            (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $row)))))))
         ;; out[c : c+32] = acc
         (v128.store offset=0 (i32.add (local.get $out) (local.get $c)) (local.get $acc0))
         (v128.store offset=16 (i32.add (local.get $out) (local.get $c)) (local.get $acc1))
@@ -556,19 +584,32 @@
   ;; every example of the batch one after the other; starts [B + 1]: int32 byte addresses, example b's
   ;; pairs are starts[b] … starts[b+1]−1. H floats per weight row (a multiple of 4).
   ;;   out[b, 0:H] = bias + Σ_p value_p · weight[index_p, 0:H]       out rows ldo bytes apart
+  ;; Column blocks outermost: while every example's row runs over the block, the block's slice of the weight
+  ;; rows the batch uses (about 60 kB for MNIST at 32 columns) stays in the L1/L2 cache instead of each
+  ;; example fetching its 150-odd rows from the whole matrix again.
   (func (export "sparseGemm")
     (param $out i32) (param $ldo i32) (param $weight i32) (param $bias i32) (param $H i32)
     (param $starts i32) (param $B i32)
-    (local $b i32)
-    (block $done
-      (loop $batch
-        (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
-        (call $sparseForward (i32.add (local.get $out) (i32.mul (local.get $b) (local.get $ldo)))
-          (local.get $weight) (local.get $bias) (local.get $H)
-          (i32.load offset=0 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
-          (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2)))))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $batch)))
+    (local $b i32) (local $c i32) (local $cTo i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
+    (block $columnsDone
+      (loop $columns
+        (br_if $columnsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
+        (local.set $cTo (select (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)
+          (i32.lt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes))))
+        (local.set $b (i32.const 0))
+        (block $done
+          (loop $batch
+            (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
+            (call $forwardColumns (i32.add (local.get $out) (i32.mul (local.get $b) (local.get $ldo)))
+              (local.get $weight) (local.get $bias)
+              (i32.load offset=0 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
+              (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
+              (local.get $c) (local.get $cTo))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $batch)))
+        (local.set $c (local.get $cTo))
+        (br $columns)))
   )
 
   ;;   grad[index_p, 0:H] += value_p · delta[b, 0:H]   for every example b and its pairs p (grad += xᵀ · delta)
@@ -590,7 +631,7 @@
   ;; The optimisers over n floats (n a multiple of 4) of weights w and their gradient g; each also sets
   ;; g to 0, ready for the next step's accumulation. Same formulas as optimizers.ts, in float32.
   ;;   sgdStep:       w −= lr (g + λ w)
-  (func (export "sgdStep") (param $w i32) (param $g i32) (param $n i32) (param $lr f32) (param $lambda f32)
+  (func $sgdStep (export "sgdStep") (param $w i32) (param $g i32) (param $n i32) (param $lr f32) (param $lambda f32)
     (local $end i32) (local $vlr v128) (local $vl v128) (local $x v128)
     (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $vlr (f32x4.splat (local.get $lr)))
@@ -608,7 +649,7 @@
   )
 
   ;;   momentumStep:  v = μ v + g + λ w;  w −= lr v
-  (func (export "momentumStep")
+  (func $momentumStep (export "momentumStep")
     (param $w i32) (param $g i32) (param $v i32) (param $n i32) (param $lr f32) (param $mu f32) (param $lambda f32)
     (local $end i32) (local $vlr v128) (local $vmu v128) (local $vl v128) (local $x v128) (local $y v128)
     (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
@@ -632,7 +673,7 @@
 
   ;;   adamStep:      m = β₁ m + (1 − β₁) g;  s = β₂ s + (1 − β₂) g²;  w −= lr (c₁ m / (√(c₂ s) + ε) + λ w)
   ;; with c₁ = 1 / (1 − β₁ᵗ), c₂ = 1 / (1 − β₂ᵗ) computed by the caller for step t.
-  (func (export "adamStep")
+  (func $adamStep (export "adamStep")
     (param $w i32) (param $g i32) (param $m i32) (param $s i32) (param $n i32) (param $lr f32)
     (param $beta1 f32) (param $beta2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $lambda f32)
     (local $end i32) (local $vlr v128) (local $vb1 v128) (local $vb2 v128) (local $vd1 v128) (local $vd2 v128)
@@ -675,13 +716,15 @@
 
   ;; Lists the nonzero values of x [B, I] (rows I floats apart) as (index · rowBytes, value) pairs from
   ;; byte address `entries` on, example after example, and example b's first pair's byte address in
-  ;; starts[b] (starts [B + 1]). Branch-free: every value is written, and the write position only moves
-  ;; past the nonzero ones, so `entries` needs one pair of slack. Returns the number of pairs.
+  ;; starts[b] (starts [B + 1]). Four pixels at a time: a vector of four zeros (most of an MNIST image)
+  ;; is skipped after one test; otherwise each of the four is written, and the write position only moves
+  ;; past the nonzero ones (branch-free), so `entries` needs one pair of slack. Returns the number of pairs.
   (func (export "listNonzero")
     (param $x i32) (param $B i32) (param $I i32) (param $rowBytes i32) (param $entries i32) (param $starts i32)
     (result i32)
-    (local $b i32) (local $i i32) (local $e i32) (local $v f32) (local $end i32)
+    (local $b i32) (local $i i32) (local $e i32) (local $v f32) (local $I4 i32)
     (local.set $e (local.get $entries))
+    (local.set $I4 (i32.and (local.get $I) (i32.const -4)))
     (block $batchDone
       (loop $batch
         (br_if $batchDone (i32.ge_u (local.get $b) (local.get $B)))
@@ -689,14 +732,39 @@
         (local.set $i (i32.const 0))
         (block $rowDone
           (loop $row
-            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $I)))
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $I4)))
+            (if (v128.any_true (f32x4.ne (v128.load (local.get $x)) (v128.const f32x4 0 0 0 0)))
+              (then
+                (local.set $v (f32.load offset=0 (local.get $x)))
+                (i32.store (local.get $e) (i32.mul (i32.add (local.get $i) (i32.const 0)) (local.get $rowBytes)))
+                (f32.store offset=4 (local.get $e) (local.get $v))
+                (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+                (local.set $v (f32.load offset=4 (local.get $x)))
+                (i32.store (local.get $e) (i32.mul (i32.add (local.get $i) (i32.const 1)) (local.get $rowBytes)))
+                (f32.store offset=4 (local.get $e) (local.get $v))
+                (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+                (local.set $v (f32.load offset=8 (local.get $x)))
+                (i32.store (local.get $e) (i32.mul (i32.add (local.get $i) (i32.const 2)) (local.get $rowBytes)))
+                (f32.store offset=4 (local.get $e) (local.get $v))
+                (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+                (local.set $v (f32.load offset=12 (local.get $x)))
+                (i32.store (local.get $e) (i32.mul (i32.add (local.get $i) (i32.const 3)) (local.get $rowBytes)))
+                (f32.store offset=4 (local.get $e) (local.get $v))
+                (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $row)))
+        ;; the last I mod 4 pixels, one at a time
+        (block $restDone
+          (loop $rest
+            (br_if $restDone (i32.ge_u (local.get $i) (local.get $I)))
             (local.set $v (f32.load (local.get $x)))
             (i32.store (local.get $e) (i32.mul (local.get $i) (local.get $rowBytes)))
             (f32.store offset=4 (local.get $e) (local.get $v))
             (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
             (local.set $x (i32.add (local.get $x) (i32.const 4)))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $row)))
+            (br $rest)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $batch)))
     (i32.store (i32.add (local.get $starts) (i32.shl (local.get $B) (i32.const 2))) (local.get $e))
@@ -767,42 +835,127 @@
   )
 
   ;; The weight gradient of the first layer column by column (CSC: per pixel, the examples where it is nonzero).
-  ;; `listNonzeroColumns` lists, for each input i with a nonzero value in some row of x [B, I] (rows I floats
+  ;; `listNonzeroColumns` lists, for each input i with a nonzero value in some row of x [B, I] (rows ldx bytes
   ;; apart): its triple (i · rowBytes, first pair's address, end address) from byte address `columns` on, and
-  ;; its pairs (b · ldd, x[b, i]) from `pairs` on (one pair of slack). Returns the number of triples.
+  ;; its pairs (b · ldd, x[b, i]) from `pairs` on (one pair of slack). Returns the number of triples, in
+  ;; increasing i. With x pointing at input i0 of wider rows, I = a range of inputs: i counts from i0.
   (func (export "listNonzeroColumns")
-    (param $x i32) (param $B i32) (param $I i32) (param $ldd i32) (param $rowBytes i32)
+    (param $x i32) (param $B i32) (param $I i32) (param $ldx i32) (param $ldd i32) (param $rowBytes i32)
     (param $pairs i32) (param $columns i32) (result i32)
     (local $i i32) (local $b i32) (local $e i32) (local $first i32) (local $v f32) (local $p i32) (local $n i32)
-    (local $rowStride i32)
+    (local $count i32) (local $mask v128)
     (local.set $e (local.get $pairs))
-    (local.set $rowStride (i32.shl (local.get $I) (i32.const 2)))
     (block $inputsDone
       (loop $inputs
         (br_if $inputsDone (i32.ge_u (local.get $i) (local.get $I)))
-        (local.set $first (local.get $e))
-        (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
-        (local.set $b (i32.const 0))
-        (block $rowsDone
-          (loop $rows
-            (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
-            (local.set $v (f32.load (local.get $p)))
-            (i32.store (local.get $e) (i32.mul (local.get $b) (local.get $ldd)))
-            (f32.store offset=4 (local.get $e) (local.get $v))
-            (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
-            (local.set $p (i32.add (local.get $p) (local.get $rowStride)))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $rows)))
-        (if (i32.gt_u (local.get $e) (local.get $first))
+        ;; four pixels at a time: a group zero in every row (the border of an MNIST image) is skipped after
+        ;; one vector load per row; otherwise its four pixels are listed one by one
+        (local.set $count (i32.const 1))
+        (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $I))
           (then
-            (i32.store offset=0 (local.get $columns) (i32.mul (local.get $i) (local.get $rowBytes)))
-            (i32.store offset=4 (local.get $columns) (local.get $first))
-            (i32.store offset=8 (local.get $columns) (local.get $e))
-            (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
-            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $mask (v128.const i32x4 0 0 0 0))
+            (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $b (i32.const 0))
+            (block $maskDone
+              (loop $maskRows
+                (br_if $maskDone (i32.ge_u (local.get $b) (local.get $B)))
+                (local.set $mask (v128.or (local.get $mask)
+                  (f32x4.ne (v128.load (local.get $p)) (v128.const f32x4 0 0 0 0))))
+                (local.set $p (i32.add (local.get $p) (local.get $ldx)))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                (br $maskRows)))
+            (if (i32.eqz (v128.any_true (local.get $mask)))
+              (then
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $inputs)))
+            (local.set $count (i32.const 4))))
+        (loop $group
+          (local.set $first (local.get $e))
+          (local.set $p (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $b (i32.const 0))
+          (block $rowsDone
+            (loop $rows
+              (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+              (local.set $v (f32.load (local.get $p)))
+              (i32.store (local.get $e) (i32.mul (local.get $b) (local.get $ldd)))
+              (f32.store offset=4 (local.get $e) (local.get $v))
+              (local.set $e (i32.add (local.get $e) (select (i32.const 8) (i32.const 0) (f32.ne (local.get $v) (f32.const 0)))))
+              (local.set $p (i32.add (local.get $p) (local.get $ldx)))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (br $rows)))
+          (if (i32.gt_u (local.get $e) (local.get $first))
+            (then
+              (i32.store offset=0 (local.get $columns) (i32.mul (local.get $i) (local.get $rowBytes)))
+              (i32.store offset=4 (local.get $columns) (local.get $first))
+              (i32.store offset=8 (local.get $columns) (local.get $e))
+              (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+              (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+          (br_if $group (local.get $count)))
         (br $inputs)))
     (local.get $n)
+  )
+
+  ;;   row[0:H] = Σ_{pairs (b · ldd, v) in [first, last)} v · delta[b, 0:H]      (rowBytes = 4H, H a multiple of 4)
+  ;; computed in registers, 32 columns at a time, and written once (not read).
+  (func $columnRow (param $row i32) (param $delta i32) (param $rowBytes i32) (param $first i32) (param $last i32)
+    (local $c i32) (local $p i32) (local $d i32) (local $v v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)))
+        (local.set $acc0 (v128.const f32x4 0 0 0 0))
+        (local.set $acc1 (v128.const f32x4 0 0 0 0))
+        (local.set $acc2 (v128.const f32x4 0 0 0 0))
+        (local.set $acc3 (v128.const f32x4 0 0 0 0))
+        (local.set $acc4 (v128.const f32x4 0 0 0 0))
+        (local.set $acc5 (v128.const f32x4 0 0 0 0))
+        (local.set $acc6 (v128.const f32x4 0 0 0 0))
+        (local.set $acc7 (v128.const f32x4 0 0 0 0))
+        (local.set $p (local.get $first))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+            (local.set $v (v128.load32_splat offset=4 (local.get $p)))
+            (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $d)))))
+            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $d)))))
+            (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $d)))))
+            (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
+            (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
+            (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
+            (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $pairs)))
+        (v128.store offset=0 (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+        (v128.store offset=16 (i32.add (local.get $row) (local.get $c)) (local.get $acc1))
+        (v128.store offset=32 (i32.add (local.get $row) (local.get $c)) (local.get $acc2))
+        (v128.store offset=48 (i32.add (local.get $row) (local.get $c)) (local.get $acc3))
+        (v128.store offset=64 (i32.add (local.get $row) (local.get $c)) (local.get $acc4))
+        (v128.store offset=80 (i32.add (local.get $row) (local.get $c)) (local.get $acc5))
+        (v128.store offset=96 (i32.add (local.get $row) (local.get $c)) (local.get $acc6))
+        (v128.store offset=112 (i32.add (local.get $row) (local.get $c)) (local.get $acc7))
+        (local.set $c (i32.add (local.get $c) (i32.const 128)))
+        (br $blocks)))
+    ;; the remaining columns, 4 at a time
+    (block $vectorsDone
+      (loop $vectors
+        (br_if $vectorsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
+        (local.set $acc0 (v128.const f32x4 0 0 0 0))
+        (local.set $p (local.get $first))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load32_splat offset=4 (local.get $p))
+              (v128.load (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p)))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $pairs)))
+        (v128.store (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $vectors)))
   )
 
   ;;   grad[i, 0:H] = Σ_{pairs (b, v) of column i} v · delta[b, 0:H]   for each of the n listed columns i
@@ -810,34 +963,108 @@
   ;; rows not listed are left alone (they must be 0). H a multiple of 4.
   (func (export "sparseGemmTNColumns")
     (param $grad i32) (param $delta i32) (param $H i32) (param $columns i32) (param $n i32)
-    (local $end i32) (local $row i32) (local $first i32) (local $last i32) (local $c i32) (local $p i32)
-    (local $d i32) (local $rowBytes i32) (local $v v128)
-    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
-    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (local $end i32) (local $rowBytes i32)
     (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
     (local.set $end (i32.add (local.get $columns) (i32.mul (local.get $n) (i32.const 12))))
     (block $columnsDone
       (loop $eachColumn
         (br_if $columnsDone (i32.ge_u (local.get $columns) (local.get $end)))
-        (local.set $row (i32.add (local.get $grad) (i32.load offset=0 (local.get $columns))))
-        (local.set $first (i32.load offset=4 (local.get $columns)))
-        (local.set $last (i32.load offset=8 (local.get $columns)))
+        (call $columnRow (i32.add (local.get $grad) (i32.load offset=0 (local.get $columns))) (local.get $delta)
+          (local.get $rowBytes) (i32.load offset=4 (local.get $columns)) (i32.load offset=8 (local.get $columns)))
+        (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+        (br $eachColumn)))
+  )
+
+  ;; The first layer's weight gradient fused with the optimiser's step, row by row: no gradient matrix is
+  ;; written or read, and the gradient never leaves the registers. For each row r < rows of w [rows, H]
+  ;; (rowBytes = 4H apart, H a multiple of 4), 32 columns at a time (then 4 at a time):
+  ;;   g = Σ_{pairs (b, v) of column r} v · delta[b, :]   if r is listed in `columns` (n triples from
+  ;;       listNonzeroColumns, increasing r), else g = 0;
+  ;;   then the optimiser on those columns of row r, with the arithmetic of the kernels above:
+  ;;   kind 0 `sgdStep` (lr, λ; a row with g = 0 and λ = 0 is left alone), 1 `momentumStep` (v = m, μ = a),
+  ;;   2 `adamStep` (m, s, β₁ = a, β₂ = b, c₁, c₂, ε).
+  ;; Per 4 weights: w and the state read and written once (plain SGD: w only), nothing else stored.
+  (func (export "firstLayerStep")
+    (param $kind i32) (param $w i32) (param $m i32) (param $s i32) (param $delta i32) (param $H i32)
+    (param $columns i32) (param $n i32) (param $rows i32) (param $lr f32) (param $a f32) (param $b f32)
+    (param $c1 f32) (param $c2 f32) (param $eps f32) (param $lambda f32)
+    (local $end i32) (local $rowBytes i32) (local $at i32) (local $stop i32) (local $first i32) (local $last i32)
+    (local $c i32) (local $p i32) (local $d i32) (local $d2 i32) (local $wr i32) (local $mr i32) (local $sr i32)
+    (local $v v128) (local $v2 v128) (local $x v128) (local $y v128) (local $z v128)
+    (local $vlr v128) (local $vl v128) (local $va v128) (local $vb v128) (local $vd1 v128) (local $vd2 v128)
+    (local $vc1 v128) (local $vc2 v128) (local $veps v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vl (f32x4.splat (local.get $lambda)))
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $vb (f32x4.splat (local.get $b)))
+    (local.set $vd1 (f32x4.splat (f32.sub (f32.const 1) (local.get $a))))
+    (local.set $vd2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b))))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $end (i32.add (local.get $columns) (i32.mul (local.get $n) (i32.const 12))))
+    (local.set $stop (i32.mul (local.get $rows) (local.get $rowBytes)))
+    (block $rowsDone
+      (loop $eachRow
+        (br_if $rowsDone (i32.ge_u (local.get $at) (local.get $stop)))
+        ;; this row's pairs, or none
+        (local.set $first (i32.const 0))
+        (local.set $last (i32.const 0))
+        (if (i32.lt_u (local.get $columns) (local.get $end))
+          (then
+            (if (i32.eq (i32.load offset=0 (local.get $columns)) (local.get $at))
+              (then
+                (local.set $first (i32.load offset=4 (local.get $columns)))
+                (local.set $last (i32.load offset=8 (local.get $columns)))
+                (local.set $columns (i32.add (local.get $columns) (i32.const 12)))))))
         (local.set $c (i32.const 0))
+        ;; plain SGD without decay leaves a row without pairs alone
+        (if (i32.and (i32.eqz (local.get $kind))
+              (i32.and (i32.eq (local.get $first) (local.get $last)) (f32.eq (local.get $lambda) (f32.const 0))))
+          (then (local.set $c (local.get $rowBytes))))
         (block $blocksDone
           (loop $blocks
             (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)))
-            (local.set $acc0 (v128.const f32x4 0 0 0 0))
-            (local.set $acc1 (v128.const f32x4 0 0 0 0))
-            (local.set $acc2 (v128.const f32x4 0 0 0 0))
-            (local.set $acc3 (v128.const f32x4 0 0 0 0))
-            (local.set $acc4 (v128.const f32x4 0 0 0 0))
-            (local.set $acc5 (v128.const f32x4 0 0 0 0))
-            (local.set $acc6 (v128.const f32x4 0 0 0 0))
-            (local.set $acc7 (v128.const f32x4 0 0 0 0))
+        (local.set $acc0 (v128.const f32x4 0 0 0 0))
+        (local.set $acc1 (v128.const f32x4 0 0 0 0))
+        (local.set $acc2 (v128.const f32x4 0 0 0 0))
+        (local.set $acc3 (v128.const f32x4 0 0 0 0))
+        (local.set $acc4 (v128.const f32x4 0 0 0 0))
+        (local.set $acc5 (v128.const f32x4 0 0 0 0))
+        (local.set $acc6 (v128.const f32x4 0 0 0 0))
+        (local.set $acc7 (v128.const f32x4 0 0 0 0))
+            ;; two pairs per turn while there are two (the same additions in the same order), then the last one
             (local.set $p (local.get $first))
             (block $pairsDone
               (loop $pairs
-                (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
+                (br_if $pairsDone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $last)))
+                (local.set $v (v128.load32_splat offset=4 (local.get $p)))
+                (local.set $v2 (v128.load32_splat offset=12 (local.get $p)))
+                (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
+                (local.set $d2 (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load offset=8 (local.get $p))))
+                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
+                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $d)))))
+                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $d)))))
+                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $d)))))
+                (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
+                (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
+                (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
+                (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
+                (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v2) (v128.load offset=0 (local.get $d2)))))
+                (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v2) (v128.load offset=16 (local.get $d2)))))
+                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v2) (v128.load offset=32 (local.get $d2)))))
+                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v2) (v128.load offset=48 (local.get $d2)))))
+                (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v2) (v128.load offset=64 (local.get $d2)))))
+                (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v2) (v128.load offset=80 (local.get $d2)))))
+                (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v2) (v128.load offset=96 (local.get $d2)))))
+                (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v2) (v128.load offset=112 (local.get $d2)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (br $pairs)))
+            (if (i32.lt_u (local.get $p) (local.get $last))
+              (then
                 (local.set $v (v128.load32_splat offset=4 (local.get $p)))
                 (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
                 (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
@@ -847,17 +1074,160 @@
                 (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
                 (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
                 (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
-                (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
-                (local.set $p (i32.add (local.get $p) (i32.const 8)))
-                (br $pairs)))
-            (v128.store offset=0 (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
-            (v128.store offset=16 (i32.add (local.get $row) (local.get $c)) (local.get $acc1))
-            (v128.store offset=32 (i32.add (local.get $row) (local.get $c)) (local.get $acc2))
-            (v128.store offset=48 (i32.add (local.get $row) (local.get $c)) (local.get $acc3))
-            (v128.store offset=64 (i32.add (local.get $row) (local.get $c)) (local.get $acc4))
-            (v128.store offset=80 (i32.add (local.get $row) (local.get $c)) (local.get $acc5))
-            (v128.store offset=96 (i32.add (local.get $row) (local.get $c)) (local.get $acc6))
-            (v128.store offset=112 (i32.add (local.get $row) (local.get $c)) (local.get $acc7))
+                (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))))
+            (local.set $wr (i32.add (i32.add (local.get $w) (local.get $at)) (local.get $c)))
+            (local.set $mr (i32.add (i32.add (local.get $m) (local.get $at)) (local.get $c)))
+            (local.set $sr (i32.add (i32.add (local.get $s) (local.get $at)) (local.get $c)))
+            (if (i32.eqz (local.get $kind))
+          (then
+              (v128.store (local.get $wr) (f32x4.sub (local.tee $x (v128.load (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc0) (f32x4.mul (local.get $vl) (local.get $x))))))
+              (v128.store offset=16 (local.get $wr) (f32x4.sub (local.tee $x (v128.load offset=16 (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc1) (f32x4.mul (local.get $vl) (local.get $x))))))
+              (v128.store offset=32 (local.get $wr) (f32x4.sub (local.tee $x (v128.load offset=32 (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc2) (f32x4.mul (local.get $vl) (local.get $x))))))
+              (v128.store offset=48 (local.get $wr) (f32x4.sub (local.tee $x (v128.load offset=48 (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc3) (f32x4.mul (local.get $vl) (local.get $x))))))
+              (v128.store offset=64 (local.get $wr) (f32x4.sub (local.tee $x (v128.load offset=64 (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc4) (f32x4.mul (local.get $vl) (local.get $x))))))
+              (v128.store offset=80 (local.get $wr) (f32x4.sub (local.tee $x (v128.load offset=80 (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc5) (f32x4.mul (local.get $vl) (local.get $x))))))
+              (v128.store offset=96 (local.get $wr) (f32x4.sub (local.tee $x (v128.load offset=96 (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc6) (f32x4.mul (local.get $vl) (local.get $x))))))
+              (v128.store offset=112 (local.get $wr) (f32x4.sub (local.tee $x (v128.load offset=112 (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc7) (f32x4.mul (local.get $vl) (local.get $x)))))))
+          (else
+            (if (i32.eq (local.get $kind) (i32.const 1))
+              (then
+              (local.set $x (v128.load (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load (local.get $mr)))
+                (local.get $acc0)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store (local.get $mr) (local.get $y))
+              (v128.store (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+              (local.set $x (v128.load offset=16 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=16 (local.get $mr)))
+                (local.get $acc1)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store offset=16 (local.get $mr) (local.get $y))
+              (v128.store offset=16 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+              (local.set $x (v128.load offset=32 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=32 (local.get $mr)))
+                (local.get $acc2)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store offset=32 (local.get $mr) (local.get $y))
+              (v128.store offset=32 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+              (local.set $x (v128.load offset=48 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=48 (local.get $mr)))
+                (local.get $acc3)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store offset=48 (local.get $mr) (local.get $y))
+              (v128.store offset=48 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+              (local.set $x (v128.load offset=64 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=64 (local.get $mr)))
+                (local.get $acc4)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store offset=64 (local.get $mr) (local.get $y))
+              (v128.store offset=64 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+              (local.set $x (v128.load offset=80 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=80 (local.get $mr)))
+                (local.get $acc5)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store offset=80 (local.get $mr) (local.get $y))
+              (v128.store offset=80 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+              (local.set $x (v128.load offset=96 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=96 (local.get $mr)))
+                (local.get $acc6)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store offset=96 (local.get $mr) (local.get $y))
+              (v128.store offset=96 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y))))
+              (local.set $x (v128.load offset=112 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=112 (local.get $mr)))
+                (local.get $acc7)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store offset=112 (local.get $mr) (local.get $y))
+              (v128.store offset=112 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y)))))
+              (else
+              (local.set $x (v128.load (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc0))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc0) (local.get $acc0)))))
+              (v128.store (local.get $mr) (local.get $y))
+              (v128.store (local.get $sr) (local.get $z))
+              (v128.store (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))
+              (local.set $x (v128.load offset=16 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=16 (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc1))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load offset=16 (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc1) (local.get $acc1)))))
+              (v128.store offset=16 (local.get $mr) (local.get $y))
+              (v128.store offset=16 (local.get $sr) (local.get $z))
+              (v128.store offset=16 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))
+              (local.set $x (v128.load offset=32 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=32 (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc2))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load offset=32 (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc2) (local.get $acc2)))))
+              (v128.store offset=32 (local.get $mr) (local.get $y))
+              (v128.store offset=32 (local.get $sr) (local.get $z))
+              (v128.store offset=32 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))
+              (local.set $x (v128.load offset=48 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=48 (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc3))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load offset=48 (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc3) (local.get $acc3)))))
+              (v128.store offset=48 (local.get $mr) (local.get $y))
+              (v128.store offset=48 (local.get $sr) (local.get $z))
+              (v128.store offset=48 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))
+              (local.set $x (v128.load offset=64 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=64 (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc4))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load offset=64 (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc4) (local.get $acc4)))))
+              (v128.store offset=64 (local.get $mr) (local.get $y))
+              (v128.store offset=64 (local.get $sr) (local.get $z))
+              (v128.store offset=64 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))
+              (local.set $x (v128.load offset=80 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=80 (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc5))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load offset=80 (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc5) (local.get $acc5)))))
+              (v128.store offset=80 (local.get $mr) (local.get $y))
+              (v128.store offset=80 (local.get $sr) (local.get $z))
+              (v128.store offset=80 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))
+              (local.set $x (v128.load offset=96 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=96 (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc6))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load offset=96 (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc6) (local.get $acc6)))))
+              (v128.store offset=96 (local.get $mr) (local.get $y))
+              (v128.store offset=96 (local.get $sr) (local.get $z))
+              (v128.store offset=96 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))
+              (local.set $x (v128.load offset=112 (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load offset=112 (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc7))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load offset=112 (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc7) (local.get $acc7)))))
+              (v128.store offset=112 (local.get $mr) (local.get $y))
+              (v128.store offset=112 (local.get $sr) (local.get $z))
+              (v128.store offset=112 (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))))))
             (local.set $c (i32.add (local.get $c) (i32.const 128)))
             (br $blocks)))
         ;; the remaining columns, 4 at a time
@@ -873,10 +1243,36 @@
                   (v128.load (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p)))))))
                 (local.set $p (i32.add (local.get $p) (i32.const 8)))
                 (br $pairs)))
-            (v128.store (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
+            (local.set $wr (i32.add (i32.add (local.get $w) (local.get $at)) (local.get $c)))
+            (local.set $mr (i32.add (i32.add (local.get $m) (local.get $at)) (local.get $c)))
+            (local.set $sr (i32.add (i32.add (local.get $s) (local.get $at)) (local.get $c)))
+            (if (i32.eqz (local.get $kind))
+          (then
+              (v128.store (local.get $wr) (f32x4.sub (local.tee $x (v128.load (local.get $wr))) (f32x4.mul (local.get $vlr)
+                (f32x4.add (local.get $acc0) (f32x4.mul (local.get $vl) (local.get $x)))))))
+          (else
+            (if (i32.eq (local.get $kind) (i32.const 1))
+              (then
+              (local.set $x (v128.load (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $va) (v128.load (local.get $mr)))
+                (local.get $acc0)) (f32x4.mul (local.get $vl) (local.get $x))))
+              (v128.store (local.get $mr) (local.get $y))
+              (v128.store (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (local.get $y)))))
+              (else
+              (local.set $x (v128.load (local.get $wr)))
+              (local.set $y (f32x4.add (f32x4.mul (local.get $va) (v128.load (local.get $mr)))
+                (f32x4.mul (local.get $vd1) (local.get $acc0))))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $vb) (v128.load (local.get $sr)))
+                (f32x4.mul (local.get $vd2) (f32x4.mul (local.get $acc0) (local.get $acc0)))))
+              (v128.store (local.get $mr) (local.get $y))
+              (v128.store (local.get $sr) (local.get $z))
+              (v128.store (local.get $wr) (f32x4.sub (local.get $x) (f32x4.mul (local.get $vlr) (f32x4.add
+                (f32x4.div (f32x4.mul (local.get $vc1) (local.get $y))
+                  (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vc2) (local.get $z))) (local.get $veps)))
+                (f32x4.mul (local.get $vl) (local.get $x))))))))))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br $vectors)))
-        (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
-        (br $eachColumn)))
+        (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+        (br $eachRow)))
   )
 )

@@ -3,27 +3,44 @@
  * layers, any of the three optimisers, weight decay and augmentation, on one
  * thread or several.
  *
- * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory),
- * each thread ("lane") takes a contiguous slice of the rows and computes the
- * gradient of its share of the batch's mean loss:
+ * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory) a
+ * step has two phases, each cut into tasks that the T threads ("lanes") take
+ * from a shared counter until none is left (one task per phase on one
+ * thread, 4 per thread on several). A phase-A task is a contiguous slice of
+ * the examples, for which it computes everything that is per example:
  *
  *   nonzero pixels of its rows               (row offset, value) pairs      `listNonzero`, branch-free
  *   z⁰ = x · W⁰ + b⁰                          `sparseGemm` (or `gemm` when x is dense)
  *   zˡ = aˡ⁻¹ · Wˡ + bˡ, aˡ = f(zˡ)            `gemm`; f: `relu`, or TypeScript for tanh and sigmoid
- *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch)
- *   ∂L/∂bˡ = Σ_b δˡ                            `sumRows`
- *   ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ                     `gemm` with A transposed through its strides
- *   ∂L/∂W⁰ = xᵀ · δ⁰                          `listNonzeroColumns`, `sparseGemmTNColumns`: each row of a pixel
- *                                             nonzero in the slice computed in registers and written once;
- *                                             the rows of pixels zero in every row stay 0
+ *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch); each row's loss kept
  *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`; f′: `reluBackward`, or TypeScript
  *
- * then the main thread adds the lanes' gradients in lane order
- * (`addAndClear`), so that a seed and a thread count always give the same
- * bytes, and applies the optimiser (`sgdStep` / `momentumStep` / `adamStep`,
- * which also zero the gradient). Lanes 1 … T−1 are Web Workers
- * (`simd_worker.ts`) started once per run, sharing one WebAssembly memory;
- * they wait on and signal through `Atomics` in that memory.
+ * into whole-batch arrays aˡ, δˡ [B, Op]. Once every phase-A task is done,
+ * a phase-B task is a contiguous range of the ROWS of one weight matrix, whose
+ * gradient it computes from the whole batch, fused with the optimiser:
+ *
+ *   a range of layer 0's rows (pixels)       `listNonzeroColumns` lists per pixel of the range the examples
+ *                                             where it is nonzero; `firstLayerStep` computes each pixel's
+ *                                             gradient row Σ_b x_bi δ⁰_b in registers and applies the
+ *                                             optimiser to that row at once (a pixel zero in the whole
+ *                                             batch: g = 0, still decayed): no gradient matrix at all
+ *   a range of layer l ≥ 1's rows            ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ by `gemm` on those rows, then
+ *                                             `sgdStep` / `momentumStep` / `adamStep` on them
+ *   the biases (one task)                     ∂L/∂bˡ = Σ_b δˡ by `sumRows`, then the optimiser
+ *
+ * Every gradient element is summed over the whole batch in example order by
+ * one task, and every task computes the same bytes on any lane: **the
+ * model's bytes depend neither on the thread count nor on which thread took
+ * which task**. The mean loss is summed from the rows' losses in row order.
+ * Nothing is summed across threads, so no thread writes a full-size gradient
+ * and no pass adds them. Taking tasks instead of being assigned a share
+ * means a thread that the system parks between tasks (on a busy machine)
+ * holds nobody up: the others take its share.
+ *
+ * Lanes 1 … T−1 are Web Workers (`simd_worker.ts`) started once per run,
+ * sharing one WebAssembly memory; a step starts when the main thread (lane 0)
+ * bumps a generation counter, and the tasks taken and done are counters in
+ * that memory (`Atomics`; a waiting thread spins briefly before it sleeps).
  *
  * Every layer's outputs are padded to a multiple of 8 floats (Op) in
  * WebAssembly memory; the padding of W, b and δ is 0 and stays 0. The
@@ -37,14 +54,24 @@ import { type Dataset, gatherBatch } from "../data/dataset.ts";
 import type { Network } from "../nn/network.ts";
 import { Dense } from "../nn/dense.ts";
 import type { Activation, ActivationName } from "../nn/activations.ts";
-import { crossEntropyLoss, softmaxForward } from "../nn/loss.ts";
+import { softmaxForward } from "../nn/loss.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../nn/optimizers.ts";
 import type { Random } from "../nn/random.ts";
 import type { Floats } from "../nn/tensor.ts";
 import type { StepStrategy } from "../nn/step.ts";
-import { MemoryPlan, sharedSimdKernels, type SimdKernels, simdKernels } from "./gemm.ts";
+import {
+  MemoryPlan,
+  releaseSimdKernels,
+  sharedSimdKernels,
+  sharedSimdModule,
+  type SimdKernels,
+  simdKernels,
+} from "./gemm.ts";
 
-/** Byte addresses of one layer's weights and optimiser state; I inputs, O outputs padded to Op. */
+/**
+ * Byte addresses of one layer's weights, optimiser state and whole-batch
+ * arrays; I inputs, O outputs padded to Op.
+ */
 export interface LayerRegions {
   I: number;
   O: number;
@@ -52,26 +79,32 @@ export interface LayerRegions {
   weight: number; // [I, Op]
   bias: number; // [Op]
   state: number[]; // optimiser state: per slot, [I·Op] for the weight then [Op] for the bias
+  out: number; // [B, Op] the layer's activations (the logits for the last)
+  delta: number; // [B, Op] ∂L/∂z
+  gradWeight: number; // [I, Op] ∂L/∂W (layers above the first; −1 for layer 0, whose gradient is never stored)
+  gradBias: number; // [Op]
 }
 
-/** Byte addresses of one lane's working set (per layer l: out, delta [rows, Op], ∂L/∂W [I, Op], ∂L/∂b [Op]). */
+/** Byte addresses of one lane's private working set. */
 export interface LaneRegions {
+  /** Phase A: its rows' nonzero pixels, (row offset, value) pairs, and each row's first pair. */
   entries: number;
   starts: number;
+  /** Phase B: its pixels' (example offset, value) pairs and (row offset, first, end) triples. */
   pairs: number;
   columns: number;
-  out: number[];
-  delta: number[];
-  gradWeight: number[];
-  gradBias: number[];
 }
 
 /** Where everything lives in the memory. */
 export interface SimdPlan {
   bytes: number;
   batchSize: number;
-  /** Most rows a lane gets: ⌈batchSize / lanes⌉. */
-  laneRows: number;
+  /** Examples per phase-A task (the last may have fewer). */
+  taskRows: number;
+  /** Phase-A tasks per step: ⌈batchSize / taskRows⌉. */
+  tasksA: number;
+  /** Phase-B tasks, in the order they are taken: [kind, layer, from, to] (see {@linkcode phaseBTasks}). */
+  tasksB: number[][];
   inputs: number;
   classes: number;
   layers: LayerRegions[];
@@ -79,27 +112,72 @@ export interface SimdPlan {
   x: number; // [B, I] the minibatch
   labels: number; // int32 [B]
   zero: number; // zeros [max Op]
-  control: number; // int32 [CONTROL + 4 lanes]: see the worker protocol
-  losses: number; // float64 [lanes]: each lane's loss sum
+  control: number; // int32 [CONTROL_SLOTS]: see the worker protocol
+  losses: number; // float64 [B]: each row's loss
+  params: number; // float64 [PARAMS_SLOTS]: this step's optimiser settings
 }
 
-/** The worker protocol: int32 slots of the control region. */
-export const CONTROL = { generation: 0, command: 1, batch: 2, ready: 3, lane: 4 } as const;
+/**
+ * The worker protocol: int32 slots of the control region. `step` is the
+ * current step's number (from 1); `takenA`/`doneA` and `takenB`/`doneB`
+ * count the tasks of each phase taken and finished since the run began,
+ * `workerTasks` those the workers did.
+ */
+export const CONTROL = {
+  generation: 0,
+  command: 1,
+  batch: 2,
+  ready: 3,
+  failed: 4,
+  step: 5,
+  takenA: 6,
+  doneA: 7,
+  takenB: 8,
+  doneB: 9,
+  workerTasks: 10,
+} as const;
+/** How many int32 slots the control region has. */
+export const CONTROL_SLOTS = 12;
+/**
+ * Tasks per thread and phase: on T > 1 threads each phase is cut into this
+ * many tasks per thread, so that a thread the system parks leaves work to the
+ * others; on one thread, a phase is one task (whole blocks keep the weights'
+ * cache reuse across the batch, and per-task overhead is paid once).
+ */
+const TASKS_PER_THREAD = 4;
 /** Commands in `CONTROL.command`. */
 export const COMMAND = { step: 1, stop: 2 } as const;
-/** Per lane t, from CONTROL.lane + 4t: first row, rows, the generation done (−1: failed). */
-export const laneSlot = (t: number, field: 0 | 1 | 2) => CONTROL.lane + 4 * t + field;
+/** The float64 slots of the params region: the step's optimiser kind (0 SGD, 1 momentum, 2 AdamW) and settings. */
+export const PARAMS = { kind: 0, lr: 1, a: 2, b: 3, c1: 4, c2: 5, eps: 6, lambda: 7 } as const;
+const PARAMS_SLOTS = 8;
 
-/** Above this share of nonzero inputs, layer 0 runs as a dense product. */
+/** Above this share of nonzero inputs, layer 0's forward pass runs as a dense product. */
 const SPARSE_BELOW = 0.5;
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
+/**
+ * Phase B's tasks for layers of `inputs` rows each, each layer cut into
+ * `parts` ranges: [0, 0, from, to] a range of layer 0's pixels, [1, l, from,
+ * to] a range of layer l's rows, [2, 0, 0, 0] the biases. Each weight row
+ * belongs to exactly one task.
+ */
+export function phaseBTasks(inputs: readonly number[], parts: number): number[][] {
+  const tasks: number[][] = [];
+  inputs.forEach((I, l) => {
+    const size = Math.ceil(I / parts);
+    for (let from = 0; from < I; from += size) tasks.push([l === 0 ? 0 : 1, l, from, Math.min(I, from + size)]);
+  });
+  tasks.push([2, 0, 0, 0]);
+  return tasks;
+}
+
 /** The memory plan for `net` at batch size `batchSize`, `slots` optimiser state arrays per parameter, `lanes` threads. */
 export function simdPlan(net: Network, batchSize: number, slots: number, lanes: number): SimdPlan {
   const p = new MemoryPlan();
-  const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / lanes);
-  const layers = net.layers.map((layer): LayerRegions => {
+  const parts = lanes === 1 ? 1 : TASKS_PER_THREAD * lanes;
+  const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / Math.min(B, parts)), pixels = Math.ceil(I0 / parts);
+  const layers = net.layers.map((layer, l): LayerRegions => {
     const I = layer.inputs, O = layer.outputs, Op = pad8(O);
     return {
       I,
@@ -112,21 +190,23 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
         p.region(Op);
         return at;
       }),
+      out: p.region(B * Op),
+      delta: p.region(B * Op),
+      gradWeight: l === 0 ? -1 : p.region(I * Op),
+      gradBias: p.region(Op),
     };
   });
   const laneRegions = Array.from({ length: lanes }, (): LaneRegions => ({
     entries: p.region(2 * rows * I0 + 2),
     starts: p.region(rows + 1),
-    pairs: p.region(2 * rows * I0 + 2),
-    columns: p.region(3 * I0),
-    out: layers.map((l) => p.region(rows * l.Op)),
-    delta: layers.map((l) => p.region(rows * l.Op)),
-    gradWeight: layers.map((l) => p.region(l.I * l.Op)),
-    gradBias: layers.map((l) => p.region(l.Op)),
+    pairs: p.region(2 * B * pixels + 2),
+    columns: p.region(3 * pixels),
   }));
   return {
     batchSize: B,
-    laneRows: rows,
+    taskRows: rows,
+    tasksA: Math.ceil(B / rows),
+    tasksB: phaseBTasks(net.layers.map((l) => l.inputs), parts),
     inputs: I0,
     classes: net.outputSize,
     layers,
@@ -134,137 +214,275 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
     x: p.region(B * I0),
     labels: p.region(B),
     zero: p.region(Math.max(...layers.map((l) => l.Op))),
-    control: p.region(CONTROL.lane + 4 * lanes),
-    losses: p.region(2 * lanes),
+    control: p.region(CONTROL_SLOTS),
+    losses: p.region(2 * B),
+    params: p.region(2 * PARAMS_SLOTS),
     bytes: p.bytes,
   };
 }
 
-/** Scratch arrays of one thread for the softmax. */
+/** One thread's scratch arrays for the softmax, and its views of the control, params and losses regions. */
 export interface LaneScratch {
   probs: Float32Array;
   logits: Float32Array;
+  control: Int32Array;
+  params: Float64Array;
+  losses: Float64Array;
 }
 
-/** A thread's softmax scratch for `plan`. */
-export function laneScratch(plan: SimdPlan): LaneScratch {
+/** A thread's scratch for `plan` on `memory`. */
+export function laneScratch(plan: SimdPlan, memory: WebAssembly.Memory): LaneScratch {
   return {
-    probs: new Float32Array(plan.laneRows * plan.classes),
-    logits: new Float32Array(plan.laneRows * plan.classes),
+    probs: new Float32Array(plan.taskRows * plan.classes),
+    logits: new Float32Array(plan.taskRows * plan.classes),
+    control: new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS),
+    params: new Float64Array(memory.buffer, plan.params, PARAMS_SLOTS),
+    losses: new Float64Array(memory.buffer, plan.losses, plan.batchSize),
   };
 }
 
 /**
- * One lane's share of a step: forward and backward over the `rows` rows from
- * row `first` of the minibatch in memory, as part of a batch of B; leaves
- * ∂(Σ of these rows' losses / B)/∂w in the lane's gradients (layer 0's added
- * to what is there, which must be 0) and returns the rows' loss sum.
+ * A phase-A task, on lane t: forward and backward over the rows [first, end)
+ * of the minibatch in memory (a batch of B), leaving those rows of every aˡ
+ * and δˡ (δᴸ = (P − Y) / B) and of the row losses.
  */
-export function laneGradient(
+export function phaseATask(
   k: SimdKernels,
   plan: SimdPlan,
   t: number,
-  activations: readonly Activation[],
   first: number,
-  rows: number,
+  end: number,
+  activations: readonly Activation[],
   B: number,
   scratch: LaneScratch,
-): number {
+): void {
+  const rows = end - first;
+  if (rows <= 0) return;
   const e = k.exports, f32 = k.f32;
   const lane = plan.lanes[t], layers = plan.layers, L = layers.length, I0 = plan.inputs;
   const x = plan.x + 4 * first * I0;
-  const labels = k.i32.subarray(plan.labels / 4 + first, plan.labels / 4 + first + rows);
+  const at = (region: number, Op: number) => region + 4 * first * Op; // this lane's first row of a [B, Op] array
 
   // the nonzero pixels of each row: (byte offset of its weight row, value) pairs
   const layer0 = layers[0], rowBytes = 4 * layer0.Op;
   const nonzero = e.listNonzero(x, rows, I0, rowBytes, lane.entries, lane.starts);
-  const sparse = nonzero < SPARSE_BELOW * rows * I0;
-
-  // forward
-  if (sparse) e.sparseGemm(lane.out[0], rowBytes, layer0.weight, layer0.bias, layer0.Op, lane.starts, rows);
-  else e.gemm(lane.out[0], rowBytes, x, 4 * I0, 4, layer0.weight, rowBytes, layer0.bias, rows, layer0.Op, I0, 0);
+  const out0 = at(layer0.out, layer0.Op);
+  if (nonzero < SPARSE_BELOW * rows * I0) {
+    e.sparseGemm(out0, rowBytes, layer0.weight, layer0.bias, layer0.Op, lane.starts, rows);
+  } else e.gemm(out0, rowBytes, x, 4 * I0, 4, layer0.weight, rowBytes, layer0.bias, rows, layer0.Op, I0, 0);
   for (let l = 0; l < L; l++) {
     const layer = layers[l];
     if (l > 0) {
-      const Op = layer.Op, below = layers[l - 1].Op;
-      e.gemm(
-        lane.out[l],
-        4 * Op,
-        lane.out[l - 1],
-        4 * below,
-        4,
-        layer.weight,
-        4 * Op,
-        layer.bias,
-        rows,
-        Op,
-        layer.I,
-        0,
-      );
+      const Op = layer.Op, below = layers[l - 1];
+      const input = at(below.out, below.Op);
+      e.gemm(at(layer.out, Op), 4 * Op, input, 4 * below.Op, 4, layer.weight, 4 * Op, layer.bias, rows, Op, layer.I, 0);
     }
     if (l === L - 1) break;
-    if (activations[l].name === "relu") e.relu(lane.out[l], rows * layer.Op);
+    const out = at(layer.out, layer.Op);
+    if (activations[l].name === "relu") e.relu(out, rows * layer.Op);
     else {
-      const out = k.view(lane.out[l], rows * layer.Op);
-      activations[l].forward(out, out, rows * layer.Op);
+      const view = k.view(out, rows * layer.Op);
+      activations[l].forward(view, view, rows * layer.Op);
     }
   }
 
   // softmax and cross-entropy on the logits [rows, C]; δᴸ = (P − Y) / B into the top delta (padding stays 0)
   const top = layers[L - 1], C = top.O, Op = top.Op, { probs, logits } = scratch;
-  const outTop = lane.out[L - 1] / 4, deltaTop = lane.delta[L - 1] / 4;
+  const outTop = at(top.out, Op) / 4, deltaTop = at(top.delta, Op) / 4;
+  const labels = k.i32.subarray(plan.labels / 4 + first, plan.labels / 4 + end);
+  const losses = scratch.losses;
   for (let b = 0; b < rows; b++) for (let c = 0; c < C; c++) logits[b * C + c] = f32[outTop + b * Op + c];
   softmaxForward(probs, logits, rows, C);
-  const lossSum = crossEntropyLoss(probs, labels, rows, C) * rows;
   const scale = 1 / B;
   for (let b = 0; b < rows; b++) {
+    losses[first + b] = -Math.log(probs[b * C + labels[b]]); // as crossEntropyLoss, row by row
     for (let c = 0; c < C; c++) f32[deltaTop + b * Op + c] = probs[b * C + c] * scale;
     f32[deltaTop + b * Op + labels[b]] -= scale;
   }
 
-  // backward
-  for (let l = L - 1; l >= 0; l--) {
-    const layer = layers[l], Op = layer.Op;
-    e.sumRows(lane.gradBias[l], lane.delta[l], 4 * Op, rows, Op); // ∂L/∂b = Σ_b δ
-    if (l === 0) {
-      // ∂L/∂W⁰ is 0 here: write the rows of the pixels nonzero in some row, one row at a time, or all densely
-      if (sparse) {
-        const n = e.listNonzeroColumns(x, rows, I0, 4 * Op, 4 * Op, lane.pairs, lane.columns);
-        e.sparseGemmTNColumns(lane.gradWeight[0], lane.delta[0], Op, lane.columns, n);
-      } else e.gemm(lane.gradWeight[0], 4 * Op, x, 4, 4 * I0, lane.delta[0], 4 * Op, plan.zero, I0, Op, rows, 0);
-      break;
-    }
-    const below = layers[l - 1].Op;
-    // ∂L/∂Wˡ [I, Op] = (aˡ⁻¹)ᵀ · δˡ: A(i, b) = aˡ⁻¹[b, i]
-    e.gemm(
-      lane.gradWeight[l],
-      4 * Op,
-      lane.out[l - 1],
-      4,
-      4 * below,
-      lane.delta[l],
-      4 * Op,
-      plan.zero,
-      layer.I,
-      Op,
+  // δˡ⁻¹ [rows, I] = δˡ · Wˡᵀ, then ⊙ f′ (the padding columns of δˡ⁻¹ are never written: they stay 0)
+  for (let l = L - 1; l >= 1; l--) {
+    const layer = layers[l], below = layers[l - 1];
+    const d = at(below.delta, below.Op), out = at(below.out, below.Op), n = rows * below.Op;
+    e.gemmNT(
+      d,
+      4 * below.Op,
+      at(layer.delta, layer.Op),
+      4 * layer.Op,
+      layer.weight,
+      4 * layer.Op,
       rows,
-      0,
+      layer.I,
+      layer.Op,
     );
-    // δˡ⁻¹ [rows, I] = δˡ · Wˡᵀ, then ⊙ f′ (the padding columns of δˡ⁻¹ are never written: they stay 0)
-    e.gemmNT(lane.delta[l - 1], 4 * below, lane.delta[l], 4 * Op, layer.weight, 4 * Op, rows, layer.I, Op);
-    if (activations[l - 1].name === "relu") e.reluBackward(lane.delta[l - 1], lane.out[l - 1], rows * below);
+    if (activations[l - 1].name === "relu") e.reluBackward(d, out, n);
     else {
-      const d = k.view(lane.delta[l - 1], rows * below);
-      activations[l - 1].backward(d, d, k.view(lane.out[l - 1], rows * below), rows * below);
+      const view = k.view(d, n);
+      activations[l - 1].backward(view, view, k.view(out, n), n);
     }
   }
-  return lossSum;
 }
 
-/** How long the main thread waits for a worker's step before giving up (ms). */
-const WORKER_TIMEOUT_MS = 60_000;
-/** How long it waits for the workers to start (ms); then it trains on one thread. */
-const WORKER_START_MS = 20_000;
+/**
+ * A phase-B task (one of {@linkcode phaseBTasks}), on lane t, after every
+ * phase-A task: the gradient of its rows of a weight matrix from the whole
+ * batch of B and the optimiser's step on them (the settings in the params
+ * region), or the biases'.
+ */
+export function phaseBTask(
+  k: SimdKernels,
+  plan: SimdPlan,
+  t: number,
+  task: readonly number[],
+  B: number,
+  params: Float64Array,
+): void {
+  const e = k.exports, layers = plan.layers, I0 = plan.inputs, lane = plan.lanes[t];
+  const kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a], b = params[PARAMS.b];
+  const c1 = params[PARAMS.c1], c2 = params[PARAMS.c2], eps = params[PARAMS.eps], lambda = params[PARAMS.lambda];
+  const update = (w: number, g: number, state: readonly number[], n: number, decay: number) => {
+    if (kind === 1) e.momentumStep(w, g, state[0], n, lr, a, decay);
+    else if (kind === 2) e.adamStep(w, g, state[0], state[1], n, lr, a, b, c1, c2, eps, decay);
+    else e.sgdStep(w, g, n, lr, decay);
+  };
+  const [what, l, from, to] = task;
+
+  if (what === 0) {
+    // pixels [from, to) of layer 0: each one's gradient row from the examples where it is nonzero, fused with the step
+    const layer0 = layers[0], rowBytes = 4 * layer0.Op;
+    const n = e.listNonzeroColumns(
+      plan.x + 4 * from,
+      B,
+      to - from,
+      4 * I0,
+      rowBytes,
+      rowBytes,
+      lane.pairs,
+      lane.columns,
+    );
+    const offset = from * rowBytes, state = layer0.state.map((s) => s + offset);
+    e.firstLayerStep(
+      kind,
+      layer0.weight + offset,
+      state[0] ?? 0,
+      state[1] ?? 0,
+      layer0.delta,
+      layer0.Op,
+      lane.columns,
+      n,
+      to - from,
+      lr,
+      a,
+      b,
+      c1,
+      c2,
+      eps,
+      lambda,
+    );
+  } else if (what === 1) {
+    // rows [from, to) of layer l: ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ on those rows (A(i, b) = aˡ⁻¹[b, i]), then the step
+    const layer = layers[l], below = layers[l - 1], Op = layer.Op, offset = 4 * from * Op;
+    e.gemm(
+      layer.gradWeight + offset,
+      4 * Op,
+      below.out + 4 * from,
+      4,
+      4 * below.Op,
+      layer.delta,
+      4 * Op,
+      plan.zero,
+      to - from,
+      Op,
+      B,
+      0,
+    );
+    update(
+      layer.weight + offset,
+      layer.gradWeight + offset,
+      layer.state.map((s) => s + offset),
+      (to - from) * Op,
+      lambda,
+    );
+  } else {
+    // the biases: ∂L/∂b = Σ_b δ, no decay
+    for (const layer of layers) {
+      e.sumRows(layer.gradBias, layer.delta, 4 * layer.Op, B, layer.Op);
+      const biasState = stateBiasOffset(layer);
+      update(layer.bias, layer.gradBias, layer.state.map((s) => s + biasState), layer.Op, 0);
+    }
+  }
+}
+
+/** Takes the next task below `limit` from the counter in slot `slot`: its number, or −1 when none is left. */
+function takeTask(ctl: Int32Array, slot: number, limit: number): number {
+  for (;;) {
+    const next = Atomics.load(ctl, slot);
+    if (next >= limit) return -1;
+    if (Atomics.compareExchange(ctl, slot, next, next + 1) === next) return next;
+  }
+}
+
+/**
+ * Lane t's part of step number `step` (from 1): it takes phase-A tasks until
+ * none is left, waits until every phase-A task is done, then takes phase-B
+ * tasks until none is left. Tasks are taken, not assigned: a thread that the
+ * system parks between tasks holds nobody up, and whichever thread does a
+ * task computes the same bytes. The step is over when `doneB` reaches
+ * step × (number of phase-B tasks).
+ */
+export function laneStep(
+  k: SimdKernels,
+  plan: SimdPlan,
+  t: number,
+  step: number,
+  activations: readonly Activation[],
+  scratch: LaneScratch,
+): void {
+  const ctl = scratch.control;
+  const NA = plan.tasksA, NB = plan.tasksB.length, R = plan.taskRows;
+  for (let task; (task = takeTask(ctl, CONTROL.takenA, step * NA)) >= 0;) {
+    const B = ctl[CONTROL.batch], first = (task - (step - 1) * NA) * R;
+    phaseATask(k, plan, t, first, Math.min(B, first + R), activations, B, scratch);
+    if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
+    arrive(ctl, CONTROL.doneA);
+  }
+  awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS);
+  for (let task; (task = takeTask(ctl, CONTROL.takenB, step * NB)) >= 0;) {
+    phaseBTask(k, plan, t, plan.tasksB[task - (step - 1) * NB], ctl[CONTROL.batch], scratch.params);
+    if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
+    arrive(ctl, CONTROL.doneB);
+  }
+}
+
+/** How many times a waiting thread reads a counter before it sleeps (a step's phases take tens of µs). */
+const SPIN = 5_000;
+
+/**
+ * Blocks until the control slot `slot` reaches `target`: spins a little,
+ * then sleeps on it (`Atomics.wait`). Throws when a thread failed, when the
+ * run was stopped, or after `timeoutMs`.
+ */
+export function awaitCount(ctl: Int32Array, slot: number, target: number, timeoutMs: number): void {
+  for (let spin = 0; spin < SPIN; spin++) if (Atomics.load(ctl, slot) >= target) return;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = Atomics.load(ctl, slot);
+    if (value >= target) return;
+    if (Atomics.load(ctl, CONTROL.failed) !== 0) throw new Error("a training thread failed");
+    if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) throw new Error("the training was stopped");
+    if (performance.now() > deadline) throw new Error("a training thread did not answer");
+    Atomics.wait(ctl, slot, value, 50);
+  }
+}
+
+/** Adds 1 to the control slot `slot` and wakes whoever waits on it. */
+export function arrive(ctl: Int32Array, slot: number): void {
+  Atomics.add(ctl, slot, 1);
+  Atomics.notify(ctl, slot);
+}
+
+/** How long a thread waits for the others within a step before giving up (ms). */
+export const WORKER_TIMEOUT_MS = 60_000;
 
 /**
  * A {@linkcode StepStrategy} running the whole step on the SIMD kernels of
@@ -281,7 +499,10 @@ export class SimdNetwork implements StepStrategy {
   readonly #workers: Worker[];
   readonly #control: Int32Array;
   readonly #losses: Float64Array;
+  readonly #params: Float64Array;
   #generation = 0;
+  #steps = 0;
+  #closed = false;
   #t = 0;
 
   constructor(
@@ -298,10 +519,11 @@ export class SimdNetwork implements StepStrategy {
     this.#plan = plan;
     this.#xView = kernels.view(plan.x, plan.batchSize * net.inputSize);
     this.#labels = new Uint8Array(plan.batchSize);
-    this.#scratch = laneScratch(plan);
+    this.#scratch = laneScratch(plan, kernels.memory);
     this.#workers = workers;
-    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
-    this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.lanes.length);
+    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL_SLOTS);
+    this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.batchSize);
+    this.#params = new Float64Array(kernels.memory.buffer, plan.params, PARAMS_SLOTS);
     this.load();
   }
 
@@ -310,71 +532,69 @@ export class SimdNetwork implements StepStrategy {
     return this.#plan.lanes.length;
   }
 
+  /**
+   * Blocks until every worker is ready to take tasks, or `timeoutMs` has
+   * passed; returns how many are ready. Training does not need it (it starts
+   * at once and the workers join when ready); tests use it to know that the
+   * workers take part.
+   */
+  awaitWorkers(timeoutMs: number): number {
+    const ctl = this.#control, deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(ctl, CONTROL.ready);
+      if (ready >= this.#workers.length || performance.now() > deadline) return ready;
+      Atomics.wait(ctl, CONTROL.ready, ready, 50);
+    }
+  }
+
+  /** How many tasks the worker threads have done so far (0 on one thread). */
+  get workerTasks(): number {
+    return Atomics.load(this.#control, CONTROL.workerTasks);
+  }
+
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
     const k = this.#k, plan = this.#plan, T = plan.lanes.length, ctl = this.#control;
     gatherBatch(this.#xView, this.#labels, this.data, order, start, B);
     this.augment?.(this.#xView, B, this.rng);
     k.i32.set(this.#labels.subarray(0, B), plan.labels / 4);
+    this.#setParams(lr);
 
-    // lane t takes rows [⌊tB/T⌋, ⌊(t+1)B/T⌋); lanes 1 … T−1 run in the workers while lane 0 runs here
-    const firstRow = (t: number) => Math.floor(t * B / T);
+    // phase A's tasks (example slices), then phase B's (weight-row ranges); the workers take tasks too
+    const steps = ++this.#steps;
+    Atomics.store(ctl, CONTROL.batch, B);
+    Atomics.store(ctl, CONTROL.step, steps);
     if (T > 1) {
-      for (let t = 1; t < T; t++) {
-        ctl[laneSlot(t, 0)] = firstRow(t);
-        ctl[laneSlot(t, 1)] = firstRow(t + 1) - firstRow(t);
-      }
-      ctl[CONTROL.batch] = B;
-      ctl[CONTROL.command] = COMMAND.step;
+      Atomics.store(ctl, CONTROL.command, COMMAND.step);
       Atomics.store(ctl, CONTROL.generation, ++this.#generation);
       Atomics.notify(ctl, CONTROL.generation);
     }
-    const activations = this.net.activations;
-    let lossSum = laneGradient(k, plan, 0, activations, 0, firstRow(1), B, this.#scratch);
-    for (let t = 1; t < T; t++) {
-      this.#await(t);
-      if (firstRow(t + 1) === firstRow(t)) continue;
-      lossSum += this.#losses[t];
-      // the lanes' gradients summed in lane order: the same bytes for the same seed and thread count
-      const lane0 = plan.lanes[0], lane = plan.lanes[t];
-      plan.layers.forEach((layer, l) => {
-        k.exports.addAndClear(lane0.gradWeight[l], lane.gradWeight[l], layer.I * layer.Op);
-        k.exports.addAndClear(lane0.gradBias[l], lane.gradBias[l], layer.Op);
-      });
-    }
+    laneStep(k, plan, 0, steps, this.net.activations, this.#scratch);
+    awaitCount(ctl, CONTROL.doneB, steps * plan.tasksB.length, WORKER_TIMEOUT_MS);
 
-    // the optimiser, one call per tensor (weights with decay, biases without)
-    const opt = this.optimizer as GradientDescent | Momentum | Adam;
-    if (opt instanceof Adam) this.#t++;
-    const lane0 = plan.lanes[0];
-    plan.layers.forEach((layer, l) => {
-      const biasState = stateBiasOffset(layer);
-      this.#update(layer.weight, lane0.gradWeight[l], layer.state, layer.I * layer.Op, lr, opt.weightDecay);
-      this.#update(layer.bias, lane0.gradBias[l], layer.state.map((at) => at + biasState), layer.Op, lr, 0);
-    });
+    // the mean loss, summed in row order
+    let lossSum = 0;
+    for (let b = 0; b < B; b++) lossSum += this.#losses[b];
     return lossSum / B;
   }
 
-  /** Blocks until worker lane t has finished the current generation. */
-  #await(t: number): void {
-    const ctl = this.#control, slot = laneSlot(t, 2);
-    const deadline = performance.now() + WORKER_TIMEOUT_MS;
-    for (;;) {
-      const done = Atomics.load(ctl, slot);
-      if (done === this.#generation) return;
-      if (done === -1) throw new Error(`training thread ${t} failed`);
-      if (performance.now() > deadline) throw new Error(`training thread ${t} did not answer`);
-      Atomics.wait(ctl, slot, done, 1000);
+  /** Writes this step's optimiser settings for the lanes. */
+  #setParams(lr: number): void {
+    const p = this.#params, opt = this.optimizer as GradientDescent | Momentum | Adam;
+    p.fill(0);
+    p[PARAMS.lr] = lr;
+    p[PARAMS.lambda] = opt.weightDecay;
+    if (opt instanceof Momentum) {
+      p[PARAMS.kind] = 1;
+      p[PARAMS.a] = opt.momentum;
+    } else if (opt instanceof Adam) {
+      this.#t++;
+      p[PARAMS.kind] = 2;
+      p[PARAMS.a] = opt.beta1;
+      p[PARAMS.b] = opt.beta2;
+      p[PARAMS.c1] = 1 / (1 - opt.beta1 ** this.#t);
+      p[PARAMS.c2] = 1 / (1 - opt.beta2 ** this.#t);
+      p[PARAMS.eps] = opt.epsilon;
     }
-  }
-
-  /** w ← optimiser(w, g) over n floats with decay λ; `state` holds the optimiser's slots for w. */
-  #update(w: number, g: number, state: number[], n: number, lr: number, lambda: number): void {
-    const k = this.#k.exports, opt = this.optimizer;
-    if (opt instanceof Momentum) k.momentumStep(w, g, state[0], n, lr, opt.momentum, lambda);
-    else if (opt instanceof Adam) {
-      const c1 = 1 / (1 - opt.beta1 ** this.#t), c2 = 1 / (1 - opt.beta2 ** this.#t);
-      k.adamStep(w, g, state[0], state[1], n, lr, opt.beta1, opt.beta2, c1, c2, opt.epsilon, lambda);
-    } else k.sgdStep(w, g, n, lr, lambda);
   }
 
   /** The optimiser's state arrays for a parameter tensor, in slot order. */
@@ -391,7 +611,7 @@ export class SimdNetwork implements StepStrategy {
       const r = this.#plan.layers[l];
       const put = (at: number, src: Floats, rows: number, cols: number) => {
         const base = at / 4;
-        for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) f32[base + i * r.Op + o] = src[i * cols + o];
+        for (let i = 0; i < rows; i++) f32.set(src.subarray(i * cols, (i + 1) * cols), base + i * r.Op);
       };
       put(r.weight, dense.weight, r.I, r.O);
       put(r.bias, dense.bias, 1, r.O);
@@ -410,7 +630,7 @@ export class SimdNetwork implements StepStrategy {
       const r = this.#plan.layers[l];
       const get = (dst: Floats, at: number, rows: number, cols: number) => {
         const base = at / 4;
-        for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) dst[i * cols + o] = f32[base + i * r.Op + o];
+        for (let i = 0; i < rows; i++) dst.set(f32.subarray(base + i * r.Op, base + i * r.Op + cols), i * cols);
       };
       get(dense.weight, r.weight, r.I, r.O);
       get(dense.bias, r.bias, 1, r.O);
@@ -425,13 +645,18 @@ export class SimdNetwork implements StepStrategy {
 
   /** Stops the worker threads (once the run is over). */
   close(): void {
-    if (this.#workers.length === 0) return;
-    const ctl = this.#control;
-    ctl[CONTROL.command] = COMMAND.stop;
-    Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-    Atomics.notify(ctl, CONTROL.generation);
-    for (const worker of this.#workers) worker.terminate();
-    this.#workers.length = 0;
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#workers.length > 0) {
+      const ctl = this.#control;
+      Atomics.store(ctl, CONTROL.command, COMMAND.stop);
+      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+      Atomics.notify(ctl, CONTROL.generation);
+      for (const worker of this.#workers) worker.terminate();
+      this.#workers.length = 0;
+    }
+    // the memory goes back for the next training in this process (its pages are already mapped)
+    releaseSimdKernels(this.#k);
   }
 }
 
@@ -443,30 +668,35 @@ function stateBiasOffset(layer: LayerRegions): number {
 /** What a worker gets when it starts. */
 export interface WorkerInit {
   memory: WebAssembly.Memory;
+  /** The compiled kernels (`sharedSimdModule()`), so that the worker does not compile them again. */
+  module: WebAssembly.Module;
   plan: SimdPlan;
   lane: number;
   activations: ActivationName[];
 }
 
-/** Starts the workers of lanes 1 … T−1 and waits until each is ready; null if one is not within the time-out. */
+/**
+ * Starts the workers of lanes 1 … T−1, or returns null where workers cannot
+ * be made. It does not wait for them: training starts on this thread at
+ * once, and each worker takes tasks from the step it finds when it is ready
+ * (starting a worker takes some 30–50 ms here, a tenth of a 30-epoch
+ * training on 1000 images). A worker that cannot start leaves the work to
+ * the others.
+ */
 function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: ActivationName[]): Worker[] | null {
-  const ctl = new Int32Array(kernels.memory.buffer, plan.control, CONTROL.lane + 4 * plan.lanes.length);
   const workers: Worker[] = [];
-  for (let t = 1; t < plan.lanes.length; t++) {
-    const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
-    const init: WorkerInit = { memory: kernels.memory, plan, lane: t, activations };
-    worker.postMessage(init);
-    workers.push(worker);
+  try {
+    for (let t = 1; t < plan.lanes.length; t++) {
+      const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
+      const init: WorkerInit = { memory: kernels.memory, module: sharedSimdModule()!, plan, lane: t, activations };
+      worker.postMessage(init);
+      workers.push(worker);
+    }
+  } catch {
+    for (const worker of workers) worker.terminate();
+    return null;
   }
-  const deadline = performance.now() + WORKER_START_MS;
-  for (;;) {
-    const ready = Atomics.load(ctl, CONTROL.ready);
-    if (ready === workers.length) return workers;
-    if (ready < 0 || performance.now() > deadline) break;
-    Atomics.wait(ctl, CONTROL.ready, ready, 1000);
-  }
-  for (const worker of workers) worker.terminate();
-  return null;
+  return workers;
 }
 
 /**

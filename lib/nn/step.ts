@@ -10,7 +10,8 @@
  * |---------------------|---------------------------------------------------|--------------------------------------------|
  * | `sparse-mlp`        | plain SGD, one hidden ReLU layer, float32 (spec)  | two WebAssembly calls per minibatch          |
  * | `sparse`            | plain SGD, no decay, no augmentation              | layer 0 from the nonzero pixels, rest in TS  |
- * | `simd`              | anything else in float32                          | `SimdNetwork`: blocked SIMD matrix products  |
+ * | `simd`              | anything else in float32; plain SGD too when      | `SimdNetwork`: blocked SIMD matrix products  |
+ * |                     | `threads` > 1 and the step is large enough        | on `threads` threads                         |
  * | `simd-cnn`          | a float32 layer list (`Sequential`, e.g. a CNN)   | `SimdCnn`: im2col + SIMD matrix products     |
  * | `general`           | float64, or asked for (`path: "dense"`)           | {@linkcode updateMiniBatch} in TypeScript    |
  *
@@ -45,6 +46,14 @@ export interface StepStrategy {
   /** Frees what the strategy holds for the run (worker threads); called once, after the last step. */
   close?(): void;
 }
+
+/**
+ * Plain SGD takes the threaded SIMD path when threads > 1 and the first
+ * layer's width × the batch size is at least this (784-256-10 at batch 32:
+ * 8192; the spec, 30 × 10, stays on `sparse-mlp`, where a step is too small
+ * to share between threads).
+ */
+export const THREADED_SGD_MIN = 4096;
 
 /** Which path computes the steps: see {@linkcode chooseStep}. */
 export type StepPath = "auto" | "sparse-js" | "dense" | "simd";
@@ -231,6 +240,12 @@ export class SparseMlpStep implements StepStrategy {
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new GradientDescent(), rng }).name, "sparse-mlp");
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng }).name, "simd");
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng, path: "dense" }).name, "general");
+ * // plain SGD on two threads: the spec's small steps stay on one, 784-256-10 at batch 32 is shared
+ * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new GradientDescent(), rng, threads: 2 }).name, "sparse-mlp");
+ * const wide = new Network({ sizes: [784, 256, 10], activations: "relu" }).init(new Random(0));
+ * const threaded = chooseStep(wide, data, { batchSize: 32, optimizer: new GradientDescent(), rng, threads: 2 });
+ * assert.equal(threaded.name, "simd");
+ * threaded.close?.();
  * ```
  */
 export function chooseStep(net: Classifier, data: Dataset, options: StepOptions): StepStrategy {
@@ -245,7 +260,14 @@ export function chooseStep(net: Classifier, data: Dataset, options: StepOptions)
   }
   const F = data.features;
   const plainSGD = optimizer instanceof GradientDescent && optimizer.weightDecay === 0 ? optimizer : null;
-  if (F === net.inputSize && plainSGD !== null && augment === undefined && (path === "auto" || path === "sparse-js")) {
+  const threads = options.threads ?? 1;
+  // on several threads, plain SGD too takes the threaded SIMD path (the sparse paths run on one) when a step
+  // is large enough to share; the spec's small steps stay on its one-thread path
+  const threaded = threads > 1 && path === "auto" && net.layers[0].outputs * B >= THREADED_SGD_MIN;
+  if (
+    F === net.inputSize && plainSGD !== null && augment === undefined && !threaded &&
+    (path === "auto" || path === "sparse-js")
+  ) {
     const rows = toSparseRows(data.x, F);
     if (path === "auto") {
       const whole = sparseMlp(net.layers, net.activationNames, rows, B);
@@ -255,7 +277,7 @@ export function chooseStep(net: Classifier, data: Dataset, options: StepOptions)
     return new SparseStep(net, data, plainSGD, first, B);
   }
   if (path === "auto" || path === "simd") {
-    const simd = simdNetwork(net, data, optimizer, B, rng, augment, options.threads ?? 1);
+    const simd = simdNetwork(net, data, optimizer, B, rng, augment, threads);
     if (simd !== null) return simd;
   }
   return new GeneralStep(net, data, optimizer, B, rng, augment);

@@ -63,10 +63,14 @@ export interface TrainOptions {
    */
   path?: StepPath;
   /**
-   * Threads computing each step (default 1): on the SIMD general path, each of
-   * T Web Workers takes a slice of the minibatch and the slices' gradients are
-   * summed in a fixed order, so a seed and a thread count give the same model
-   * bytes. Workers start once per run. The other paths run on one thread.
+   * Threads computing each step (default 1): on the SIMD general path, the T
+   * threads (T − 1 Web Workers) share each step, by examples for the forward
+   * pass and δ, then by weight rows for the gradient and the optimiser; every
+   * gradient is summed in example order whatever T is, so on that path a seed
+   * gives the same model bytes on any number of threads. Workers start once
+   * per run. Plain SGD takes that path on T > 1 when the step is large enough
+   * (`THREADED_SGD_MIN` in `step.ts`; on one thread it takes `sparse-mlp`,
+   * whose bytes differ by float32 rounding); the other paths run on one thread.
    */
   threads?: number;
 }

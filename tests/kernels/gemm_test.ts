@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { Random } from "../../lib/nn/random.ts";
 import {
   adamStepTs,
+  firstLayerStepTs,
   gemmNTTs,
   gemmTs,
   MemoryPlan,
   momentumStepTs,
+  releaseSimdKernels,
   sgdStepTs,
   type SimdKernels,
   simdKernels,
@@ -203,6 +205,7 @@ Deno.test("listNonzeroColumns + sparseGemmTNColumns = gemmTs's xᵀ·δ on the l
   const B = 6, I = 30, H = 36, ldd = H + 4; // H: one 32-column block and one vector
   const x = random(rng, B * I, 0.8), delta = random(rng, B * ldd);
   for (let b = 0; b < B; b++) x[b * I + 3] = 0; // a pixel zero in every row: its gradient row is not written
+  for (let b = 0; b < B; b++) x.fill(0, b * I + 8, b * I + 12); // a group of four such pixels: skipped at once
   const plan = new MemoryPlan();
   const at = {
     x: plan.region(B * I),
@@ -214,7 +217,7 @@ Deno.test("listNonzeroColumns + sparseGemmTNColumns = gemmTs's xᵀ·δ on the l
   const k = simdKernels(plan.bytes)!;
   put(k, at.x, x), put(k, at.delta, delta);
   k.f32.fill(7, at.g / 4, at.g / 4 + I * H); // marks the rows that are not written
-  const n = k.exports.listNonzeroColumns(at.x, B, I, 4 * ldd, 4 * H, at.pairs, at.columns);
+  const n = k.exports.listNonzeroColumns(at.x, B, I, 4 * I, 4 * ldd, 4 * H, at.pairs, at.columns);
   const listed = new Set(
     Array.from({ length: I }, (_, i) => i).filter((i) => [0, 1, 2, 3, 4, 5].some((b) => x[b * I + i] !== 0)),
   );
@@ -228,5 +231,77 @@ Deno.test("listNonzeroColumns + sparseGemmTNColumns = gemmTs's xᵀ·δ on the l
     if (listed.has(i)) close(row(got), row(want), `row ${i}`);
     else assert.deepEqual([...row(got)], new Array(H).fill(7), `row ${i} untouched`);
   }
-  assert.ok(!listed.has(3));
+  assert.ok(!listed.has(3) && ![8, 9, 10, 11].some((i) => listed.has(i)) && listed.has(12));
+});
+
+for (const kind of [0, 1, 2] as const) {
+  for (const lambda of [0, 1e-2]) {
+    Deno.test(`firstLayerStep = firstLayerStepTs (optimiser ${kind}, λ ${lambda}) on a range of pixels`, () => {
+      const rng = new Random(10 + kind);
+      // a range [i0, i0 + I) of the pixels of rows Itotal wide; H: one 32-column block and one vector
+      const B = 5, Itotal = 40, i0 = 7, I = 25, H = 36, ldd = H + 4;
+      const x = random(rng, B * Itotal, 0.7), delta = random(rng, B * ldd);
+      for (let b = 0; b < B; b++) x[b * Itotal + i0 + 2] = 0; // a pixel zero in the whole batch
+      const w = random(rng, I * H), m = random(rng, I * H), s = random(rng, I * H).map(Math.abs);
+      const settings = { kind, lr: 0.1, a: 0.9, b: 0.99, c1: 1.5, c2: 2.5, eps: 1e-8, lambda };
+      const plan = new MemoryPlan();
+      const at = {
+        x: plan.region(B * Itotal),
+        delta: plan.region(B * ldd),
+        w: plan.region(I * H),
+        m: plan.region(I * H),
+        s: plan.region(I * H),
+        pairs: plan.region(2 * B * I + 2),
+        columns: plan.region(3 * I),
+      };
+      const k = simdKernels(plan.bytes)!;
+      put(k, at.x, x), put(k, at.delta, delta), put(k, at.w, w), put(k, at.m, m), put(k, at.s, s);
+      const n = k.exports.listNonzeroColumns(at.x + 4 * i0, B, I, 4 * Itotal, 4 * ldd, 4 * H, at.pairs, at.columns);
+      const listed = Array.from({ length: I }, (_, i) => i).filter((i) =>
+        Array.from({ length: B }, (_, b) => b).some((b) => x[b * Itotal + i0 + i] !== 0)
+      );
+      assert.equal(n, listed.length);
+      assert.ok(n < I - 1 && n > I / 2, `${n} of ${I} pixels listed`);
+      const e = settings;
+      k.exports.firstLayerStep(
+        kind,
+        at.w,
+        at.m,
+        at.s,
+        at.delta,
+        H,
+        at.columns,
+        n,
+        I,
+        e.lr,
+        e.a,
+        e.b,
+        e.c1,
+        e.c2,
+        e.eps,
+        lambda,
+      );
+      const want = { w: w.slice(), m: m.slice(), s: s.slice() };
+      firstLayerStepTs(want.w, want.m, want.s, x.subarray(i0), Itotal, B, I, delta, ldd, H, settings);
+      close(k.view(at.w, I * H), want.w, "w");
+      if (kind > 0) close(k.view(at.m, I * H), want.m, "m");
+      if (kind > 1) close(k.view(at.s, I * H), want.s, "s");
+      // the zero pixel's row: plain SGD without decay leaves it alone, the others decay it
+      const row = i0 + 2 - i0, got = k.view(at.w, I * H).slice(row * H, (row + 1) * H);
+      if (kind === 0 && lambda === 0) assert.deepEqual([...got], [...w.slice(row * H, (row + 1) * H)]);
+      else assert.notDeepEqual([...got], [...w.slice(row * H, (row + 1) * H)]);
+    });
+  }
+}
+
+Deno.test("a released instance is reused, zeroed, by the next simdKernels call that fits, and by one only", () => {
+  const k = simdKernels(4096)!;
+  k.f32.fill(3, 0, 1024);
+  releaseSimdKernels(k);
+  const again = simdKernels(2048)!;
+  assert.equal(again, k, "the released instance");
+  assert.deepEqual([...again.f32.subarray(0, 512)], new Array(512).fill(0), "zeroed");
+  assert.notEqual(simdKernels(2048), k, "not handed out twice");
+  releaseSimdKernels(again);
+  assert.notEqual(simdKernels(1 << 20), again, "too small for a larger plan: a new memory");
 });
