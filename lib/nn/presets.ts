@@ -80,7 +80,10 @@ export interface Preset {
  * of 5 splits better or equal), as they did for `best`. And the cosine
  * schedule's last epoch is within 0.1 point of the best fixed epoch of the
  * mean curve, while picking each split's best epoch on its own validation
- * images flatters that rule (it chooses and scores on the same images). So
+ * images flatters that rule (it chooses and scores on the same images):
+ * chosen on one half of the held-out images (100, as in a 10% split) and
+ * scored on the other, both ways, the best-epoch rule gets 95.70%, 1.8
+ * points below the last epoch. So
  * the preset holds nothing out: it trains on all 1000 images (a quarter more
  * than the 800 of the comparison, a ninth more than the 900 of a 10% split)
  * and keeps the final weights. (The earlier `cnn` kept the best epoch of a
