@@ -58,8 +58,8 @@ function presetFlagLines(name: PresetName, indent: string, width = 100): string 
 /** The recipe's lines of the usage text; `--preset` lists what `best` sets, from `lib/nn/presets.ts`. */
 export const RECIPE_USAGE =
   `  --preset NAME       fill in flags from a preset, explicit flags win: spec (the defaults, also
-                      without --preset), cnn (see --arch), mnist (for --data
-                      mnist, which it implies) or best, which sets:
+                      without --preset), cnn (see --arch), mnist and mnist-cnn (for --data
+                      mnist, which they imply) or best, which sets:
 ${presetFlagLines("best", "                        ")}
   --optimizer NAME    sgd, momentum or adam (Adam with decoupled weight decay, AdamW) (default: sgd)
   --momentum X        momentum μ for --optimizer momentum, 0 ≤ μ < 1 (default: 0.9)

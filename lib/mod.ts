@@ -23,7 +23,7 @@
  * | `nn/step.ts`          | the step strategies, chosen once per run             |
  * | `nn/schedule.ts`      | learning-rate schedules: constant, step, cosine      |
  * | `nn/early_stopping.ts`| best-validation weights, stopping on patience        |
- * | `nn/presets.ts`       | named sets of train flags: spec, best                |
+ * | `nn/presets.ts`       | named sets of train flags: spec, best, cnn, mnist, … |
  * | `kernels/sparse.ts`   | nonzero inputs listed once (CSR); layer 0 on them    |
  * | `kernels/simd.ts`     | layer 0's hot loops in WebAssembly SIMD (simd.wat)   |
  * | `kernels/gemm.ts`     | SIMD matrix products and updates, TypeScript twins   |

@@ -25,8 +25,10 @@ Deno.test("preset cnn: a convolutional --arch with its recipe; an explicit --hid
   const cnn = parseTrainArgs(["--preset", "cnn"]);
   assert.equal(cnn.arch?.map((item) => item.kind).join(","), "conv,pool,conv,pool,fc");
   assert.deepEqual(cnn.hidden, []);
-  assert.equal(cnn.recipe.valSplit, Number(PRESETS.cnn.flags["val-split"]));
-  assert.ok(cnn.recipe.valSplit > 0, "the cnn preset selects its weights on a validation split");
+  assert.equal(cnn.recipe.valSplit, 0, "the cnn preset trains on all the images and keeps the last epoch");
+  assert.equal(cnn.recipe.schedule, "cosine");
+  assert.equal(cnn.recipe.augment.kind, "elastic");
+  assert.equal(parseTrainArgs(["--preset", "cnn", "--val-split", "0.1"]).recipe.valSplit, 0.1);
   const mlp = parseTrainArgs(["--preset", "cnn", "--hidden", "64"]);
   assert.equal(mlp.arch, null);
   assert.deepEqual(mlp.hidden, [64]);
@@ -238,4 +240,42 @@ Deno.test("preset mnist: the full MNIST (implies --data mnist), held-out validat
   assert.equal(mnist.recipe.augment.kind, "affine");
   assert.ok(mnist.recipe.valSplit > 0, "the mnist preset selects its weights on a validation split");
   assert.equal(parseTrainArgs(["--preset", "mnist", "--data", "elsewhere"]).data, "elsewhere");
+});
+
+Deno.test("preset mnist-cnn: the cnn network on the full MNIST (implies --data mnist), final weights; flags win", () => {
+  const config = parseTrainArgs(["--preset", "mnist-cnn"]);
+  const flags = PRESETS["mnist-cnn"].flags;
+  assert.equal(config.data, "mnist");
+  assert.equal(config.arch?.map((item) => item.kind).join(","), "conv,pool,conv,pool,fc");
+  assert.deepEqual(config.hidden, []);
+  assert.deepEqual([config.epochs, config.batchSize, config.lr], [15, 32, 0.05]);
+  assert.equal(config.recipe.optimizer, "momentum");
+  assert.equal(config.recipe.schedule, "cosine");
+  assert.equal(config.recipe.augment.kind, flags.augment);
+  assert.equal(config.recipe.valSplit, 0, "all 60,000 images train; the cosine schedule's last epoch is kept");
+  const mine = parseTrainArgs(["--preset", "mnist-cnn", "--data", "data", "--epochs", "2", "--hidden", "32"]);
+  assert.deepEqual([mine.data, mine.epochs, mine.arch, mine.hidden], ["data", 2, null, [32]]);
+});
+
+Deno.test("cli train --preset mnist-cnn --data data --epochs 1: the preset trains through the typed flags", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const out = `${scratch.dir}/cnn.safetensors`;
+    const result = await runTask("train", [
+      ...["--preset", "mnist-cnn", "--data", "data", "--epochs", "1", "--seed", "1", "--json", "--out", out],
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = lastJson(result);
+    assert.equal(summary.preset, "mnist-cnn");
+    assert.equal(summary.arch, PRESETS["mnist-cnn"].flags.arch);
+    assert.equal(summary.val_split, 0);
+    assert.equal(summary.best_epoch, null, "no validation split: the last epoch's weights are the model");
+    const { metadata } = await loadModel(out);
+    assert.equal(metadata.preset, "mnist-cnn");
+    assert.equal(metadata.train_examples, "1000", "every training image trains");
+    assert.equal(metadata.augment, "affine");
+    assert.ok((summary.test_accuracy as number) > 0.5, `one epoch reached only ${summary.test_accuracy}`);
+  } finally {
+    await scratch.remove();
+  }
 });

@@ -1,0 +1,174 @@
+/**
+ * `deno task bench:recipe`: compares training recipes on validation splits of
+ * the training images only. The test split is never loaded, so nothing this
+ * prints can have looked at it.
+ *
+ *   deno task bench:recipe [train flags…] [--splits K] [--fraction F] [--subset N] [--first-split S]
+ *
+ * Takes every flag of `deno task train` (`--preset cnn --epochs 60`, `--arch`,
+ * `--augment`, …) and trains that recipe K times (default 5), each time on a
+ * different stratified, duplicate-aware split of the training images
+ * (`splitDataset` of `lib/data/split.ts`, seeds S…S+K−1, fraction F held out,
+ * default 0.2: five splits of 800 + 200 for the seed's 1000 images). The
+ * network's seed is the split's. `--subset N` first draws a stratified sample
+ * of N training images (for trend runs on the full MNIST). The recipe's own
+ * `--val-split` is ignored: the splits here replace it.
+ *
+ * Prints the validation accuracy of every epoch of every split, then the mean
+ * over the splits of the last epoch's accuracy (what a recipe that keeps its
+ * final weights gets), the epoch where the mean curve peaks, the mean of
+ * each split's best epoch (optimistic: that epoch was chosen on the same
+ * images it is measured on) and an honest figure for that rule: the epoch
+ * chosen on half of the held-out images, scored on the other half. The last
+ * line is one JSON object.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { loadSplit } from "../lib/data/load.ts";
+import { PIXELS, subset } from "../lib/data/dataset.ts";
+import { splitDataset, stratifiedSplit } from "../lib/data/split.ts";
+import { evaluate } from "../lib/metrics.ts";
+import { formatArch } from "../lib/nn/arch.ts";
+import type { Classifier } from "../lib/nn/classifier.ts";
+import { Network } from "../lib/nn/network.ts";
+import { Random } from "../lib/nn/random.ts";
+import { Sequential } from "../lib/nn/sequential.ts";
+import { SGD } from "../lib/nn/train.ts";
+import { dataFolder, nonNegativeInt, numberInRange, positiveInt, run, wantsHelp } from "../cli/common.ts";
+import { trainingHooks } from "../cli/recipe.ts";
+import { parseTrainArgs } from "../cli/train.ts";
+
+const USAGE = `Usage: deno task bench:recipe [train flags…] [--splits K] [--fraction F] [--subset N] [--first-split S]
+
+Trains the recipe the train flags describe on K (default 5) stratified validation splits of the training
+images (fraction F held out, default 0.2; split seeds S… , default 0) and prints the validation accuracy per
+epoch and its mean. --subset N first samples N training images. The test images are never read.`;
+
+const OWN_FLAGS = ["splits", "fraction", "subset", "first-split"] as const;
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * An honest estimate of "keep the best validation epoch": the held-out images
+ * are cut into their even and odd halves; the epoch with the most right on one
+ * half (the first such epoch) is scored on the other, both ways, and the two
+ * scores averaged. `correct[e][i]` is 1 when epoch e + 1 got image i right.
+ */
+function bestEpochRule(correct: Uint8Array[]): number {
+  const halfScore = (e: number, parity: number) => {
+    let right = 0, n = 0;
+    for (let i = parity; i < correct[e].length; i += 2) right += correct[e][i], n++;
+    return right / n;
+  };
+  let score = 0;
+  for (const parity of [0, 1]) {
+    let best = 0;
+    for (let e = 1; e < correct.length; e++) if (halfScore(e, parity) > halfScore(best, parity)) best = e;
+    score += halfScore(best, 1 - parity) / 2;
+  }
+  return score;
+}
+
+async function main(): Promise<void> {
+  if (wantsHelp(Deno.args)) return console.log(USAGE);
+  // this script's own flags out, the rest read exactly as `deno task train` reads them
+  const own: Record<string, string | undefined> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < Deno.args.length; i++) {
+    const name = Deno.args[i].replace(/^--/, "");
+    if ((OWN_FLAGS as readonly string[]).includes(name)) own[name] = Deno.args[++i];
+    else rest.push(Deno.args[i]);
+  }
+  const config = parseTrainArgs(rest);
+  const splits = positiveInt("splits", own.splits, 5);
+  const fraction = numberInRange("fraction", own.fraction, 0.2, 0.01, 0.9);
+  const firstSplit = nonNegativeInt("first-split", own["first-split"], 0);
+  let data = await loadSplit(await dataFolder(config.data, console.log), "train");
+  if (own.subset !== undefined) {
+    const n = positiveInt("subset", own.subset, data.n);
+    if (n < data.n) data = subset(data, stratifiedSplit(data.labels, n / data.n, new Random(0x50b5e7)).validation);
+  }
+  const shape = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
+  const { recipe } = config;
+  console.log(
+    `recipe: ${shape} (${config.activation}), ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, ` +
+      `${recipe.optimizer}, weight decay ${recipe.weightDecay}, ${recipe.schedule}, augment ${recipe.augment.kind}` +
+      ` (shift ${recipe.augment.shift}, rotate ${recipe.augment.rotate}, scale ${recipe.augment.scale}` +
+      (recipe.augment.kind === "elastic"
+        ? `, α ${recipe.augment.elasticAlpha}, σ ${recipe.augment.elasticSigma}`
+        : "") +
+      `); ${splits} splits of ${data.n} training images, ${fraction} held out`,
+  );
+  const curves: number[][] = [];
+  const ruled: number[] = []; // the best-epoch rule's accuracy, measured on images that did not choose the epoch
+  const cpu0 = cpuSeconds();
+  for (let s = firstSplit; s < firstSplit + splits; s++) {
+    const { train, validation } = splitDataset(data, fraction, new Random(s ^ 0x5117));
+    const rng = new Random(s);
+    const net: Classifier = (config.arch === null
+      ? new Network({ sizes: [PIXELS, ...config.hidden, 10], activations: config.activation })
+      : new Sequential({ inputShape: [1, 28, 28], arch: config.arch, activation: config.activation, classes: 10 }))
+      .init(rng);
+    const curve: number[] = [];
+    const correct: Uint8Array[] = []; // per epoch: 1 for each validation image the network got right
+    const cpuSplit = cpuSeconds();
+    SGD(net, train, {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      ...trainingHooks(recipe, config.lr, config.epochs),
+      rng,
+      threads: config.threads,
+      onEpoch: () => {
+        const { predictions } = evaluate(net, validation);
+        const right = predictions.map((p, i) =>
+          p === validation.labels[i] ? 1 : 0
+        );
+        correct.push(right);
+        curve.push(right.reduce((a, b) => a + b, 0) / validation.n);
+      },
+    });
+    curves.push(curve);
+    ruled.push(bestEpochRule(correct));
+    console.log(
+      `split ${s} (${train.n} + ${validation.n}): last ${pct(curve.at(-1)!)}, best ${pct(Math.max(...curve))} ` +
+        `(epoch ${curve.indexOf(Math.max(...curve)) + 1}), ${(cpuSeconds() - cpuSplit).toFixed(1)} s CPU; ` +
+        `per epoch ${curve.map((a) => (100 * a).toFixed(1)).join(" ")}`,
+    );
+  }
+  const meanCurve = curves[0].map((_, e) => mean(curves.map((c) => c[e])));
+  const peak = meanCurve.indexOf(Math.max(...meanCurve));
+  const last = mean(curves.map((c) => c.at(-1)!));
+  const bestEach = mean(curves.map((c) => Math.max(...c)));
+  console.log(
+    `mean over ${splits} splits: last epoch ${pct(last)}; the mean curve peaks at epoch ${peak + 1} with ` +
+      `${pct(meanCurve[peak])}; each split's own best epoch (optimistic) ${pct(bestEach)}; the best-epoch ` +
+      `rule chosen on one half of the held-out images and scored on the other ${pct(mean(ruled))}; ` +
+      `${(cpuSeconds() - cpu0).toFixed(1)} s CPU`,
+  );
+  console.log(`mean curve: ${meanCurve.map((a) => (100 * a).toFixed(2)).join(" ")}`);
+  console.log(JSON.stringify({
+    arch: shape,
+    epochs: config.epochs,
+    augment: recipe.augment.kind,
+    splits,
+    fraction,
+    train_images: data.n,
+    last_epoch_mean: last,
+    peak_epoch: peak + 1,
+    peak_mean: meanCurve[peak],
+    best_each_mean: bestEach,
+    best_epoch_rule_mean: mean(ruled),
+    last_each: curves.map((c) => c.at(-1)),
+    cpu_seconds: cpuSeconds() - cpu0,
+  }));
+}
+
+if (import.meta.main) await run(USAGE, main);
