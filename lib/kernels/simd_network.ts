@@ -601,8 +601,8 @@ function takeTask(ctl: Int32Array, slot: number, limit: number): number {
  * A lane first claims its own items (lane t: listing item t, panels 2t and 2t + 1), then takes what is left:
  * on a quiet machine lane t always steps the same columns of W⁰ and its
  * optimiser state, which stay in its core's cache, and a thread the system
- * parks (or a worker still starting) leaves its items to the others. The
- * step is over when `doneB` reaches step × (T + number of phase-B tasks).
+ * parks (or a worker still starting) leaves its items to the others.
+ * Returns whether the lane had to sleep waiting for another. The step is over when `doneB` reaches step × (T + number of phase-B tasks).
  */
 export function laneStep(
   k: SimdKernels,
@@ -611,8 +611,9 @@ export function laneStep(
   step: number,
   activations: readonly Activation[],
   scratch: LaneScratch,
-): void {
+): boolean {
   const ctl = scratch.control, T = plan.lanes.length, P = plan.layers[0].panels;
+  let slept = false;
   const NA = plan.tasksA, NB = plan.tasksB.length, R = plan.taskRows;
   const B = ctl[CONTROL.batch];
   const count = () => {
@@ -626,7 +627,7 @@ export function laneStep(
       count();
       arrive(ctl, CONTROL.doneList);
     }
-    awaitCount(ctl, CONTROL.doneList, step * T, WORKER_TIMEOUT_MS);
+    slept = awaitCount(ctl, CONTROL.doneList, step * T, WORKER_TIMEOUT_MS) || slept;
     for (let j = 0; j < P; j++) {
       const p = (t * PANELS_PER_THREAD + j) % P;
       if (!claim(ctl, 1, p, step)) continue;
@@ -634,7 +635,7 @@ export function laneStep(
       count();
       arrive(ctl, CONTROL.doneForward);
     }
-    awaitCount(ctl, CONTROL.doneForward, step * P, WORKER_TIMEOUT_MS);
+    slept = awaitCount(ctl, CONTROL.doneForward, step * P, WORKER_TIMEOUT_MS) || slept;
   }
   for (let task; (task = takeTask(ctl, CONTROL.takenA, step * NA)) >= 0;) {
     const first = (task - (step - 1) * NA) * R;
@@ -642,7 +643,7 @@ export function laneStep(
     count();
     arrive(ctl, CONTROL.doneA);
   }
-  awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS);
+  slept = awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS) || slept;
   for (let j = 0; j < (T > 1 ? PANELS_PER_THREAD : 0); j++) {
     const p = t * PANELS_PER_THREAD + j;
     if (!claim(ctl, 3, p, step)) continue;
@@ -662,6 +663,7 @@ export function laneStep(
     count();
     arrive(ctl, CONTROL.doneB);
   }
+  return slept;
 }
 
 /** The phase-B arrivals that end step number `step`. */
@@ -692,15 +694,16 @@ export function spinUntil(ctl: Int32Array, slot: number, target: number, ms: num
 
 /**
  * Blocks until the control slot `slot` reaches `target`: spins up to
- * {@linkcode SPIN_MS}, then sleeps on it (`Atomics.wait`). Throws when a
- * thread failed, when the run was stopped, or after `timeoutMs`.
+ * {@linkcode SPIN_MS}, then sleeps on it (`Atomics.wait`). Returns whether it
+ * had to sleep. Throws when a thread failed, when the run was stopped, or
+ * after `timeoutMs`.
  */
-export function awaitCount(ctl: Int32Array, slot: number, target: number, timeoutMs: number): void {
-  if (spinUntil(ctl, slot, target, SPIN_MS)) return;
+export function awaitCount(ctl: Int32Array, slot: number, target: number, timeoutMs: number): boolean {
+  if (spinUntil(ctl, slot, target, SPIN_MS)) return false;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = Atomics.load(ctl, slot);
-    if (value >= target) return;
+    if (value >= target) return true;
     if (Atomics.load(ctl, CONTROL.failed) !== 0) throw new Error("a training thread failed");
     if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) throw new Error("the training was stopped");
     if (performance.now() > deadline) throw new Error("a training thread did not answer");
@@ -713,6 +716,13 @@ export function arrive(ctl: Int32Array, slot: number): void {
   Atomics.add(ctl, slot, 1);
   Atomics.notify(ctl, slot);
 }
+
+/**
+ * Steps that the main thread runs alone after one in which it had to sleep
+ * waiting for a worker: on a machine busy enough that the system parks the
+ * threads, waiting for a parked one costs more than its share of the work.
+ */
+export const SOLO_STEPS = 64;
 
 /** How long a thread waits for the others within a step before giving up (ms). */
 export const WORKER_TIMEOUT_MS = 60_000;
@@ -735,6 +745,7 @@ export class SimdNetwork implements StepStrategy {
   readonly #params: Float64Array;
   #generation = 0;
   #steps = 0;
+  #solo = 0;
   #closed = false;
   #t = 0;
 
@@ -796,13 +807,15 @@ export class SimdNetwork implements StepStrategy {
     const steps = ++this.#steps;
     Atomics.store(ctl, CONTROL.batch, B);
     Atomics.store(ctl, CONTROL.step, steps);
-    if (T > 1) {
+    // after a step in which this thread had to sleep waiting for a worker (the system parked it: a busy
+    // machine), the next SOLO_STEPS steps run here alone, the workers asleep; same items, same bytes
+    if (T > 1 && this.#solo === 0) {
       Atomics.store(ctl, CONTROL.command, COMMAND.step);
       Atomics.store(ctl, CONTROL.generation, ++this.#generation);
       Atomics.notify(ctl, CONTROL.generation);
-    }
-    laneStep(k, plan, 0, steps, this.net.activations, this.#scratch);
-    awaitCount(ctl, CONTROL.doneB, stepDone(plan, steps), WORKER_TIMEOUT_MS);
+    } else if (this.#solo > 0) this.#solo--;
+    const slept = laneStep(k, plan, 0, steps, this.net.activations, this.#scratch);
+    if (awaitCount(ctl, CONTROL.doneB, stepDone(plan, steps), WORKER_TIMEOUT_MS) || slept) this.#solo = SOLO_STEPS;
 
     // the mean loss, summed in row order
     let lossSum = 0;
