@@ -602,7 +602,7 @@ function takeTask(ctl: Int32Array, slot: number, limit: number): number {
  * on a quiet machine lane t always steps the same columns of W⁰ and its
  * optimiser state, which stay in its core's cache, and a thread the system
  * parks (or a worker still starting) leaves its items to the others.
- * Returns whether the lane had to sleep waiting for another. The step is over when `doneB` reaches step × (T + number of phase-B tasks).
+ * Returns whether the lane waited over {@linkcode STALL_MS} for another. The step is over when `doneB` reaches step × (T + number of phase-B tasks).
  */
 export function laneStep(
   k: SimdKernels,
@@ -693,17 +693,26 @@ export function spinUntil(ctl: Int32Array, slot: number, target: number, ms: num
 }
 
 /**
+ * A wait longer than this (ms) means that the system parked the other thread
+ * (a busy machine gives a thread slices of several ms); on a quiet machine
+ * the odd wait of a few hundred µs (a page fault, a garbage collection) is
+ * not one.
+ */
+export const STALL_MS = 2;
+
+/**
  * Blocks until the control slot `slot` reaches `target`: spins up to
  * {@linkcode SPIN_MS}, then sleeps on it (`Atomics.wait`). Returns whether it
- * had to sleep. Throws when a thread failed, when the run was stopped, or
- * after `timeoutMs`.
+ * waited longer than {@linkcode STALL_MS}. Throws when a thread failed, when
+ * the run was stopped, or after `timeoutMs`.
  */
 export function awaitCount(ctl: Int32Array, slot: number, target: number, timeoutMs: number): boolean {
+  const started = performance.now();
   if (spinUntil(ctl, slot, target, SPIN_MS)) return false;
-  const deadline = performance.now() + timeoutMs;
+  const deadline = started + timeoutMs;
   for (;;) {
     const value = Atomics.load(ctl, slot);
-    if (value >= target) return true;
+    if (value >= target) return performance.now() - started > STALL_MS;
     if (Atomics.load(ctl, CONTROL.failed) !== 0) throw new Error("a training thread failed");
     if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) throw new Error("the training was stopped");
     if (performance.now() > deadline) throw new Error("a training thread did not answer");
@@ -718,11 +727,11 @@ export function arrive(ctl: Int32Array, slot: number): void {
 }
 
 /**
- * Steps that the main thread runs alone after one in which it had to sleep
- * waiting for a worker: on a machine busy enough that the system parks the
+ * Steps that the main thread runs alone after one in which it waited over
+ * {@linkcode STALL_MS} for a worker: on a machine busy enough that the system parks the
  * threads, waiting for a parked one costs more than its share of the work.
  */
-export const SOLO_STEPS = 64;
+export const SOLO_STEPS = 8;
 
 /** How long a thread waits for the others within a step before giving up (ms). */
 export const WORKER_TIMEOUT_MS = 60_000;
@@ -807,7 +816,7 @@ export class SimdNetwork implements StepStrategy {
     const steps = ++this.#steps;
     Atomics.store(ctl, CONTROL.batch, B);
     Atomics.store(ctl, CONTROL.step, steps);
-    // after a step in which this thread had to sleep waiting for a worker (the system parked it: a busy
+    // after a step in which this thread waited over STALL_MS for a worker (the system parked it: a busy
     // machine), the next SOLO_STEPS steps run here alone, the workers asleep; same items, same bytes
     if (T > 1 && this.#solo === 0) {
       Atomics.store(ctl, CONTROL.command, COMMAND.step);
