@@ -3,11 +3,9 @@
  * layers, any of the three optimisers, weight decay and augmentation, on one
  * thread or several.
  *
- * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory) a
- * step has two phases, each cut into tasks that the T threads ("lanes") take
- * from a shared counter until none is left (one task per phase on one
- * thread, 4 per thread on several). A phase-A task is a contiguous slice of
- * the examples, for which it computes everything that is per example:
+ * Per minibatch x [B, I] (gathered, then augmented, in WebAssembly memory),
+ * on one thread, a step is two calls. Phase A, for the whole batch, computes
+ * everything that is per example:
  *
  *   nonzero pixels of its rows               (row offset, value) pairs      `listNonzero`, branch-free
  *   z⁰ = x · W⁰ + b⁰                          `sparseGemm` (or `gemm` when x is dense)
@@ -15,32 +13,49 @@
  *   P = softmax(zᴸ), δᴸ = (P − Y) / B          `loss.ts` (B: the whole batch); each row's loss kept
  *   δˡ⁻¹ = (δˡ · Wˡᵀ) ⊙ f′                     `gemmNT`; f′: `reluBackward`, or TypeScript
  *
- * into whole-batch arrays aˡ, δˡ [B, Op]. Once every phase-A task is done,
- * a phase-B task is a contiguous range of the ROWS of one weight matrix, whose
- * gradient it computes from the whole batch, fused with the optimiser:
+ * into whole-batch arrays aˡ, δˡ [B, Op]. Phase B then computes each weight
+ * row's gradient from the whole batch, fused with the optimiser:
  *
- *   a range of layer 0's rows (pixels)       `listNonzeroColumns` lists per pixel of the range the examples
- *                                             where it is nonzero; `firstLayerStep` computes each pixel's
+ *   layer 0's rows (pixels)                   `listNonzeroColumns` lists per pixel the examples where it
+ *                                             is nonzero; `firstLayerStep` computes each pixel's
  *                                             gradient row Σ_b x_bi δ⁰_b in registers and applies the
  *                                             optimiser to that row at once (a pixel zero in the whole
  *                                             batch: g = 0, still decayed): no gradient matrix at all
- *   a range of layer l ≥ 1's rows            ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ by `gemm` on those rows, then
- *                                             `sgdStep` / `momentumStep` / `adamStep` on them
- *   the biases (one task)                     ∂L/∂bˡ = Σ_b δˡ by `sumRows`, then the optimiser
+ *   layer l ≥ 1's rows                        ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ by `gemm`, then
+ *                                             `sgdStep` / `momentumStep` / `adamStep`
+ *   the biases                                ∂L/∂bˡ = Σ_b δˡ by `sumRows`, then the optimiser
  *
- * Every gradient element is summed over the whole batch in example order by
- * one task, and every task computes the same bytes on any lane: **the
- * model's bytes depend neither on the thread count nor on which thread took
- * which task**. The mean loss is summed from the rows' losses in row order.
- * Nothing is summed across threads, so no thread writes a full-size gradient
- * and no pass adds them. Taking tasks instead of being assigned a share
- * means a thread that the system parks between tasks (on a busy machine)
- * holds nobody up: the others take its share.
+ * On T > 1 threads ("lanes") layer 0 — nearly all of the work — is split by
+ * its COLUMNS: its weights and optimiser state are stored as 2T column panels
+ * [I, Op/2T], and lane t owns panels 2t and 2t + 1, forward and step, so each core keeps
+ * its own half of W⁰ and of the optimiser state in its cache from step to step
+ * and nothing of layer 0 moves between cores but a⁰ and δ⁰ [B, Op]. A step
+ * has four phases with a barrier after each:
+ *
+ *   0. T listing items: item s lists the nonzero pixels of the examples'
+ *      slice s and the examples of the pixels' range s;
+ *   1. 2T panel items: z⁰ and a⁰ on panel p's columns, whole batch;
+ *   A. the layers above on example slices (the rest of phase A above);
+ *   3. 2T panel items: layer 0's fused step on panel p's columns; and phase B's
+ *      tasks for the other layers' row ranges and the biases.
+ *
+ * A lane claims its own items first, then whatever is left,
+ * from counters in that memory: a thread that the system parks, or a worker
+ * still starting, leaves its items to the others. Every element's arithmetic
+ * is the same whichever lane and panel compute it (the kernels' columns are
+ * independent; every gradient element is summed over the batch in example
+ * order), so **the model's bytes depend neither on the thread count nor on
+ * which thread took which item**. The mean loss is summed from the rows'
+ * losses in row order. Nothing is summed across threads.
  *
  * Lanes 1 … T−1 are Web Workers (`simd_worker.ts`) started once per run,
  * sharing one WebAssembly memory; a step starts when the main thread (lane 0)
  * bumps a generation counter, and the tasks taken and done are counters in
- * that memory (`Atomics`; a waiting thread spins briefly before it sleeps).
+ * that memory (`Atomics`, each counter on its own cache line). A waiting
+ * thread spins briefly ({@linkcode SPIN_MS}) before it sleeps: on a quiet
+ * machine no thread sleeps within a run of steps (waking one costs 50–200 µs
+ * here, a third of a step), and a thread whose partner the system has parked
+ * soon gives its core back.
  *
  * Every layer's outputs are padded to a multiple of 8 floats (Op) in
  * WebAssembly memory; the padding of W, b and δ is 0 and stays 0. The
@@ -83,6 +98,13 @@ export interface LayerRegions {
   delta: number; // [B, Op] ∂L/∂z
   gradWeight: number; // [I, Op] ∂L/∂W (layers above the first; −1 for layer 0, whose gradient is never stored)
   gradBias: number; // [Op]
+  /**
+   * Layer 0 on T > 1 threads: its weights (and optimiser state) are stored as `panels` column panels, each
+   * [I, panelOp] (panel p holds the columns [p · panelOp, (p + 1) · panelOp)), so that each thread's columns
+   * are a matrix of their own; Op = panels · panelOp. Other layers, and every layer on one thread: 1 panel, Op.
+   */
+  panels: number;
+  panelOp: number;
 }
 
 /** Byte addresses of one lane's private working set. */
@@ -125,26 +147,39 @@ export interface SimdPlan {
  */
 export const CONTROL = {
   generation: 0,
-  command: 1,
-  batch: 2,
-  ready: 3,
-  failed: 4,
-  step: 5,
-  takenA: 6,
-  doneA: 7,
-  takenB: 8,
-  doneB: 9,
-  workerTasks: 10,
+  command: 16,
+  batch: 32,
+  ready: 48,
+  failed: 64,
+  step: 80,
+  takenA: 96,
+  doneA: 112,
+  takenB: 128,
+  doneB: 144,
+  workerTasks: 160,
+  doneList: 176,
+  doneForward: 192,
 } as const;
-/** How many int32 slots the control region has. */
-export const CONTROL_SLOTS = 12;
 /**
- * Tasks per thread and phase: on T > 1 threads each phase is cut into this
- * many tasks per thread, so that a thread the system parks leaves work to the
- * others; on one thread, a phase is one task (whole blocks keep the weights'
- * cache reuse across the batch, and per-task overhead is paid once).
+ * How many int32 slots the control region's fixed part has: every counter has
+ * a 64-byte cache line of its own (16 slots), so that a thread spinning on one
+ * counter does not pull the line another thread is writing.
  */
-const TASKS_PER_THREAD = 4;
+export const CONTROL_SLOTS = 208;
+/** The claim slots of the per-lane items (phases 0, 1, 3 on T > 1 threads): one cache line per lane and phase. */
+export function claimSlot(phase: 0 | 1 | 3, item: number): number {
+  return CONTROL_SLOTS + 16 * (3 * item + (phase === 3 ? 2 : phase));
+}
+/** The int32 slots of the control region for `lanes` threads. */
+export function controlSlots(lanes: number): number {
+  return CONTROL_SLOTS + 16 * 3 * PANELS_PER_THREAD * lanes;
+}
+/**
+ * Layer 0's column panels per thread on T > 1 threads: lane t owns panels
+ * [2t, 2t + 2). Two rather than one, so that a thread parked by the system in
+ * the middle of its items holds up at most half of its share.
+ */
+export const PANELS_PER_THREAD = 2;
 /** Commands in `CONTROL.command`. */
 export const COMMAND = { step: 1, stop: 2 } as const;
 /** The float64 slots of the params region: the step's optimiser kind (0 SGD, 1 momentum, 2 AdamW) and settings. */
@@ -172,17 +207,27 @@ export function phaseBTasks(inputs: readonly number[], parts: number): number[][
   return tasks;
 }
 
-/** The memory plan for `net` at batch size `batchSize`, `slots` optimiser state arrays per parameter, `lanes` threads. */
+/**
+ * The memory plan for `net` at batch size `batchSize`, `slots` optimiser state
+ * arrays per parameter, `lanes` threads. On T > 1 threads layer 0 is stored
+ * as T column panels (see {@linkcode LayerRegions}), and the batch and the
+ * pixels are cut into T slices each (phase 0's listing items).
+ */
 export function simdPlan(net: Network, batchSize: number, slots: number, lanes: number): SimdPlan {
   const p = new MemoryPlan();
-  const parts = lanes === 1 ? 1 : TASKS_PER_THREAD * lanes;
+  const parts = lanes;
   const B = batchSize, I0 = net.inputSize, rows = Math.ceil(B / Math.min(B, parts)), pixels = Math.ceil(I0 / parts);
   const layers = net.layers.map((layer, l): LayerRegions => {
-    const I = layer.inputs, O = layer.outputs, Op = pad8(O);
+    const I = layer.inputs, O = layer.outputs;
+    const panels = l === 0 && lanes > 1 ? PANELS_PER_THREAD * lanes : 1,
+      panelOp = pad8(Math.ceil(O / panels)),
+      Op = panels * panelOp;
     return {
       I,
       O,
       Op,
+      panels,
+      panelOp,
       weight: p.region(I * Op),
       bias: p.region(Op),
       state: Array.from({ length: slots }, () => {
@@ -202,19 +247,24 @@ export function simdPlan(net: Network, batchSize: number, slots: number, lanes: 
     pairs: p.region(2 * B * pixels + 2),
     columns: p.region(3 * pixels),
   }));
+  const x = p.region(B * I0), labels = p.region(B), zero = p.region(Math.max(...layers.map((l) => l.Op)));
+  if (p.bytes % 64 !== 0) p.region(8); // the control region's counters on cache lines of their own
+  const control = p.region(controlSlots(lanes));
+  const inputs = net.layers.map((l) => l.inputs);
   return {
     batchSize: B,
     taskRows: rows,
     tasksA: Math.ceil(B / rows),
-    tasksB: phaseBTasks(net.layers.map((l) => l.inputs), parts),
+    // on T > 1 threads layer 0's step is the panels' (phase 3), not row ranges
+    tasksB: lanes === 1 ? phaseBTasks(inputs, 1) : phaseBTasks(inputs, parts).filter(([kind]) => kind !== 0),
     inputs: I0,
     classes: net.outputSize,
     layers,
     lanes: laneRegions,
-    x: p.region(B * I0),
-    labels: p.region(B),
-    zero: p.region(Math.max(...layers.map((l) => l.Op))),
-    control: p.region(CONTROL_SLOTS),
+    x,
+    labels,
+    zero,
+    control,
     losses: p.region(2 * B),
     params: p.region(2 * PARAMS_SLOTS),
     bytes: p.bytes,
@@ -235,7 +285,7 @@ export function laneScratch(plan: SimdPlan, memory: WebAssembly.Memory): LaneScr
   return {
     probs: new Float32Array(plan.taskRows * plan.classes),
     logits: new Float32Array(plan.taskRows * plan.classes),
-    control: new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS),
+    control: new Int32Array(memory.buffer, plan.control, controlSlots(plan.lanes.length)),
     params: new Float64Array(memory.buffer, plan.params, PARAMS_SLOTS),
     losses: new Float64Array(memory.buffer, plan.losses, plan.batchSize),
   };
@@ -244,7 +294,9 @@ export function laneScratch(plan: SimdPlan, memory: WebAssembly.Memory): LaneScr
 /**
  * A phase-A task, on lane t: forward and backward over the rows [first, end)
  * of the minibatch in memory (a batch of B), leaving those rows of every aˡ
- * and δˡ (δᴸ = (P − Y) / B) and of the row losses.
+ * and δˡ (δᴸ = (P − Y) / B) and of the row losses. With `layer0Done` (T > 1
+ * threads) layer 0's a⁰ is already there (phases 0 and 1) and the task starts
+ * at layer 1.
  */
 export function phaseATask(
   k: SimdKernels,
@@ -255,6 +307,7 @@ export function phaseATask(
   activations: readonly Activation[],
   B: number,
   scratch: LaneScratch,
+  layer0Done = false,
 ): void {
   const rows = end - first;
   if (rows <= 0) return;
@@ -264,13 +317,15 @@ export function phaseATask(
   const at = (region: number, Op: number) => region + 4 * first * Op; // this lane's first row of a [B, Op] array
 
   // the nonzero pixels of each row: (byte offset of its weight row, value) pairs
-  const layer0 = layers[0], rowBytes = 4 * layer0.Op;
-  const nonzero = e.listNonzero(x, rows, I0, rowBytes, lane.entries, lane.starts);
-  const out0 = at(layer0.out, layer0.Op);
-  if (nonzero < SPARSE_BELOW * rows * I0) {
-    e.sparseGemm(out0, rowBytes, layer0.weight, layer0.bias, layer0.Op, lane.starts, rows);
-  } else e.gemm(out0, rowBytes, x, 4 * I0, 4, layer0.weight, rowBytes, layer0.bias, rows, layer0.Op, I0, 0);
-  for (let l = 0; l < L; l++) {
+  if (!layer0Done) {
+    const layer0 = layers[0], rowBytes = 4 * layer0.Op;
+    const nonzero = e.listNonzero(x, rows, I0, rowBytes, lane.entries, lane.starts);
+    const out0 = at(layer0.out, layer0.Op);
+    if (nonzero < SPARSE_BELOW * rows * I0) {
+      e.sparseGemm(out0, rowBytes, layer0.weight, layer0.bias, layer0.Op, lane.starts, rows);
+    } else e.gemm(out0, rowBytes, x, 4 * I0, 4, layer0.weight, rowBytes, layer0.bias, rows, layer0.Op, I0, 0);
+  }
+  for (let l = layer0Done ? 1 : 0; l < L; l++) {
     const layer = layers[l];
     if (l > 0) {
       const Op = layer.Op, below = layers[l - 1];
@@ -413,6 +468,116 @@ export function phaseBTask(
   }
 }
 
+/**
+ * Phase 0 item s on T > 1 threads: the nonzero pixels of the batch slice s
+ * (rows [s·R, s·R + R)), as (offset of the row in a panel, value) pairs for
+ * layer 0's forward pass, and per pixel of the pixel range s the examples
+ * where it is nonzero, for its step; both into lane region s. The counts go
+ * to the item's claim line.
+ */
+export function listItem(k: SimdKernels, plan: SimdPlan, s: number, B: number, ctl: Int32Array): void {
+  const e = k.exports, I0 = plan.inputs, region = plan.lanes[s], layer0 = plan.layers[0], T = plan.lanes.length;
+  const first = s * plan.taskRows, rows = Math.max(0, Math.min(B, first + plan.taskRows) - first);
+  const panelBytes = 4 * layer0.panelOp, line = claimSlot(0, s);
+  ctl[line + 1] = rows > 0
+    ? e.listNonzero(plan.x + 4 * first * I0, rows, I0, panelBytes, region.entries, region.starts)
+    : 0;
+  const pixels = Math.ceil(I0 / T), from = s * pixels, to = Math.min(I0, from + pixels);
+  ctl[line + 2] = to > from
+    ? e.listNonzeroColumns(
+      plan.x + 4 * from,
+      B,
+      to - from,
+      4 * I0,
+      4 * layer0.Op,
+      panelBytes,
+      region.pairs,
+      region.columns,
+    )
+    : 0;
+}
+
+/**
+ * Phase 1 item p on T > 1 threads: layer 0's forward pass on panel p's columns
+ * for the whole batch, z⁰[:, panel] = x · W⁰[:, panel] + b⁰[panel] (from the
+ * slices' nonzero pixels, or dense), then its activation.
+ */
+export function forwardPanel(
+  k: SimdKernels,
+  plan: SimdPlan,
+  p: number,
+  B: number,
+  activations: readonly Activation[],
+  ctl: Int32Array,
+): void {
+  const e = k.exports, I0 = plan.inputs, layer0 = plan.layers[0], Op = layer0.Op, H = layer0.panelOp;
+  const c0 = 4 * p * H, weight = layer0.weight + 4 * p * I0 * H, R = plan.taskRows;
+  let nonzero = 0;
+  for (let s = 0; s < plan.lanes.length; s++) nonzero += ctl[claimSlot(0, s) + 1];
+  if (nonzero < SPARSE_BELOW * B * I0) {
+    for (let s = 0; s < plan.lanes.length; s++) {
+      const first = s * R, rows = Math.min(B, first + R) - first;
+      if (rows <= 0) break;
+      e.sparseGemm(
+        layer0.out + 4 * first * Op + c0,
+        4 * Op,
+        weight,
+        layer0.bias + c0,
+        H,
+        plan.lanes[s].starts,
+        rows,
+      );
+    }
+  } else e.gemm(layer0.out + c0, 4 * Op, plan.x, 4 * I0, 4, weight, 4 * H, layer0.bias + c0, B, H, I0, 0);
+  if (plan.layers.length === 1) return;
+  for (let b = 0; b < B; b++) {
+    const out = layer0.out + 4 * b * Op + c0;
+    if (activations[0].name === "relu") e.relu(out, H);
+    else {
+      const view = k.view(out, H);
+      activations[0].forward(view, view, H);
+    }
+  }
+}
+
+/**
+ * Phase 3 item p on T > 1 threads: layer 0's gradient on panel p's columns
+ * fused with the optimiser (`firstLayerStep`), pixel range after pixel range.
+ */
+export function stepPanel(k: SimdKernels, plan: SimdPlan, p: number, params: Float64Array, ctl: Int32Array): void {
+  const e = k.exports, I0 = plan.inputs, layer0 = plan.layers[0], H = layer0.panelOp, T = plan.lanes.length;
+  const pixels = Math.ceil(I0 / T), panel = 4 * p * I0 * H;
+  for (let s = 0; s < T; s++) {
+    const from = s * pixels, to = Math.min(I0, from + pixels);
+    if (to <= from) break;
+    const offset = panel + 4 * from * H, state = layer0.state.map((at) => at + offset);
+    e.firstLayerStep(
+      params[PARAMS.kind],
+      layer0.weight + offset,
+      state[0] ?? 0,
+      state[1] ?? 0,
+      layer0.delta + 4 * p * H,
+      H,
+      plan.lanes[s].columns,
+      ctl[claimSlot(0, s) + 2],
+      to - from,
+      params[PARAMS.lr],
+      params[PARAMS.a],
+      params[PARAMS.b],
+      params[PARAMS.c1],
+      params[PARAMS.c2],
+      params[PARAMS.eps],
+      params[PARAMS.lambda],
+    );
+  }
+}
+
+/** Claims item `item` of phase `phase` for step `step`: true for the one thread that gets it. */
+function claim(ctl: Int32Array, phase: 0 | 1 | 3, item: number, step: number): boolean {
+  const slot = claimSlot(phase, item);
+  return Atomics.load(ctl, slot) === step - 1 && Atomics.compareExchange(ctl, slot, step - 1, step) === step - 1;
+}
+
 /** Takes the next task below `limit` from the counter in slot `slot`: its number, or −1 when none is left. */
 function takeTask(ctl: Int32Array, slot: number, limit: number): number {
   for (;;) {
@@ -423,12 +588,21 @@ function takeTask(ctl: Int32Array, slot: number, limit: number): number {
 }
 
 /**
- * Lane t's part of step number `step` (from 1): it takes phase-A tasks until
- * none is left, waits until every phase-A task is done, then takes phase-B
- * tasks until none is left. Tasks are taken, not assigned: a thread that the
- * system parks between tasks holds nobody up, and whichever thread does a
- * task computes the same bytes. The step is over when `doneB` reaches
- * step × (number of phase-B tasks).
+ * Lane t's part of step number `step` (from 1). On one thread: phase A's task
+ * (the whole batch's forward and backward), then phase B's (every weight row
+ * and bias). On T > 1 threads, four phases with a barrier after each:
+ *
+ *   0. T listing items (a slice of the examples' nonzero pixels, a range of the pixels' examples);
+ *   1. 2T panel items: layer 0's forward pass on a panel of its columns, whole batch;
+ *   A. the example slices of the layers above (forward, softmax, δ, backward down to δ⁰);
+ *   3. 2T panel items: layer 0's step on a panel, and the tasks of phase B for the other layers' rows and
+ *      the biases.
+ *
+ * A lane first claims its own items (lane t: listing item t, panels 2t and 2t + 1), then takes what is left:
+ * on a quiet machine lane t always steps the same columns of W⁰ and its
+ * optimiser state, which stay in its core's cache, and a thread the system
+ * parks (or a worker still starting) leaves its items to the others.
+ * Returns whether the lane waited over {@linkcode STALL_MS} for another. The step is over when `doneB` reaches step × (T + number of phase-B tasks).
  */
 export function laneStep(
   k: SimdKernels,
@@ -437,37 +611,108 @@ export function laneStep(
   step: number,
   activations: readonly Activation[],
   scratch: LaneScratch,
-): void {
-  const ctl = scratch.control;
+): boolean {
+  const ctl = scratch.control, T = plan.lanes.length, P = plan.layers[0].panels;
+  let slept = false;
   const NA = plan.tasksA, NB = plan.tasksB.length, R = plan.taskRows;
-  for (let task; (task = takeTask(ctl, CONTROL.takenA, step * NA)) >= 0;) {
-    const B = ctl[CONTROL.batch], first = (task - (step - 1) * NA) * R;
-    phaseATask(k, plan, t, first, Math.min(B, first + R), activations, B, scratch);
+  const B = ctl[CONTROL.batch];
+  const count = () => {
     if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
+  };
+  if (T > 1) {
+    for (let j = 0; j < T; j++) {
+      const s = (t + j) % T;
+      if (!claim(ctl, 0, s, step)) continue;
+      listItem(k, plan, s, B, ctl);
+      count();
+      arrive(ctl, CONTROL.doneList);
+    }
+    slept = awaitCount(ctl, CONTROL.doneList, step * T, WORKER_TIMEOUT_MS) || slept;
+    for (let j = 0; j < P; j++) {
+      const p = (t * PANELS_PER_THREAD + j) % P;
+      if (!claim(ctl, 1, p, step)) continue;
+      forwardPanel(k, plan, p, B, activations, ctl);
+      count();
+      arrive(ctl, CONTROL.doneForward);
+    }
+    slept = awaitCount(ctl, CONTROL.doneForward, step * P, WORKER_TIMEOUT_MS) || slept;
+  }
+  for (let task; (task = takeTask(ctl, CONTROL.takenA, step * NA)) >= 0;) {
+    const first = (task - (step - 1) * NA) * R;
+    phaseATask(k, plan, t, first, Math.min(B, first + R), activations, B, scratch, T > 1);
+    count();
     arrive(ctl, CONTROL.doneA);
   }
-  awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS);
-  for (let task; (task = takeTask(ctl, CONTROL.takenB, step * NB)) >= 0;) {
-    phaseBTask(k, plan, t, plan.tasksB[task - (step - 1) * NB], ctl[CONTROL.batch], scratch.params);
-    if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
+  slept = awaitCount(ctl, CONTROL.doneA, step * NA, WORKER_TIMEOUT_MS) || slept;
+  for (let j = 0; j < (T > 1 ? PANELS_PER_THREAD : 0); j++) {
+    const p = t * PANELS_PER_THREAD + j;
+    if (!claim(ctl, 3, p, step)) continue;
+    stepPanel(k, plan, p, scratch.params, ctl);
+    count();
     arrive(ctl, CONTROL.doneB);
+  }
+  for (let task; (task = takeTask(ctl, CONTROL.takenB, step * NB)) >= 0;) {
+    phaseBTask(k, plan, t, plan.tasksB[task - (step - 1) * NB], B, scratch.params);
+    count();
+    arrive(ctl, CONTROL.doneB);
+  }
+  for (let j = PANELS_PER_THREAD; j < (T > 1 ? P : 0); j++) {
+    const p = (t * PANELS_PER_THREAD + j) % P;
+    if (!claim(ctl, 3, p, step)) continue;
+    stepPanel(k, plan, p, scratch.params, ctl);
+    count();
+    arrive(ctl, CONTROL.doneB);
+  }
+  return slept;
+}
+
+/** The phase-B arrivals that end step number `step`. */
+export function stepDone(plan: SimdPlan, step: number): number {
+  return step * (plan.tasksB.length + (plan.lanes.length > 1 ? plan.layers[0].panels : 0));
+}
+
+/**
+ * How long a waiting thread spins on a counter before it sleeps (ms). The
+ * items of a step are 20–150 µs and balanced, so on a quiet machine a wait
+ * is shorter and no thread sleeps (waking one costs 50–200 µs on this
+ * virtual machine); a longer wait means the other thread is parked (a busy
+ * machine) or not there yet, and spinning would only take the core from it.
+ */
+export const SPIN_MS = 0.2;
+
+/**
+ * Spins until `ctl[slot]` is at least `target` (true) or `ms` have passed
+ * (false), reading the clock every 512 reads.
+ */
+export function spinUntil(ctl: Int32Array, slot: number, target: number, ms: number): boolean {
+  const until = performance.now() + ms;
+  for (;;) {
+    for (let spin = 0; spin < 512; spin++) if (Atomics.load(ctl, slot) >= target) return true;
+    if (performance.now() > until) return false;
   }
 }
 
-/** How many times a waiting thread reads a counter before it sleeps (a step's phases take tens of µs). */
-const SPIN = 5_000;
+/**
+ * A wait longer than this (ms) means that the system parked the other thread
+ * (a busy machine gives a thread slices of several ms); on a quiet machine
+ * the odd wait of a few hundred µs (a page fault, a garbage collection) is
+ * not one.
+ */
+export const STALL_MS = 2;
 
 /**
- * Blocks until the control slot `slot` reaches `target`: spins a little,
- * then sleeps on it (`Atomics.wait`). Throws when a thread failed, when the
- * run was stopped, or after `timeoutMs`.
+ * Blocks until the control slot `slot` reaches `target`: spins up to
+ * {@linkcode SPIN_MS}, then sleeps on it (`Atomics.wait`). Returns whether it
+ * waited longer than {@linkcode STALL_MS}. Throws when a thread failed, when
+ * the run was stopped, or after `timeoutMs`.
  */
-export function awaitCount(ctl: Int32Array, slot: number, target: number, timeoutMs: number): void {
-  for (let spin = 0; spin < SPIN; spin++) if (Atomics.load(ctl, slot) >= target) return;
-  const deadline = performance.now() + timeoutMs;
+export function awaitCount(ctl: Int32Array, slot: number, target: number, timeoutMs: number): boolean {
+  const started = performance.now();
+  if (spinUntil(ctl, slot, target, SPIN_MS)) return false;
+  const deadline = started + timeoutMs;
   for (;;) {
     const value = Atomics.load(ctl, slot);
-    if (value >= target) return;
+    if (value >= target) return performance.now() - started > STALL_MS;
     if (Atomics.load(ctl, CONTROL.failed) !== 0) throw new Error("a training thread failed");
     if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) throw new Error("the training was stopped");
     if (performance.now() > deadline) throw new Error("a training thread did not answer");
@@ -480,6 +725,13 @@ export function arrive(ctl: Int32Array, slot: number): void {
   Atomics.add(ctl, slot, 1);
   Atomics.notify(ctl, slot);
 }
+
+/**
+ * Steps that the main thread runs alone after one in which it waited over
+ * {@linkcode STALL_MS} for a worker: on a machine busy enough that the system parks the
+ * threads, waiting for a parked one costs more than its share of the work.
+ */
+export const SOLO_STEPS = 8;
 
 /** How long a thread waits for the others within a step before giving up (ms). */
 export const WORKER_TIMEOUT_MS = 60_000;
@@ -502,6 +754,7 @@ export class SimdNetwork implements StepStrategy {
   readonly #params: Float64Array;
   #generation = 0;
   #steps = 0;
+  #solo = 0;
   #closed = false;
   #t = 0;
 
@@ -521,7 +774,7 @@ export class SimdNetwork implements StepStrategy {
     this.#labels = new Uint8Array(plan.batchSize);
     this.#scratch = laneScratch(plan, kernels.memory);
     this.#workers = workers;
-    this.#control = new Int32Array(kernels.memory.buffer, plan.control, CONTROL_SLOTS);
+    this.#control = new Int32Array(kernels.memory.buffer, plan.control, controlSlots(plan.lanes.length));
     this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.batchSize);
     this.#params = new Float64Array(kernels.memory.buffer, plan.params, PARAMS_SLOTS);
     this.load();
@@ -563,13 +816,15 @@ export class SimdNetwork implements StepStrategy {
     const steps = ++this.#steps;
     Atomics.store(ctl, CONTROL.batch, B);
     Atomics.store(ctl, CONTROL.step, steps);
-    if (T > 1) {
+    // after a step in which this thread waited over STALL_MS for a worker (the system parked it: a busy
+    // machine), the next SOLO_STEPS steps run here alone, the workers asleep; same items, same bytes
+    if (T > 1 && this.#solo === 0) {
       Atomics.store(ctl, CONTROL.command, COMMAND.step);
       Atomics.store(ctl, CONTROL.generation, ++this.#generation);
       Atomics.notify(ctl, CONTROL.generation);
-    }
-    laneStep(k, plan, 0, steps, this.net.activations, this.#scratch);
-    awaitCount(ctl, CONTROL.doneB, steps * plan.tasksB.length, WORKER_TIMEOUT_MS);
+    } else if (this.#solo > 0) this.#solo--;
+    const slept = laneStep(k, plan, 0, steps, this.net.activations, this.#scratch);
+    if (awaitCount(ctl, CONTROL.doneB, stepDone(plan, steps), WORKER_TIMEOUT_MS) || slept) this.#solo = SOLO_STEPS;
 
     // the mean loss, summed in row order
     let lossSum = 0;
@@ -613,11 +868,19 @@ export class SimdNetwork implements StepStrategy {
         const base = at / 4;
         for (let i = 0; i < rows; i++) f32.set(src.subarray(i * cols, (i + 1) * cols), base + i * r.Op);
       };
-      put(r.weight, dense.weight, r.I, r.O);
+      // a weight matrix [I, O] into its column panels (one panel: rows Op apart)
+      const putWeight = (at: number, src: Floats) => {
+        const base = at / 4, H = r.panelOp;
+        for (let q = 0; q < r.panels; q++) {
+          const from = Math.min(r.O, q * H), to = Math.min(r.O, from + H);
+          for (let i = 0; i < r.I; i++) f32.set(src.subarray(i * r.O + from, i * r.O + to), base + (q * r.I + i) * H);
+        }
+      };
+      putWeight(r.weight, dense.weight);
       put(r.bias, dense.bias, 1, r.O);
       const wState = this.#stateOf(dense.weight), bState = this.#stateOf(dense.bias);
       r.state.forEach((at, s) => {
-        put(at, wState[s], r.I, r.O);
+        putWeight(at, wState[s]);
         put(at + stateBiasOffset(r), bState[s], 1, r.O);
       });
     });
@@ -632,11 +895,19 @@ export class SimdNetwork implements StepStrategy {
         const base = at / 4;
         for (let i = 0; i < rows; i++) dst.set(f32.subarray(base + i * r.Op, base + i * r.Op + cols), i * cols);
       };
-      get(dense.weight, r.weight, r.I, r.O);
+      // a weight matrix [I, O] from its column panels
+      const getWeight = (dst: Floats, at: number) => {
+        const base = at / 4, H = r.panelOp;
+        for (let q = 0; q < r.panels; q++) {
+          const from = Math.min(r.O, q * H), to = Math.min(r.O, from + H), row = base + q * r.I * H;
+          for (let i = 0; i < r.I; i++) dst.set(f32.subarray(row + i * H, row + i * H + to - from), i * r.O + from);
+        }
+      };
+      getWeight(dense.weight, r.weight);
       get(dense.bias, r.bias, 1, r.O);
       const wState = this.#stateOf(dense.weight), bState = this.#stateOf(dense.bias);
       r.state.forEach((at, s) => {
-        get(wState[s], at, r.I, r.O);
+        getWeight(wState[s], at);
         get(bState[s], at + stateBiasOffset(r), 1, r.O);
       });
     });

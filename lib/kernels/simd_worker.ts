@@ -2,7 +2,8 @@
  * A training thread of `SimdNetwork` (`simd_network.ts`): lane t of T. It
  * attaches to the shared WebAssembly memory, counts itself ready, then for every
  * new generation in the control region takes its share of the step's tasks
- * (`laneStep`: phase A's example slices, then phase B's weight-row ranges),
+ * (`laneStep`: its own listing, forward and step items on layer 0's column
+ * panel, and the example slices and weight-row ranges of the other layers),
  * until told to stop.
  *
  * @module
@@ -12,14 +13,19 @@
 
 import { activation } from "../nn/activations.ts";
 import { attachSimdKernels } from "./gemm.ts";
-import { COMMAND, CONTROL, CONTROL_SLOTS, laneScratch, laneStep, type WorkerInit } from "./simd_network.ts";
+import { COMMAND, CONTROL, controlSlots, laneScratch, laneStep, spinUntil, type WorkerInit } from "./simd_network.ts";
 
-/** How many times the thread reads the generation before it sleeps between steps. */
-const SPIN = 5_000;
+/**
+ * How long the thread spins for the next step before it sleeps (ms): between
+ * two steps the main thread only gathers the next minibatch (tens of µs), so
+ * on a quiet machine it does not sleep within a run of steps; it sleeps
+ * between epochs, after the run, and when the system parks the main thread.
+ */
+const SPIN_MS = 0.5;
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   const { memory, module, plan, lane, activations } = event.data;
-  const ctl = new Int32Array(memory.buffer, plan.control, CONTROL_SLOTS);
+  const ctl = new Int32Array(memory.buffer, plan.control, controlSlots(plan.lanes.length));
   let started = false;
   try {
     const kernels = attachSimdKernels(memory, module);
@@ -30,7 +36,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
     Atomics.notify(ctl, CONTROL.ready);
     let seen = 0;
     for (;;) {
-      for (let spin = 0; spin < SPIN && Atomics.load(ctl, CONTROL.generation) === seen; spin++);
+      spinUntil(ctl, CONTROL.generation, seen + 1, SPIN_MS);
       while (Atomics.load(ctl, CONTROL.generation) === seen) Atomics.wait(ctl, CONTROL.generation, seen);
       seen = Atomics.load(ctl, CONTROL.generation);
       if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) break;
@@ -43,7 +49,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
       return;
     }
     Atomics.store(ctl, CONTROL.failed, 1);
-    for (const slot of [CONTROL.doneA, CONTROL.doneB]) Atomics.notify(ctl, slot);
+    for (const slot of [CONTROL.doneList, CONTROL.doneForward, CONTROL.doneA, CONTROL.doneB]) Atomics.notify(ctl, slot);
     throw error;
   }
   self.close();
