@@ -143,7 +143,8 @@ export interface SimdPlan {
  * The worker protocol: int32 slots of the control region. `step` is the
  * current step's number (from 1); `takenA`/`doneA` and `takenB`/`doneB`
  * count the tasks of each phase taken and finished since the run began,
- * `workerTasks` those the workers did.
+ * `workerTasks` those the workers did, `exited` the workers that have left
+ * (after which they never touch the memory again).
  */
 export const CONTROL = {
   generation: 0,
@@ -159,13 +160,14 @@ export const CONTROL = {
   workerTasks: 160,
   doneList: 176,
   doneForward: 192,
+  exited: 208,
 } as const;
 /**
  * How many int32 slots the control region's fixed part has: every counter has
  * a 64-byte cache line of its own (16 slots), so that a thread spinning on one
  * counter does not pull the line another thread is writing.
  */
-export const CONTROL_SLOTS = 208;
+export const CONTROL_SLOTS = 224;
 /** The claim slots of the per-lane items (phases 0, 1, 3 on T > 1 threads): one cache line per lane and phase. */
 export function claimSlot(phase: 0 | 1 | 3, item: number): number {
   return CONTROL_SLOTS + 16 * (3 * item + (phase === 3 ? 2 : phase));
@@ -918,18 +920,41 @@ export class SimdNetwork implements StepStrategy {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    let left = true;
     if (this.#workers.length > 0) {
       const ctl = this.#control;
       Atomics.store(ctl, CONTROL.command, COMMAND.stop);
       Atomics.store(ctl, CONTROL.generation, ++this.#generation);
       Atomics.notify(ctl, CONTROL.generation);
+      left = this.#awaitExit(CLOSE_TIMEOUT_MS);
       for (const worker of this.#workers) worker.terminate();
       this.#workers.length = 0;
     }
-    // the memory goes back for the next training in this process (its pages are already mapped)
-    releaseSimdKernels(this.#k);
+    // The memory goes back for the next training in this process (its pages are already mapped), but only when
+    // every worker has left: a worker the system parked until after the stop would otherwise wake up in the next
+    // training's memory and take its tasks with this run's plan and lane (different bytes, or worse).
+    if (left) releaseSimdKernels(this.#k);
+  }
+
+  /** Waits up to `timeoutMs` for every worker to count itself out (`CONTROL.exited`); whether all did. */
+  #awaitExit(timeoutMs: number): boolean {
+    const ctl = this.#control, deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const exited = Atomics.load(ctl, CONTROL.exited);
+      if (exited >= this.#workers.length) return true;
+      if (performance.now() > deadline) return false;
+      Atomics.wait(ctl, CONTROL.exited, exited, 20);
+    }
+  }
+
+  /** How many worker threads have left for good (all of them after `close()`, unless they did not answer in time). */
+  get workersExited(): number {
+    return Atomics.load(this.#control, CONTROL.exited);
   }
 }
+
+/** How long `close()` waits for the workers to leave before it keeps the memory from being reused (ms). */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /** Bytes from a state slot's weight part to its bias part (the weight part rounded up to 32 bytes). */
 function stateBiasOffset(layer: LayerRegions): number {

@@ -45,12 +45,25 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   } catch (error) {
     // not started: the other threads do the work; stopped: the run is over; else the run fails
     if (!started || Atomics.load(ctl, CONTROL.command) === COMMAND.stop) {
-      self.close();
+      leave(ctl);
       return;
     }
     Atomics.store(ctl, CONTROL.failed, 1);
     for (const slot of [CONTROL.doneList, CONTROL.doneForward, CONTROL.doneA, CONTROL.doneB]) Atomics.notify(ctl, slot);
+    countOut(ctl);
     throw error;
   }
-  self.close();
+  leave(ctl);
 };
+
+/** Counts this thread out: it touches the memory no more, so the memory may serve another training. */
+function countOut(ctl: Int32Array): void {
+  Atomics.add(ctl, CONTROL.exited, 1);
+  Atomics.notify(ctl, CONTROL.exited);
+}
+
+/** Counts this thread out and closes it. */
+function leave(ctl: Int32Array): void {
+  countOut(ctl);
+  self.close();
+}
