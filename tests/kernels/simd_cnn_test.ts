@@ -12,7 +12,7 @@ import { Sequential } from "../../lib/nn/sequential.ts";
 import { chooseStep } from "../../lib/nn/step.ts";
 import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
 import { MemoryPlan, simdKernels } from "../../lib/kernels/gemm.ts";
-import { assembleConv, convWasmSource } from "../../bench/build_conv.ts";
+import { assembleWat, wasmSource } from "../../bench/build_wasm.ts";
 import { evaluate } from "../../lib/metrics.ts";
 import {
   cnnInference,
@@ -149,7 +149,7 @@ Deno.test("maxPoolRows and its backward pass route like MaxPool2d on channel-las
 
 Deno.test("conv_wasm.ts holds exactly the assembly of conv.wat (rebuild with deno task build:conv)", async () => {
   const committed = await Deno.readTextFile(new URL("../../lib/kernels/conv_wasm.ts", import.meta.url));
-  assert.equal(committed, convWasmSource(await assembleConv(), await assembleConv(true)));
+  assert.equal(committed, wasmSource("conv", await assembleWat("conv"), await assembleWat("conv", true)));
 });
 
 Deno.test("conv.wat's kernels compute what their TypeScript twins compute", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assembleSimd, simdWasmSource } from "../../bench/build_simd.ts";
+import { assembleWat, wasmSource } from "../../bench/build_wasm.ts";
 import { Dense } from "../../lib/nn/dense.ts";
 import { Random } from "../../lib/nn/random.ts";
 import { JsSparseLayer, simdModule, sparseLayer, WasmSparseLayer } from "../../lib/kernels/simd.ts";
@@ -7,7 +7,7 @@ import { type SparseRows, toSparseRows } from "../../lib/kernels/sparse.ts";
 
 Deno.test("simd_wasm.ts holds exactly the assembly of simd.wat (rebuild with deno task build:simd)", async () => {
   const committed = await Deno.readTextFile(new URL("../../lib/kernels/simd_wasm.ts", import.meta.url));
-  assert.equal(committed, simdWasmSource(await assembleSimd(), await assembleSimd(true)));
+  assert.equal(committed, wasmSource("simd", await assembleWat("simd"), await assembleWat("simd", true)));
 });
 
 Deno.test("WebAssembly SIMD is available here, so training takes the SIMD path", () => {

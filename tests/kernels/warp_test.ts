@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assembleWarp, warpWasmSource } from "../../bench/build_warp.ts";
+import { assembleWat, wasmSource } from "../../bench/build_wasm.ts";
 import { loadSplit } from "../../lib/data/load.ts";
 import { Augmenter, ElasticField, gaussianKernel, warpImage } from "../../lib/data/augment.ts";
 import { warpKernels } from "../../lib/kernels/warp.ts";
@@ -11,7 +11,7 @@ const digit = (i: number) => test.x.slice(i * N, (i + 1) * N);
 
 Deno.test("warp_wasm.ts holds the assembly of warp.wat", async () => {
   const committed = await Deno.readTextFile(new URL("../../lib/kernels/warp_wasm.ts", import.meta.url));
-  assert.equal(committed, warpWasmSource(await assembleWarp()));
+  assert.equal(committed, wasmSource("warp", await assembleWat("warp")));
 });
 
 /** The plain reference blur (not the one under test): α Σ_u,v G(u − x) G(v − y) noise[v, u], zero beyond the border. */
