@@ -23,6 +23,7 @@ import {
   maxPoolRows,
   maxPoolRowsBackward,
 } from "../../lib/kernels/simd_cnn.ts";
+import { worstRelativeDifference } from "./compare.ts";
 
 const train = await loadSplit("data", "train");
 const small = makeDataset(train.x.slice(0, 96 * 784), train.labels.slice(0, 96));
@@ -231,17 +232,6 @@ function run(c: Case, path: TrainOptions["path"], threads = 1, epochs = 2) {
   return { net, stats };
 }
 
-function worstDifference(a: Sequential, b: Sequential): number {
-  let worst = 0;
-  a.parameters().forEach((p, t) => {
-    const q = b.parameters()[t].value;
-    for (let k = 0; k < p.value.length; k++) {
-      worst = Math.max(worst, Math.abs(p.value[k] - q[k]) / (1e-2 + Math.abs(q[k])));
-    }
-  });
-  return worst;
-}
-
 const cases: [string, Case][] = [
   ["conv5x5x16,pool2,conv5x5x32,pool2,fc32 ReLU, momentum + weight decay", {
     arch: "conv5x5x16,pool2,conv5x5x32,pool2,fc32",
@@ -284,7 +274,7 @@ const cases: [string, Case][] = [
 for (const [name, c] of cases) {
   Deno.test(`simd-cnn agrees with the TypeScript general path over two epochs: ${name}`, () => {
     const a = run(c, "auto"), b = run(c, "dense");
-    const worst = worstDifference(a.net, b.net);
+    const worst = worstRelativeDifference(a.net, b.net, 1e-2);
     assert.ok(worst < 2e-3, `worst relative difference ${worst}`);
     a.stats.forEach((s, e) => assert.ok(Math.abs(s.loss - b.stats[e].loss) < 1e-4 * Math.max(1, b.stats[e].loss)));
   });
@@ -312,7 +302,7 @@ Deno.test("simd-cnn on two threads: the same bytes twice, and the one-thread res
   const c = cases[0][1];
   const a = run(c, "auto", 2, 1), b = run(c, "auto", 2, 1), one = run(c, "auto", 1, 1);
   a.net.parameters().forEach((p, t) => assert.deepEqual(p.value, b.net.parameters()[t].value));
-  assert.ok(worstDifference(a.net, one.net) < 1e-3);
+  assert.ok(worstRelativeDifference(a.net, one.net, 1e-2) < 1e-3);
 });
 
 Deno.test("cnnInference gives Sequential.forward's logits, and evaluate's predictions are the reference's", () => {

@@ -16,6 +16,7 @@ import {
   type SimdNetwork,
 } from "../../lib/kernels/simd_network.ts";
 import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
+import { worstRelativeDifference } from "./compare.ts";
 
 const train = await loadSplit("data", "train");
 const small = makeDataset(train.x.slice(0, 200 * 784), train.labels.slice(0, 200));
@@ -46,17 +47,6 @@ function run(c: Case, path: TrainOptions["path"], epochs = 2) {
     augment: c.augment,
   });
   return { net, stats, optimizer };
-}
-
-function worstDifference(a: Network, b: Network): number {
-  let worst = 0;
-  a.parameters().forEach((p, t) => {
-    const q = b.parameters()[t].value;
-    for (let k = 0; k < p.value.length; k++) {
-      worst = Math.max(worst, Math.abs(p.value[k] - q[k]) / (1e-2 + Math.abs(q[k])));
-    }
-  });
-  return worst;
 }
 
 const cases: [string, Case][] = [
@@ -99,7 +89,7 @@ const cases: [string, Case][] = [
 for (const [name, c] of cases) {
   Deno.test(`the SIMD path = the TypeScript general path up to float32 rounding: ${name}`, () => {
     const simd = run(c, "simd"), ts = run(c, "dense");
-    const worst = worstDifference(simd.net, ts.net);
+    const worst = worstRelativeDifference(simd.net, ts.net, 1e-2);
     assert.ok(worst < 5e-3, `parameters differ by ${worst} (relative)`);
     simd.stats.forEach((s, e) => assert.ok(Math.abs(s.loss - ts.stats[e].loss) < 1e-3, `epoch ${e + 1} loss`));
   });
@@ -129,7 +119,7 @@ for (const make of [() => new Momentum(0.9, 1e-3), () => new Adam()]) {
       return { net, optimizer };
     };
     const simd = split("simd"), ts = split("dense");
-    const worst = worstDifference(simd.net, ts.net);
+    const worst = worstRelativeDifference(simd.net, ts.net, 1e-2);
     assert.ok(worst < 5e-3, `split trainings differ by ${worst}`);
     if (simd.optimizer instanceof Adam) assert.equal(simd.optimizer.steps, 2 * Math.ceil(200 / 16));
   });
@@ -240,7 +230,7 @@ Deno.test("plain SGD on 2 threads takes the threaded SIMD path when the step is 
   );
   const a = train(2, "auto"), b = train(1, "simd"), c = train(1, "auto");
   a.parameters().forEach((p, k) => assert.deepEqual(p.value, b.parameters()[k].value, p.name));
-  assert.ok(worstDifference(a, c) < 5e-3, "and sparse-mlp's model up to float32 rounding");
+  assert.ok(worstRelativeDifference(a, c, 1e-2) < 5e-3, "and sparse-mlp's model up to float32 rounding");
 });
 
 Deno.test("awaitCount returns once the counter reaches the target, and throws (not hangs) on a failed or stopped run", () => {

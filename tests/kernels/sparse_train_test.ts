@@ -7,6 +7,7 @@ import { GradientDescent, Momentum, type Optimizer } from "../../lib/nn/optimize
 import { Random } from "../../lib/nn/random.ts";
 import { SGD, type TrainOptions, updateMiniBatch } from "../../lib/nn/train.ts";
 import { gatherBatch } from "../../lib/data/dataset.ts";
+import { worstRelativeDifference } from "./compare.ts";
 
 const train = await loadSplit("data", "train");
 const small = makeDataset(train.x.slice(0, 200 * 784), train.labels.slice(0, 200));
@@ -24,22 +25,11 @@ function run(
   return { net, stats };
 }
 
-function maxRelativeDifference(a: Network, b: Network): number {
-  let worst = 0;
-  a.parameters().forEach((p, t) => {
-    const q = b.parameters()[t].value;
-    for (let k = 0; k < p.value.length; k++) {
-      worst = Math.max(worst, Math.abs(p.value[k] - q[k]) / (1e-3 + Math.abs(q[k])));
-    }
-  });
-  return worst;
-}
-
 Deno.test("sparse path = general path up to rounding, in float64 (784-16-10 and 784-12-8-10)", () => {
   for (const sizes of [[784, 16, 10], [784, 12, 8, 10]]) {
     const dense = run(sizes, "dense", "float64");
     const sparse = run(sizes, "sparse-js", "float64");
-    const worst = maxRelativeDifference(sparse.net, dense.net);
+    const worst = worstRelativeDifference(sparse.net, dense.net, 1e-3);
     assert.ok(worst < 1e-9, `${sizes.join("-")}: parameters differ by ${worst} (relative)`);
     sparse.stats.forEach((s, e) => assert.ok(Math.abs(s.loss - dense.stats[e].loss) < 1e-9));
   }
@@ -48,7 +38,7 @@ Deno.test("sparse path = general path up to rounding, in float64 (784-16-10 and 
 Deno.test("WebAssembly SIMD path = general path up to float32 rounding (784-30-10, two epochs)", () => {
   const dense = run([784, 30, 10], "dense", "float32");
   const simd = run([784, 30, 10], "auto", "float32");
-  const worst = maxRelativeDifference(simd.net, dense.net);
+  const worst = worstRelativeDifference(simd.net, dense.net, 1e-3);
   assert.ok(worst < 2e-3, `parameters differ by ${worst} (relative)`);
   simd.stats.forEach((s, e) => assert.ok(Math.abs(s.loss - dense.stats[e].loss) < 1e-4, `epoch ${e + 1} loss`));
   const predictions = [evaluate(simd.net, small).predictions, evaluate(dense.net, small).predictions];
@@ -113,7 +103,7 @@ Deno.test("the sparse path writes layer 0 back before onEpoch, and takes changes
   sameValues(simd.atEpoch1, one.net.layers[0].weight, "layer 0 at onEpoch 1");
   // the general path uses the network's arrays directly, so it sees the change for sure
   const dense = zeroAfterEpoch1("dense");
-  const worst = maxRelativeDifference(simd.net, dense.net);
+  const worst = worstRelativeDifference(simd.net, dense.net, 1e-3);
   assert.ok(worst < 2e-3, `after zeroing layer 0 in onEpoch, the paths differ by ${worst} (relative)`);
 });
 
