@@ -54,14 +54,13 @@ async function main(): Promise<void> {
   for (const name of only ?? []) {
     if (!NAMES.includes(name)) throw new UsageError(`--only: unknown parser "${name}" (one of ${NAMES.join(", ")})`);
   }
-  // the cases' scratch folder goes even when the run is stopped (Ctrl-C, or `timeout` sending SIGTERM)
+  // the cases' scratch folder goes even when the run is stopped (Ctrl-C, or `timeout` sending SIGTERM). The
+  // signal only asks the loop to stop between two cases: removing the folder while a case's write is in flight
+  // raced with it ("directory not empty") and the run then ended with status 1 instead of 130 or 143.
   const dir = await Deno.makeTempDir({ prefix: "minimnist-fuzz-" });
+  const stopping = new AbortController();
   const stops = (["SIGINT", "SIGTERM"] as const).map((signal) => {
-    const stop = () => {
-      Deno.removeSync(dir, { recursive: true });
-      console.log(`stopped by ${signal}`);
-      Deno.exit(signal === "SIGINT" ? 130 : 143);
-    };
+    const stop = () => stopping.abort(signal);
     Deno.addSignalListener(signal, stop);
     return () => Deno.removeSignalListener(signal, stop);
   });
@@ -69,10 +68,25 @@ async function main(): Promise<void> {
   const started = performance.now();
   let results;
   try {
-    results = await fuzz({ cases, seed, from, only, dir, onTarget: (r) => console.log(line(r)) });
+    results = await fuzz({
+      cases,
+      seed,
+      from,
+      only,
+      dir,
+      signal: stopping.signal,
+      onTarget: (r) => console.log(line(r)),
+    });
+  } catch (error) {
+    if (!stopping.signal.aborted) throw error;
   } finally {
     stops.forEach((remove) => remove());
     await Deno.remove(dir, { recursive: true });
+  }
+  if (results === undefined) {
+    const signal = stopping.signal.reason as "SIGINT" | "SIGTERM";
+    console.log(`stopped by ${signal}`);
+    Deno.exit(signal === "SIGINT" ? 130 : 143);
   }
   const failures = results.flatMap((r) => r.failures);
   for (const f of failures) {

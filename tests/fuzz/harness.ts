@@ -423,6 +423,8 @@ export interface FuzzOptions {
   onTarget?: (result: TargetResult) => void;
   /** The scratch folder the cases write their files in, made and removed by the caller; by default a fresh one. */
   dir?: string;
+  /** Stops the run between two cases (no file operation is then in flight); `fuzz` then rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -458,6 +460,7 @@ export async function fuzz(options: FuzzOptions): Promise<TargetResult[]> {
       };
       const from = options.from ?? 0;
       for (let caseNumber = from; caseNumber < from + options.cases; caseNumber++) {
+        options.signal?.throwIfAborted();
         const { seedFile, mutation, bytes } = await makeCase(target, options.seed, caseNumber);
         const known = mutation.split("+").some((m) => `${target.name}/${m}` in KNOWN_ISSUES);
         result.cases++;
