@@ -12,6 +12,7 @@
  * | `gemm`         | C = (acc ? C : 1·biasᵀ) + A·B, A(m,k) at A + m·rsA + k·csA (A or Aᵀ) | C [M,N], B [K,N], N % 8 = 0 |
  * | `gemmNT`       | C = A·Bᵀ                                                          | C [M,N], A [M,K], B [N,K], K % 4 = 0 |
  * | `sparseGemm`   | out[b] = bias + Σ_p v_p W[i_p] over example b's nonzero pairs      | out [B,H], W [I,H], H % 4 = 0 |
+ * | `sparseGemmRanges` | the same, example b's pairs anywhere (ranges [2B] of addresses) | as `sparseGemm`           |
  * | `sparseGemmTN` | G[i_p] += v_p δ[b] over every example's pairs (G += xᵀ·δ)          | G [I,H], δ [B,H]           |
  * | `sgdStep`      | w −= η (g + λw); g = 0                                            | n % 4 = 0                  |
  * | `momentumStep` | v = μv + g + λw; w −= ηv; g = 0                                   | n % 4 = 0                  |
@@ -19,8 +20,10 @@
  * | `listNonzero`  | x's nonzero values as (index · rowBytes, value) pairs per example  | x [B,I]; returns the count |
  * | `sumRows`      | dst = Σ_b src[b] (the bias gradient)                               | src [B,N], N % 4 = 0       |
  * | `relu`, `reluBackward` | x = max(x, 0); δ = δ where out > 0 else 0                  | n % 4 = 0                  |
+ * | `reluRows`, `reluBackwardRows` | the same on rows of n floats, ld bytes apart        | n % 4 = 0                  |
  * | `addAndClear`  | dst += src; src = 0 (one thread's gradient into the sum)           | n % 4 = 0                  |
  * | `listNonzeroColumns` | per input i nonzero somewhere in x: its (b · ldd, x[b,i]) pairs | x [B,I] rows ldx apart; returns the count |
+ * | `columnsFromRanges` | the same lists from the examples' pairs (a counting sort)   | returns the count          |
  * | `sparseGemmTNColumns` | G[i] = Σ_b x[b,i] δ[b] for each listed i, written once per row | G [I,H], δ [B,H], H % 4 = 0 |
  * | `firstLayerStep` | per row i of W: g = Σ_b x[b,i] δ[b] in registers, the optimiser on row i at once | W [I,H], H % 4 = 0 |
  *
@@ -54,6 +57,19 @@ export interface GemmExports {
   ): void;
   gemmNT(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number): void;
   sparseGemm(out: number, ldo: number, weight: number, bias: number, H: number, starts: number, B: number): void;
+  sparseGemmRanges(out: number, ldo: number, weight: number, bias: number, H: number, ranges: number, B: number): void;
+  columnsFromRanges(
+    first: number,
+    pixel: number,
+    ranges: number,
+    B: number,
+    I: number,
+    ldd: number,
+    rowBytes: number,
+    counts: number,
+    out: number,
+    columns: number,
+  ): number;
   sparseGemmTN(grad: number, delta: number, ldd: number, H: number, starts: number, B: number): void;
   sgdStep(w: number, g: number, n: number, lr: number, lambda: number): void;
   momentumStep(w: number, g: number, v: number, n: number, lr: number, mu: number, lambda: number): void;
@@ -75,6 +91,8 @@ export interface GemmExports {
   sumRows(dst: number, src: number, ld: number, B: number, N: number): void;
   relu(x: number, n: number): void;
   reluBackward(delta: number, out: number, n: number): void;
+  reluRows(x: number, ld: number, rows: number, n: number): void;
+  reluBackwardRows(delta: number, out: number, ld: number, rows: number, n: number): void;
   addAndClear(dst: number, src: number, n: number): void;
   listNonzeroColumns(
     x: number,

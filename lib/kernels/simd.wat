@@ -590,7 +590,24 @@
   (func (export "sparseGemm")
     (param $out i32) (param $ldo i32) (param $weight i32) (param $bias i32) (param $H i32)
     (param $starts i32) (param $B i32)
-    (local $b i32) (local $c i32) (local $cTo i32) (local $rowBytes i32)
+    (call $sparseGemmStrided (local.get $out) (local.get $ldo) (local.get $weight) (local.get $bias) (local.get $H)
+      (local.get $starts) (i32.const 4) (local.get $B))
+  )
+
+  ;; The same with example b's pairs at ranges[2b] … ranges[2b+1]−1 (int32 byte addresses, [2B]): the examples'
+  ;; pairs need not follow one another, so a minibatch can use a dataset's pairs listed once per run.
+  (func (export "sparseGemmRanges")
+    (param $out i32) (param $ldo i32) (param $weight i32) (param $bias i32) (param $H i32)
+    (param $ranges i32) (param $B i32)
+    (call $sparseGemmStrided (local.get $out) (local.get $ldo) (local.get $weight) (local.get $bias) (local.get $H)
+      (local.get $ranges) (i32.const 8) (local.get $B))
+  )
+
+  ;; example b's pairs from (starts + b·stride)[0] to (starts + b·stride)[1]
+  (func $sparseGemmStrided
+    (param $out i32) (param $ldo i32) (param $weight i32) (param $bias i32) (param $H i32)
+    (param $starts i32) (param $stride i32) (param $B i32)
+    (local $b i32) (local $c i32) (local $cTo i32) (local $rowBytes i32) (local $s i32)
     (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
     (block $columnsDone
       (loop $columns
@@ -601,15 +618,102 @@
         (block $done
           (loop $batch
             (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
+            (local.set $s (i32.add (local.get $starts) (i32.mul (local.get $b) (local.get $stride))))
             (call $forwardColumns (i32.add (local.get $out) (i32.mul (local.get $b) (local.get $ldo)))
               (local.get $weight) (local.get $bias)
-              (i32.load offset=0 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
-              (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
+              (i32.load offset=0 (local.get $s))
+              (i32.load offset=4 (local.get $s))
               (local.get $c) (local.get $cTo))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $batch)))
         (local.set $c (local.get $cTo))
         (br $columns)))
+  )
+
+  ;; The per-pixel lists of `listNonzeroColumns`, made from a minibatch's pairs listed once per run instead of
+  ;; from x: example b's pairs are pairs[ranges[2b]] … pairs[ranges[2b+1]−1] (int32 byte addresses of 8-byte
+  ;; (row offset, value) pairs), and pixel[k] (int32, at byte address `pixel` + (address of pair k − `first`) / 2)
+  ;; is pair k's input number. For each input i nonzero in some example, in increasing i, it writes the triple
+  ;; (i · rowBytes, first pair's address, end address) from `columns` on, and that input's (b · ldd, value)
+  ;; pairs, b increasing, from `out` on. counts: int32 [I] scratch. Returns the number of triples.
+  ;; A counting sort: count each input's pairs, give each input its place, then put each pair in its place.
+  (func (export "columnsFromRanges")
+    (param $first i32) (param $pixel i32) (param $ranges i32) (param $B i32) (param $I i32) (param $ldd i32)
+    (param $rowBytes i32) (param $counts i32) (param $out i32) (param $columns i32) (result i32)
+    (local $b i32) (local $p i32) (local $end i32) (local $at i32) (local $i i32) (local $n i32) (local $c i32)
+    (local $pos i32) (local $limit i32)
+    ;; counts = 0
+    (local.set $i (i32.const 0))
+    (block $zeroDone
+      (loop $zero
+        (br_if $zeroDone (i32.ge_u (local.get $i) (local.get $I)))
+        (i32.store (i32.add (local.get $counts) (i32.shl (local.get $i) (i32.const 2))) (i32.const 0))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $zero)))
+    ;; counts[i] = the number of pairs of input i
+    (local.set $b (i32.const 0))
+    (block $countDone
+      (loop $count
+        (br_if $countDone (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $p (i32.load offset=0 (i32.add (local.get $ranges) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $ranges) (i32.shl (local.get $b) (i32.const 3)))))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $at (i32.add (local.get $counts) (i32.shl
+              (i32.load (i32.add (local.get $pixel) (i32.shr_u (i32.sub (local.get $p) (local.get $first)) (i32.const 1))))
+              (i32.const 2))))
+            (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $pairs)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $count)))
+    ;; each input with pairs: its triple, and counts[i] = the address of its next pair
+    (local.set $pos (local.get $out))
+    (local.set $i (i32.const 0))
+    (block $placeDone
+      (loop $place
+        (br_if $placeDone (i32.ge_u (local.get $i) (local.get $I)))
+        (local.set $at (i32.add (local.get $counts) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $c (i32.load (local.get $at)))
+        (if (local.get $c)
+          (then
+            (i32.store offset=0 (local.get $columns) (i32.mul (local.get $i) (local.get $rowBytes)))
+            (i32.store offset=4 (local.get $columns) (local.get $pos))
+            (local.set $pos (i32.add (local.get $pos) (i32.shl (local.get $c) (i32.const 3))))
+            (i32.store offset=8 (local.get $columns) (local.get $pos))
+            (i32.store (local.get $at) (i32.load offset=4 (local.get $columns)))
+            (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $place)))
+    ;; each pair into its input's list, examples in order
+    (local.set $limit (local.get $pos))
+    (local.set $b (i32.const 0))
+    (block $putDone
+      (loop $put
+        (br_if $putDone (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $p (i32.load offset=0 (i32.add (local.get $ranges) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $ranges) (i32.shl (local.get $b) (i32.const 3)))))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $at (i32.add (local.get $counts) (i32.shl
+              (i32.load (i32.add (local.get $pixel) (i32.shr_u (i32.sub (local.get $p) (local.get $first)) (i32.const 1))))
+              (i32.const 2))))
+            (local.set $pos (i32.load (local.get $at)))
+            ;; only into the places counted: a thread that lists a step the others have left may see `ranges`
+            ;; change between the passes (its lists are then never used), and must not write elsewhere
+            (if (i32.and (i32.ge_u (local.get $pos) (local.get $out)) (i32.lt_u (local.get $pos) (local.get $limit)))
+              (then
+                (i32.store offset=0 (local.get $pos) (i32.mul (local.get $b) (local.get $ldd)))
+                (f32.store offset=4 (local.get $pos) (f32.load offset=4 (local.get $p)))
+                (i32.store (local.get $at) (i32.add (local.get $pos) (i32.const 8)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $pairs)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $put)))
+    (local.get $n)
   )
 
   ;;   grad[index_p, 0:H] += value_p · delta[b, 0:H]   for every example b and its pairs p (grad += xᵀ · delta)
@@ -793,7 +897,7 @@
   )
 
   ;; x[0:n] = x where x > 0, else 0 (the ReLU; NaN becomes 0); n a multiple of 4
-  (func (export "relu") (param $x i32) (param $n i32)
+  (func $relu (export "relu") (param $x i32) (param $n i32)
     (local $end i32) (local $v v128)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
@@ -806,7 +910,7 @@
   )
 
   ;; delta[0:n] = delta where out > 0, else 0 (the ReLU's backward pass from its output); n a multiple of 4
-  (func (export "reluBackward") (param $delta i32) (param $out i32) (param $n i32)
+  (func $reluBackward (export "reluBackward") (param $delta i32) (param $out i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $delta) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
@@ -816,6 +920,27 @@
           (f32x4.gt (v128.load (local.get $out)) (v128.const f32x4 0 0 0 0))))
         (local.set $delta (i32.add (local.get $delta) (i32.const 16)))
         (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $each)))
+  )
+
+;; The same on `rows` rows of n floats, ld bytes apart (a column panel of a [B, Op] array)
+  (func (export "reluRows") (param $x i32) (param $ld i32) (param $rows i32) (param $n i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.eqz (local.get $rows)))
+        (call $relu (local.get $x) (local.get $n))
+        (local.set $x (i32.add (local.get $x) (local.get $ld)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $each)))
+  )
+  (func (export "reluBackwardRows") (param $delta i32) (param $out i32) (param $ld i32) (param $rows i32) (param $n i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.eqz (local.get $rows)))
+        (call $reluBackward (local.get $delta) (local.get $out) (local.get $n))
+        (local.set $delta (i32.add (local.get $delta) (local.get $ld)))
+        (local.set $out (i32.add (local.get $out) (local.get $ld)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $each)))
   )
 

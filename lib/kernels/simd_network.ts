@@ -186,7 +186,7 @@ export const PANELS_PER_THREAD = 2;
 export const COMMAND = { step: 1, stop: 2 } as const;
 /** The float64 slots of the params region: the step's optimiser kind (0 SGD, 1 momentum, 2 AdamW) and settings. */
 export const PARAMS = { kind: 0, lr: 1, a: 2, b: 3, c1: 4, c2: 5, eps: 6, lambda: 7 } as const;
-const PARAMS_SLOTS = 8;
+export const PARAMS_SLOTS = 8;
 
 /** Above this share of nonzero inputs, layer 0's forward pass runs as a dense product. */
 const SPARSE_BELOW = 0.5;
@@ -576,7 +576,15 @@ export function stepPanel(k: SimdKernels, plan: SimdPlan, p: number, params: Flo
 
 /** Claims item `item` of phase `phase` for step `step`: true for the one thread that gets it. */
 function claim(ctl: Int32Array, phase: 0 | 1 | 3, item: number, step: number): boolean {
-  const slot = claimSlot(phase, item);
+  return claimOnce(ctl, claimSlot(phase, item), step);
+}
+
+/**
+ * Claims the item whose claim line is the control slot `slot` for step number
+ * `step`: the slot holds the last step the item was claimed in, and the one
+ * thread that moves it from step − 1 to step gets the item (true).
+ */
+export function claimOnce(ctl: Int32Array, slot: number, step: number): boolean {
   return Atomics.load(ctl, slot) === step - 1 && Atomics.compareExchange(ctl, slot, step - 1, step) === step - 1;
 }
 
@@ -836,30 +844,13 @@ export class SimdNetwork implements StepStrategy {
 
   /** Writes this step's optimiser settings for the lanes. */
   #setParams(lr: number): void {
-    const p = this.#params, opt = this.optimizer as GradientDescent | Momentum | Adam;
-    p.fill(0);
-    p[PARAMS.lr] = lr;
-    p[PARAMS.lambda] = opt.weightDecay;
-    if (opt instanceof Momentum) {
-      p[PARAMS.kind] = 1;
-      p[PARAMS.a] = opt.momentum;
-    } else if (opt instanceof Adam) {
-      this.#t++;
-      p[PARAMS.kind] = 2;
-      p[PARAMS.a] = opt.beta1;
-      p[PARAMS.b] = opt.beta2;
-      p[PARAMS.c1] = 1 / (1 - opt.beta1 ** this.#t);
-      p[PARAMS.c2] = 1 / (1 - opt.beta2 ** this.#t);
-      p[PARAMS.eps] = opt.epsilon;
-    }
+    if (this.optimizer instanceof Adam) this.#t++;
+    writeOptimizerParams(this.#params, this.optimizer, lr, this.#t);
   }
 
   /** The optimiser's state arrays for a parameter tensor, in slot order. */
   #stateOf(value: Floats): Floats[] {
-    const opt = this.optimizer;
-    if (opt instanceof Momentum) return [opt.velocity(value)];
-    if (opt instanceof Adam) return opt.moments(value);
-    return [];
+    return optimizerState(this.optimizer, value);
   }
 
   load(): void {
@@ -951,6 +942,36 @@ export class SimdNetwork implements StepStrategy {
   get workersExited(): number {
     return Atomics.load(this.#control, CONTROL.exited);
   }
+}
+
+/**
+ * Writes the optimiser's kind and settings for step number `t` (AdamW's bias
+ * corrections) with learning rate `lr` into a params region (see
+ * {@linkcode PARAMS}).
+ */
+export function writeOptimizerParams(p: Float64Array, optimizer: Optimizer, lr: number, t: number): void {
+  const opt = optimizer as GradientDescent | Momentum | Adam;
+  p.fill(0);
+  p[PARAMS.lr] = lr;
+  p[PARAMS.lambda] = opt.weightDecay;
+  if (opt instanceof Momentum) {
+    p[PARAMS.kind] = 1;
+    p[PARAMS.a] = opt.momentum;
+  } else if (opt instanceof Adam) {
+    p[PARAMS.kind] = 2;
+    p[PARAMS.a] = opt.beta1;
+    p[PARAMS.b] = opt.beta2;
+    p[PARAMS.c1] = 1 / (1 - opt.beta1 ** t);
+    p[PARAMS.c2] = 1 / (1 - opt.beta2 ** t);
+    p[PARAMS.eps] = opt.epsilon;
+  }
+}
+
+/** The optimiser's state arrays kept for the parameter tensor `value`, in slot order (none for SGD). */
+export function optimizerState(optimizer: Optimizer, value: Floats): Floats[] {
+  if (optimizer instanceof Momentum) return [optimizer.velocity(value)];
+  if (optimizer instanceof Adam) return optimizer.moments(value);
+  return [];
 }
 
 /** How long `close()` waits for the workers to leave before it keeps the memory from being reused (ms). */

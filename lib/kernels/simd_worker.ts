@@ -14,6 +14,7 @@
 import { activation } from "../nn/activations.ts";
 import { attachSimdKernels } from "./gemm.ts";
 import { COMMAND, CONTROL, controlSlots, laneScratch, laneStep, spinUntil, type WorkerInit } from "./simd_network.ts";
+import { columnsControlSlots, columnsLaneStep, columnsScratch, type ColumnsWorkerInit } from "./simd_columns.ts";
 
 /**
  * How long the thread spins for the next step before it sleeps (ms): between
@@ -23,14 +24,24 @@ import { COMMAND, CONTROL, controlSlots, laneScratch, laneStep, spinUntil, type 
  */
 const SPIN_MS = 0.5;
 
-self.onmessage = (event: MessageEvent<WorkerInit>) => {
-  const { memory, module, plan, lane, activations } = event.data;
-  const ctl = new Int32Array(memory.buffer, plan.control, controlSlots(plan.lanes.length));
+self.onmessage = (event: MessageEvent<WorkerInit | ColumnsWorkerInit>) => {
+  const init = event.data, { memory, module, lane, activations } = init;
+  const ctl = "strategy" in init
+    ? new Int32Array(memory.buffer, init.plan.control, columnsControlSlots(init.plan.panels))
+    : new Int32Array(memory.buffer, init.plan.control, controlSlots(init.plan.lanes.length));
   let started = false;
   try {
     const kernels = attachSimdKernels(memory, module);
     const acts = activations.map(activation);
-    const scratch = laneScratch(plan, memory);
+    // this thread's part of a step, for the strategy that started it
+    let laneTasks: (step: number) => void;
+    if ("strategy" in init) {
+      const scratch = columnsScratch(init.plan, memory);
+      laneTasks = (step) => columnsLaneStep(kernels, init.plan, lane, step, acts[0], scratch);
+    } else {
+      const scratch = laneScratch(init.plan, memory);
+      laneTasks = (step) => laneStep(kernels, init.plan, lane, step, acts, scratch);
+    }
     started = true;
     Atomics.add(ctl, CONTROL.ready, 1);
     Atomics.notify(ctl, CONTROL.ready);
@@ -40,7 +51,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
       while (Atomics.load(ctl, CONTROL.generation) === seen) Atomics.wait(ctl, CONTROL.generation, seen);
       seen = Atomics.load(ctl, CONTROL.generation);
       if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) break;
-      laneStep(kernels, plan, lane, Atomics.load(ctl, CONTROL.step), acts, scratch);
+      laneTasks(Atomics.load(ctl, CONTROL.step));
     }
   } catch (error) {
     // not started: the other threads do the work; stopped: the run is over; else the run fails

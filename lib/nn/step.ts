@@ -8,10 +8,14 @@
  *
  * | strategy            | when                                              | how                                        |
  * |---------------------|---------------------------------------------------|--------------------------------------------|
- * | `sparse-mlp`        | plain SGD, one hidden ReLU layer, float32 (spec)  | two WebAssembly calls per minibatch          |
+ * | `sparse-mlp`        | plain SGD, one hidden ReLU layer, float32, small  | two WebAssembly calls per minibatch          |
+ * |                     | steps (the spec)                                   |                                              |
  * | `sparse`            | plain SGD, no decay, no augmentation              | layer 0 from the nonzero pixels, rest in TS  |
- * | `simd`              | anything else in float32; plain SGD too when      | `SimdNetwork`: blocked SIMD matrix products  |
- * |                     | `threads` > 1 and the step is large enough        | on `threads` threads                         |
+ * | `simd-columns`      | one hidden layer, float32, no augmentation, any   | `SimdColumns`: the dataset's nonzero pixels  |
+ * |                     | optimiser (plain SGD: larger steps)               | listed once; hidden columns split between    |
+ * |                     |                                                   | `threads` threads                            |
+ * | `simd`              | anything else in float32 (deeper networks,        | `SimdNetwork`: blocked SIMD matrix products  |
+ * |                     | augmentation)                                     | on `threads` threads                         |
  * | `simd-cnn`          | a float32 layer list (`Sequential`, e.g. a CNN)   | `SimdCnn`: im2col + SIMD matrix products     |
  * | `general`           | float64, or asked for (`path: "dense"`)           | {@linkcode updateMiniBatch} in TypeScript    |
  *
@@ -31,12 +35,13 @@ import type { Random } from "./random.ts";
 import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
 import { toSparseRows } from "../kernels/sparse.ts";
 import { simdNetwork } from "../kernels/simd_network.ts";
+import { simdColumns } from "../kernels/simd_columns.ts";
 import { simdCnn } from "../kernels/simd_cnn.ts";
 
 /** One optimiser step per call, on the examples order[start … start+B). */
 export interface StepStrategy {
   /** Which strategy runs (see the module table). */
-  readonly name: "sparse-mlp" | "sparse" | "simd" | "simd-cnn" | "general";
+  readonly name: "sparse-mlp" | "sparse" | "simd-columns" | "simd" | "simd-cnn" | "general";
   /** One step on the B examples order[start … start+B) with learning rate `lr`; returns their mean loss (before the step). */
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number;
   /** Makes the network hold the current weights. */
@@ -48,7 +53,7 @@ export interface StepStrategy {
 }
 
 /**
- * Plain SGD takes the threaded SIMD path when threads > 1 and the first
+ * Plain SGD leaves `sparse-mlp` for `simd-columns` (or `simd`) when the first
  * layer's width × the batch size is at least this (784-256-10 at batch 32:
  * 8192; the spec, 30 × 10, stays on `sparse-mlp`, where a step is too small
  * to share between threads).
@@ -238,13 +243,15 @@ export class SparseMlpStep implements StepStrategy {
  * const net = new Network({ sizes: [784, 30, 10], activations: "relu" }).init(new Random(0));
  * const rng = new Random(0);
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new GradientDescent(), rng }).name, "sparse-mlp");
- * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng }).name, "simd");
+ * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng }).name, "simd-columns");
+ * const augment = () => {};
+ * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng, augment }).name, "simd");
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new Momentum(0.9), rng, path: "dense" }).name, "general");
  * // plain SGD on two threads: the spec's small steps stay on one, 784-256-10 at batch 32 is shared
  * assert.equal(chooseStep(net, data, { batchSize: 2, optimizer: new GradientDescent(), rng, threads: 2 }).name, "sparse-mlp");
  * const wide = new Network({ sizes: [784, 256, 10], activations: "relu" }).init(new Random(0));
  * const threaded = chooseStep(wide, data, { batchSize: 32, optimizer: new GradientDescent(), rng, threads: 2 });
- * assert.equal(threaded.name, "simd");
+ * assert.equal(threaded.name, "simd-columns");
  * threaded.close?.();
  * ```
  */
@@ -261,11 +268,10 @@ export function chooseStep(net: Classifier, data: Dataset, options: StepOptions)
   const F = data.features;
   const plainSGD = optimizer instanceof GradientDescent && optimizer.weightDecay === 0 ? optimizer : null;
   const threads = options.threads ?? 1;
-  // on several threads, plain SGD too takes the threaded SIMD path (the sparse paths run on one) when a step
-  // is large enough to share; the spec's small steps stay on its one-thread path
-  const threaded = threads > 1 && path === "auto" && net.layers[0].outputs * B >= THREADED_SGD_MIN;
+  // plain SGD's small steps (the spec) stay on its one-thread path; its larger steps (784-256-10 at batch 32) are faster on simd-columns, on one thread or several
+  const large = path === "auto" && net.layers[0].outputs * B >= THREADED_SGD_MIN;
   if (
-    F === net.inputSize && plainSGD !== null && augment === undefined && !threaded &&
+    F === net.inputSize && plainSGD !== null && augment === undefined && !large &&
     (path === "auto" || path === "sparse-js")
   ) {
     const rows = toSparseRows(data.x, F);
@@ -275,6 +281,10 @@ export function chooseStep(net: Classifier, data: Dataset, options: StepOptions)
     }
     const first = sparseLayer(net.layers[0], rows, path === "auto" ? "wasm-simd" : "js");
     return new SparseStep(net, data, plainSGD, first, B);
+  }
+  if (path === "auto" && augment === undefined) {
+    const columns = simdColumns(net, data, optimizer, B, threads);
+    if (columns !== null) return columns;
   }
   if (path === "auto" || path === "simd") {
     const simd = simdNetwork(net, data, optimizer, B, rng, augment, threads);

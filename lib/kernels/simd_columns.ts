@@ -1,0 +1,675 @@
+/**
+ * One hidden layer, I → H → C, trained on WebAssembly SIMD with the hidden
+ * layer's columns split between threads: the `simd-columns` step strategy.
+ * It serves the networks most runs train (784-H-10 on images that are mostly
+ * zeros) when no augmentation changes the inputs.
+ *
+ * Each example's nonzero pixels are listed once per run, as (row offset,
+ * value) pairs in WebAssembly memory, so a step gathers nothing: it names its
+ * examples' pair ranges. The hidden units are cut into P column panels
+ * (P ≤ 4, fixed by H alone), and everything of a panel is one work item:
+ *
+ *   forward item p      h[:, p] = f(x · W⁰[:, p] + b⁰[p])           `sparseGemmRanges`, `relu`
+ *                       part_p = h[:, p] · W¹[p, :]  (+ b¹ for p = 0) `gemm`                [B, C]
+ *   — barrier —
+ *   every thread        logits = Σ_p part_p (in panel order), P = softmax(logits),
+ *                       δ¹ = (P − Y) / B                              `loss.ts`             [B, C]
+ *   step item p         δ⁰[:, p] = (δ¹ · W¹[p, :]ᵀ) ⊙ f′               `gemmNT`, `reluBackward`
+ *                       W¹[p, :] and b⁰[p] (and b¹ for p = 0): gradient and optimiser step
+ *                       W⁰[:, p]: per pixel Σ_b x_bi δ⁰_b fused with the step  `firstLayerStep`
+ *
+ * The only data that crosses between threads within a step are the P partial
+ * logits [B, C]: each thread keeps its panels of W⁰, W¹, b⁰ and of the
+ * optimiser state in its own cache, and lists the batch's pixels per input
+ * itself (`columnsFromRanges`, a counting sort of the batch's pairs). On this
+ * machine's virtual machine a cache line written by one core costs the other
+ * about 16 ns to read and a round trip about 1 µs, so `SimdNetwork`, which
+ * exchanges the batch, its pairs, a⁰ and δ⁰ between its four phases, loses
+ * a third of a step to it.
+ *
+ * Every element's arithmetic is the same whichever thread computes it, and
+ * the panels depend on H only, so **the model's bytes depend neither on the
+ * thread count nor on which thread took which item**. The worker protocol
+ * (generation counter, claims, counters on cache lines of their own, the
+ * short spin, the solo steps after a stall) is `SimdNetwork`'s.
+ *
+ * @module
+ */
+
+import type { Dataset } from "../data/dataset.ts";
+import type { Network } from "../nn/network.ts";
+import { Dense } from "../nn/dense.ts";
+import type { Activation, ActivationName } from "../nn/activations.ts";
+import { softmaxForward } from "../nn/loss.ts";
+import { Adam, GradientDescent, Momentum, type Optimizer } from "../nn/optimizers.ts";
+import type { Floats } from "../nn/tensor.ts";
+import type { StepStrategy } from "../nn/step.ts";
+import { datasetSparseRows } from "./sparse.ts";
+import {
+  MemoryPlan,
+  releaseSimdKernels,
+  sharedSimdKernels,
+  sharedSimdModule,
+  type SimdKernels,
+  simdKernels,
+} from "./gemm.ts";
+import {
+  arrive,
+  awaitCount,
+  claimOnce,
+  COMMAND,
+  CONTROL,
+  CONTROL_SLOTS,
+  optimizerState,
+  PARAMS,
+  PARAMS_SLOTS,
+  SOLO_STEPS,
+  WORKER_TIMEOUT_MS,
+  writeOptimizerParams,
+} from "./simd_network.ts";
+
+/** Hidden columns per panel at least (one block of the kernels' registers), and panels at most. */
+const MIN_PANEL = 32, MAX_PANELS = 4;
+
+/** Byte addresses of one thread's private working set. */
+export interface ColumnsLane {
+  delta1: number; // [B, Cp] δ¹ (this thread's copy)
+  counts: number; // int32 [I] the counting sort's scratch
+  pairs: number; // the batch's (b · ldd, value) pairs, input by input
+  columns: number; // (row offset, first, end) triples of the inputs with pairs
+}
+
+/** Where everything lives in the memory, and the sizes. */
+export interface ColumnsPlan {
+  bytes: number;
+  batchSize: number;
+  inputs: number; // I
+  hidden: number; // H
+  classes: number; // C
+  panels: number; // P
+  panelOp: number; // hidden columns per panel (a multiple of 8); Op = P · panelOp
+  Op: number;
+  Cp: number; // C padded to a multiple of 8
+  w0: number; // P panels [I, panelOp]
+  b0: number; // [Op]
+  s0: number[]; // per optimiser slot: [P · I · panelOp] for W⁰, then [Op] for b⁰
+  w1: number; // [Op, Cp]
+  b1: number; // [Cp]
+  s1: number[]; // per slot: [Op · Cp] for W¹, then [Cp] for b¹
+  gw1: number; // [Op, Cp]
+  gb0: number; // [Op]
+  gb1: number; // [Cp]
+  h: number; // [B, Op] hidden activations
+  d0: number; // [B, Op] δ⁰
+  parts: number; // [P, B, Cp] partial logits
+  pairs: number; // the dataset's nonzero pixels: (i · 4 · panelOp, value), example after example
+  pixel: number; // int32 [nnz] each pair's input number i
+  ranges: number; // int32 [2B] the batch's pair ranges (byte addresses)
+  labels: number; // int32 [B]
+  zero: number; // zeros [max(panelOp, Cp)]
+  control: number;
+  losses: number; // float64 [B]
+  params: number; // float64 [PARAMS_SLOTS]
+  lanes: ColumnsLane[];
+}
+
+/** The claim line of panel p's forward item (phase 1) or step item (phase 3). */
+export function columnsSlot(phase: 1 | 3, p: number): number {
+  return CONTROL_SLOTS + 16 * (2 * p + (phase === 3 ? 1 : 0));
+}
+
+/** The int32 slots of the control region for P panels. */
+export function columnsControlSlots(panels: number): number {
+  return CONTROL_SLOTS + 32 * panels;
+}
+
+const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/** How many panels H hidden units make: up to 4, each at least 32 columns wide. */
+export function columnPanels(hidden: number): number {
+  return Math.max(1, Math.min(MAX_PANELS, Math.floor(hidden / MIN_PANEL)));
+}
+
+/** The memory plan for I → H → C at batch size B, `slots` optimiser state arrays, `nnz` pairs, `lanes` threads. */
+export function columnsPlan(
+  I: number,
+  H: number,
+  C: number,
+  B: number,
+  slots: number,
+  nnz: number,
+  lanes: number,
+): ColumnsPlan {
+  const m = new MemoryPlan();
+  const P = columnPanels(H), panelOp = pad8(Math.ceil(H / P)), Op = P * panelOp, Cp = pad8(C);
+  const stateOf = (weights: number, biases: number) =>
+    Array.from({ length: slots }, () => {
+      const at = m.region(weights);
+      m.region(biases);
+      return at;
+    });
+  const w0 = m.region(I * Op), b0 = m.region(Op), s0 = stateOf(I * Op, Op);
+  const w1 = m.region(Op * Cp), b1 = m.region(Cp), s1 = stateOf(Op * Cp, Cp);
+  const gw1 = m.region(Op * Cp), gb0 = m.region(Op), gb1 = m.region(Cp);
+  const h = m.region(B * Op), d0 = m.region(B * Op), parts = m.region(P * B * Cp);
+  const pairs = m.region(2 * nnz), pixel = m.region(nnz), ranges = m.region(2 * B), labels = m.region(B);
+  const zero = m.region(Math.max(panelOp, Cp));
+  const lanesRegions = Array.from({ length: lanes }, (): ColumnsLane => ({
+    delta1: m.region(B * Cp),
+    counts: m.region(I),
+    pairs: m.region(2 * B * I + 2),
+    columns: m.region(3 * I),
+  }));
+  if (m.bytes % 64 !== 0) m.region(16 - (m.bytes % 64) / 4); // the counters on cache lines of their own
+  const control = m.region(columnsControlSlots(P));
+  const losses = m.region(2 * B), params = m.region(2 * PARAMS_SLOTS);
+  return {
+    bytes: m.bytes,
+    batchSize: B,
+    inputs: I,
+    hidden: H,
+    classes: C,
+    panels: P,
+    panelOp,
+    Op,
+    Cp,
+    w0,
+    b0,
+    s0,
+    w1,
+    b1,
+    s1,
+    gw1,
+    gb0,
+    gb1,
+    h,
+    d0,
+    parts,
+    pairs,
+    pixel,
+    ranges,
+    labels,
+    zero,
+    control,
+    losses,
+    params,
+    lanes: lanesRegions,
+  };
+}
+
+/** One thread's scratch: the softmax's arrays and its views of the control, params and losses regions. */
+export interface ColumnsScratch {
+  logits: Float32Array;
+  probs: Float32Array;
+  control: Int32Array;
+  params: Float64Array;
+  losses: Float64Array;
+  /** The step whose per-input lists this thread made last, and how many inputs they hold. */
+  listed: { step: number; n: number };
+}
+
+/** A thread's scratch for `plan` on `memory`. */
+export function columnsScratch(plan: ColumnsPlan, memory: WebAssembly.Memory): ColumnsScratch {
+  return {
+    logits: new Float32Array(plan.batchSize * plan.classes),
+    probs: new Float32Array(plan.batchSize * plan.classes),
+    control: new Int32Array(memory.buffer, plan.control, columnsControlSlots(plan.panels)),
+    params: new Float64Array(memory.buffer, plan.params, PARAMS_SLOTS),
+    losses: new Float64Array(memory.buffer, plan.losses, plan.batchSize),
+    listed: { step: 0, n: 0 },
+  };
+}
+
+/**
+ * Forward item p: h[:, p] = f(x · W⁰[:, p] + b⁰[p]) from the batch's pairs,
+ * then part_p = h[:, p] · W¹[p, :] (+ b¹ for p = 0).
+ */
+export function forwardItem(k: SimdKernels, plan: ColumnsPlan, p: number, B: number, f: Activation): void {
+  const e = k.exports, { Op, Cp, panelOp: W, inputs: I } = plan, c0 = 4 * p * W;
+  e.sparseGemmRanges(plan.h + c0, 4 * Op, plan.w0 + c0 * I, plan.b0 + c0, W, plan.ranges, B);
+  if (f.name === "relu") e.reluRows(plan.h + c0, 4 * Op, B, W);
+  else {
+    for (let b = 0; b < B; b++) {
+      const view = k.view(plan.h + 4 * b * Op + c0, W);
+      f.forward(view, view, W);
+    }
+  }
+  e.gemm(
+    plan.parts + 4 * p * B * Cp,
+    4 * Cp,
+    plan.h + c0,
+    4 * Op,
+    4,
+    plan.w1 + c0 * Cp,
+    4 * Cp,
+    p === 0 ? plan.b1 : plan.zero,
+    B,
+    Cp,
+    W,
+    0,
+  );
+}
+
+/**
+ * Every thread after the forward items: logits = Σ_p part_p in panel order
+ * (float32), P = softmax, δ¹ = (P − Y) / B into this thread's δ¹; the main
+ * thread (lane 0) also writes each row's loss.
+ */
+export function softmaxItem(k: SimdKernels, plan: ColumnsPlan, t: number, B: number, s: ColumnsScratch): void {
+  const f32 = k.f32, { Cp, classes: C, panels: P } = plan, { logits, probs } = s;
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      let at = plan.parts / 4 + b * Cp + c;
+      logits[b * C + c] = f32[at];
+      for (let q = 1; q < P; q++) logits[b * C + c] += f32[at += B * Cp];
+    }
+  }
+  softmaxForward(probs, logits, B, C);
+  const labels = plan.labels / 4, delta = plan.lanes[t].delta1 / 4, scale = 1 / B;
+  for (let b = 0; b < B; b++) {
+    const y = k.i32[labels + b];
+    if (t === 0) s.losses[b] = -Math.log(probs[b * C + y]); // as crossEntropyLoss, row by row
+    for (let c = 0; c < C; c++) f32[delta + b * Cp + c] = probs[b * C + c] * scale;
+    f32[delta + b * Cp + y] -= scale;
+  }
+}
+
+/**
+ * Step item p on lane t: δ⁰[:, p], then the gradient and the optimiser step
+ * of W¹'s rows p, of b⁰[p] (and of b¹ for p = 0), and of W⁰[:, p] fused with
+ * its gradient (the lane's per-input lists, made once per step).
+ */
+export function stepItem(
+  k: SimdKernels,
+  plan: ColumnsPlan,
+  t: number,
+  p: number,
+  B: number,
+  step: number,
+  f: Activation,
+  s: ColumnsScratch,
+): void {
+  const e = k.exports, { Op, Cp, panelOp: W, inputs: I } = plan, c0 = 4 * p * W, lane = plan.lanes[t];
+  const params = s.params, kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a];
+  const b2 = params[PARAMS.b], c1 = params[PARAMS.c1], c2 = params[PARAMS.c2], eps = params[PARAMS.eps];
+  const lambda = params[PARAMS.lambda];
+  const update = (w: number, g: number, state: readonly number[], n: number, decay: number) => {
+    if (kind === 1) e.momentumStep(w, g, state[0], n, lr, a, decay);
+    else if (kind === 2) e.adamStep(w, g, state[0], state[1], n, lr, a, b2, c1, c2, eps, decay);
+    else e.sgdStep(w, g, n, lr, decay);
+  };
+  // δ⁰[:, p] = (δ¹ · W¹[p, :]ᵀ) ⊙ f′(h[:, p])
+  e.gemmNT(plan.d0 + c0, 4 * Op, lane.delta1, 4 * Cp, plan.w1 + c0 * Cp, 4 * Cp, B, W, Cp);
+  if (f.name === "relu") e.reluBackwardRows(plan.d0 + c0, plan.h + c0, 4 * Op, B, W);
+  else {
+    for (let b = 0; b < B; b++) {
+      const d = plan.d0 + 4 * b * Op + c0, out = plan.h + 4 * b * Op + c0;
+      f.backward(k.view(d, W), k.view(d, W), k.view(out, W), W);
+    }
+  }
+  // W¹'s rows p: ∂L/∂W¹ = h[:, p]ᵀ · δ¹ (A(j, b) = h[b, j]), then the step
+  const rows1 = c0 * Cp;
+  e.gemm(plan.gw1 + rows1, 4 * Cp, plan.h + c0, 4, 4 * Op, lane.delta1, 4 * Cp, plan.zero, W, Cp, B, 0);
+  update(plan.w1 + rows1, plan.gw1 + rows1, plan.s1.map((at) => at + rows1), W * Cp, lambda);
+  // b⁰[p] and, once, b¹: ∂L/∂b = Σ_b δ, no decay
+  e.sumRows(plan.gb0 + c0, plan.d0 + c0, 4 * Op, B, W);
+  update(plan.b0 + c0, plan.gb0 + c0, plan.s0.map((at) => at + 4 * I * Op + c0), W, 0);
+  if (p === 0) {
+    e.sumRows(plan.gb1, lane.delta1, 4 * Cp, B, Cp);
+    update(plan.b1, plan.gb1, plan.s1.map((at) => at + 4 * Op * Cp), Cp, 0);
+  }
+  // W⁰[:, p]: the batch's pixels input by input (this lane's lists, once per step), fused with the step
+  listColumns(k, plan, t, B, step, s);
+  const panel = c0 * I;
+  e.firstLayerStep(
+    kind,
+    plan.w0 + panel,
+    plan.s0.length > 0 ? plan.s0[0] + panel : 0,
+    plan.s0.length > 1 ? plan.s0[1] + panel : 0,
+    plan.d0 + c0,
+    W,
+    lane.columns,
+    s.listed.n,
+    I,
+    lr,
+    a,
+    b2,
+    c1,
+    c2,
+    eps,
+    lambda,
+  );
+}
+
+/** Lane t's per-input lists of the step's pixels (`columnsFromRanges`), unless made already in this step. */
+export function listColumns(
+  k: SimdKernels,
+  plan: ColumnsPlan,
+  t: number,
+  B: number,
+  step: number,
+  s: ColumnsScratch,
+): void {
+  if (s.listed.step === step) return;
+  const lane = plan.lanes[t], { inputs: I, Op, panelOp: W } = plan;
+  s.listed.n = k.exports.columnsFromRanges(
+    plan.pairs,
+    plan.pixel,
+    plan.ranges,
+    B,
+    I,
+    4 * Op,
+    4 * W,
+    lane.counts,
+    lane.pairs,
+    lane.columns,
+  );
+  s.listed.step = step;
+}
+
+/**
+ * Lane t's part of step number `step`: the forward items (its own panels
+ * first: lane t of T owns panels p with ⌊p·T/P⌋ = t, so that its panels of W⁰
+ * stay in its core's cache), the barrier, the softmax, then the step items.
+ * Returns whether it waited over `STALL_MS` for another thread.
+ */
+export function columnsLaneStep(
+  k: SimdKernels,
+  plan: ColumnsPlan,
+  t: number,
+  step: number,
+  f: Activation,
+  s: ColumnsScratch,
+): boolean {
+  const ctl = s.control, T = plan.lanes.length, P = plan.panels, B = ctl[CONTROL.batch];
+  const count = () => {
+    if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
+  };
+  const own = Math.floor((t * P) / T);
+  for (let j = 0; j < P; j++) {
+    const p = (own + j) % P;
+    if (!claimOnce(ctl, columnsSlot(1, p), step)) continue;
+    forwardItem(k, plan, p, B, f);
+    count();
+    arrive(ctl, CONTROL.doneForward);
+  }
+  // this lane's per-input lists for the step items, while the other threads finish their forward items
+  listColumns(k, plan, t, B, step, s);
+  const slept = awaitCount(ctl, CONTROL.doneForward, step * P, WORKER_TIMEOUT_MS);
+  let softmaxDone = false;
+  for (let j = 0; j < P; j++) {
+    const p = (own + j) % P;
+    if (!claimOnce(ctl, columnsSlot(3, p), step)) continue;
+    if (!softmaxDone) {
+      softmaxItem(k, plan, t, B, s);
+      softmaxDone = true;
+    }
+    stepItem(k, plan, t, p, B, step, f, s);
+    count();
+    arrive(ctl, CONTROL.doneB);
+  }
+  // the losses come from lane 0's softmax, which it computes even when the workers took every step item
+  if (t === 0 && !softmaxDone) softmaxItem(k, plan, t, B, s);
+  return slept;
+}
+
+/**
+ * A {@linkcode StepStrategy} for a network with one hidden layer on the
+ * dataset's own inputs (no augmentation), on `threads` threads; see the
+ * module notes. Use {@linkcode simdColumns}.
+ */
+export class SimdColumns implements StepStrategy {
+  readonly name = "simd-columns";
+  readonly #k: SimdKernels;
+  readonly #plan: ColumnsPlan;
+  readonly #rowStart: Uint32Array;
+  readonly #scratch: ColumnsScratch;
+  readonly #workers: Worker[];
+  readonly #control: Int32Array;
+  #generation = 0;
+  #steps = 0;
+  #solo = 0;
+  #closed = false;
+  #t = 0;
+
+  constructor(
+    kernels: SimdKernels,
+    plan: ColumnsPlan,
+    rowStart: Uint32Array,
+    readonly net: Network,
+    readonly data: Dataset,
+    readonly optimizer: Optimizer,
+    workers: Worker[] = [],
+  ) {
+    this.#k = kernels;
+    this.#plan = plan;
+    this.#rowStart = rowStart;
+    this.#scratch = columnsScratch(plan, kernels.memory);
+    this.#control = this.#scratch.control;
+    this.#workers = workers;
+    this.load();
+  }
+
+  /** The number of threads computing each step. */
+  get threads(): number {
+    return this.#plan.lanes.length;
+  }
+
+  /** How many items the worker threads have done so far (0 on one thread). */
+  get workerTasks(): number {
+    return Atomics.load(this.#control, CONTROL.workerTasks);
+  }
+
+  /** Blocks until every worker is ready or `timeoutMs` has passed; returns how many are ready (tests use it). */
+  awaitWorkers(timeoutMs: number): number {
+    const ctl = this.#control, deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(ctl, CONTROL.ready);
+      if (ready >= this.#workers.length || performance.now() > deadline) return ready;
+      Atomics.wait(ctl, CONTROL.ready, ready, 50);
+    }
+  }
+
+  step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
+    const k = this.#k, plan = this.#plan, T = plan.lanes.length, ctl = this.#control, i32 = k.i32;
+    const labels = plan.labels / 4, ranges = plan.ranges / 4, rowStart = this.#rowStart;
+    for (let b = 0; b < B; b++) {
+      const r = order[start + b];
+      i32[labels + b] = this.data.labels[r];
+      i32[ranges + 2 * b] = plan.pairs + 8 * rowStart[r];
+      i32[ranges + 2 * b + 1] = plan.pairs + 8 * rowStart[r + 1];
+    }
+    if (this.optimizer instanceof Adam) this.#t++;
+    writeOptimizerParams(this.#scratch.params, this.optimizer, lr, this.#t);
+
+    const steps = ++this.#steps;
+    Atomics.store(ctl, CONTROL.batch, B);
+    Atomics.store(ctl, CONTROL.step, steps);
+    // after a step in which this thread waited over STALL_MS for a worker, the next SOLO_STEPS run here alone
+    if (T > 1 && this.#solo === 0) {
+      Atomics.store(ctl, CONTROL.command, COMMAND.step);
+      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+      Atomics.notify(ctl, CONTROL.generation);
+    } else if (this.#solo > 0) this.#solo--;
+    const slept = columnsLaneStep(k, plan, 0, steps, this.net.activations[0], this.#scratch);
+    if (awaitCount(ctl, CONTROL.doneB, steps * plan.panels, WORKER_TIMEOUT_MS) || slept) this.#solo = SOLO_STEPS;
+
+    let lossSum = 0;
+    for (let b = 0; b < B; b++) lossSum += this.#scratch.losses[b];
+    return lossSum / B;
+  }
+
+  load(): void {
+    this.#copy(true);
+    if (this.optimizer instanceof Adam) this.#t = this.optimizer.steps;
+  }
+
+  sync(): void {
+    this.#copy(false);
+    if (this.optimizer instanceof Adam) this.optimizer.steps = this.#t;
+  }
+
+  /** Copies the weights, biases and optimiser state into the memory (`into`) or back to the network. */
+  #copy(into: boolean): void {
+    const f32 = this.#k.f32, plan = this.#plan, { inputs: I, hidden: H, classes: C, panelOp: W, Op, Cp } = plan;
+    const [first, second] = this.net.layers as Dense[];
+    // a [rows, cols] matrix whose row i is at float base + i·ld, columns from `from` on
+    const move = (src: Floats, base: number, rows: number, cols: number, ld: number, from = 0, width = cols) => {
+      for (let i = 0; i < rows; i++) {
+        const mem = base + i * ld, at = i * cols + from;
+        if (into) f32.set(src.subarray(at, at + width), mem);
+        else src.set(f32.subarray(mem, mem + width), at);
+      }
+    };
+    // W⁰ [I, H] into its panels [I, panelOp]
+    const moveW0 = (src: Floats, at: number) => {
+      for (let p = 0; p < plan.panels; p++) {
+        const from = Math.min(H, p * W), to = Math.min(H, from + W);
+        move(src, at / 4 + p * I * W, I, H, W, from, to - from);
+      }
+    };
+    moveW0(first.weight, plan.w0);
+    move(first.bias, plan.b0 / 4, 1, H, 0);
+    move(second.weight, plan.w1 / 4, H, C, Cp);
+    move(second.bias, plan.b1 / 4, 1, C, 0);
+    const s0w = optimizerState(this.optimizer, first.weight), s0b = optimizerState(this.optimizer, first.bias);
+    const s1w = optimizerState(this.optimizer, second.weight), s1b = optimizerState(this.optimizer, second.bias);
+    plan.s0.forEach((at, s) => {
+      moveW0(s0w[s], at);
+      move(s0b[s], at / 4 + I * Op, 1, H, 0);
+    });
+    plan.s1.forEach((at, s) => {
+      move(s1w[s], at / 4, H, C, Cp);
+      move(s1b[s], at / 4 + Op * Cp, 1, C, 0);
+    });
+  }
+
+  /** Stops the worker threads (once the run is over) and lets the memory serve the next training. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    let left = true;
+    if (this.#workers.length > 0) {
+      const ctl = this.#control;
+      Atomics.store(ctl, CONTROL.command, COMMAND.stop);
+      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+      Atomics.notify(ctl, CONTROL.generation);
+      left = this.#awaitExit(2_000);
+      for (const worker of this.#workers) worker.terminate();
+      this.#workers.length = 0;
+    }
+    // as SimdNetwork: the memory is reused only when no worker can wake up in it any more
+    if (left) releaseSimdKernels(this.#k);
+  }
+
+  /** How many worker threads have left for good (all of them after `close()`, unless they did not answer in time). */
+  get workersExited(): number {
+    return Atomics.load(this.#control, CONTROL.exited);
+  }
+
+  /** Waits up to `timeoutMs` for every worker to count itself out; whether all did. */
+  #awaitExit(timeoutMs: number): boolean {
+    const ctl = this.#control, deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const exited = Atomics.load(ctl, CONTROL.exited);
+      if (exited >= this.#workers.length) return true;
+      if (performance.now() > deadline) return false;
+      Atomics.wait(ctl, CONTROL.exited, exited, 20);
+    }
+  }
+}
+
+/** What a worker of {@linkcode SimdColumns} gets when it starts. */
+export interface ColumnsWorkerInit {
+  strategy: "columns";
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  plan: ColumnsPlan;
+  lane: number;
+  activations: ActivationName[];
+}
+
+/**
+ * The `simd-columns` strategy for `net` on `threads` threads, or null when it
+ * does not apply: not exactly one hidden layer of dense layers, a float64
+ * network, inputs that are not the network's width, an optimiser other than
+ * the three of `optimizers.ts`, no WebAssembly SIMD, over 1 GiB of memory.
+ * (Augmentation changes the inputs every step: `chooseStep` does not ask then.)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { simdColumns } from "./simd_columns.ts";
+ * import { Network } from "../nn/network.ts";
+ * import { Momentum } from "../nn/optimizers.ts";
+ * import { Random } from "../nn/random.ts";
+ * import { makeDataset } from "../data/dataset.ts";
+ * const data = makeDataset(new Float32Array([0, 0.9, 0.5, 0]), new Uint8Array([0, 1]), 2);
+ * const net = new Network({ sizes: [2, 4, 2], activations: "relu" }).init(new Random(3));
+ * const step = simdColumns(net, data, new Momentum(0.9), 2)!;
+ * const first = step.step([0, 1], 0, 2, 0.1);
+ * for (let t = 0; t < 50; t++) step.step([0, 1], 0, 2, 0.1);
+ * assert.ok(step.step([0, 1], 0, 2, 0.1) < first);
+ * step.close();
+ * ```
+ */
+export function simdColumns(
+  net: Network,
+  data: Dataset,
+  optimizer: Optimizer,
+  batchSize: number,
+  threads = 1,
+): SimdColumns | null {
+  if (net.dtype !== "float32" || data.features !== net.inputSize || net.layers.length !== 2) return null;
+  if (!net.layers.every((layer) => layer instanceof Dense)) return null;
+  const slots = optimizer instanceof Adam ? 2 : optimizer instanceof Momentum ? 1 : 0;
+  if (slots === 0 && !(optimizer instanceof GradientDescent)) return null;
+  const rows = datasetSparseRows(data), nnz = rows.rowStart[rows.n];
+  const [I, H, C] = [net.inputSize, net.layers[0].outputs, net.outputSize];
+  const lanes = Math.max(1, Math.min(Math.floor(threads), columnPanels(H)));
+  let kernels: SimdKernels | null = null, plan: ColumnsPlan | null = null, workers: Worker[] = [];
+  if (lanes > 1 && typeof Worker === "function") {
+    plan = columnsPlan(I, H, C, batchSize, slots, nnz, lanes);
+    kernels = sharedSimdKernels(plan.bytes);
+    const started = kernels === null ? null : startWorkers(kernels, plan, net.activationNames);
+    if (started === null) kernels = null;
+    else workers = started;
+  }
+  if (kernels === null) {
+    plan = columnsPlan(I, H, C, batchSize, slots, nnz, 1);
+    kernels = simdKernels(plan.bytes);
+    if (kernels === null) return null;
+  }
+  // the dataset's pairs, once: (i · 4 · panelOp, value) and each pair's i
+  const pairs = plan!.pairs / 4, pixel = plan!.pixel / 4, rowBytes = 4 * plan!.panelOp;
+  for (let q = 0; q < nnz; q++) {
+    kernels.i32[pairs + 2 * q] = rows.index[q] * rowBytes;
+    kernels.f32[pairs + 2 * q + 1] = rows.value[q];
+    kernels.i32[pixel + q] = rows.index[q];
+  }
+  return new SimdColumns(kernels, plan!, rows.rowStart, net, data, optimizer, workers);
+}
+
+/** Starts the workers of lanes 1 … T−1 (they join when ready), or returns null where workers cannot be made. */
+function startWorkers(kernels: SimdKernels, plan: ColumnsPlan, activations: ActivationName[]): Worker[] | null {
+  const workers: Worker[] = [];
+  try {
+    for (let t = 1; t < plan.lanes.length; t++) {
+      const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
+      const init: ColumnsWorkerInit = {
+        strategy: "columns",
+        memory: kernels.memory,
+        module: sharedSimdModule()!,
+        plan,
+        lane: t,
+        activations,
+      };
+      worker.postMessage(init);
+      workers.push(worker);
+    }
+  } catch {
+    for (const worker of workers) worker.terminate();
+    return null;
+  }
+  return workers;
+}
