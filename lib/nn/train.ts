@@ -63,14 +63,16 @@ export interface TrainOptions {
    */
   path?: StepPath;
   /**
-   * Threads computing each step (default 1): on the SIMD general path, the T
-   * threads (T − 1 Web Workers) share each step, by examples for the forward
-   * pass and δ, then by weight rows for the gradient and the optimiser; every
-   * gradient is summed in example order whatever T is, so on that path a seed
-   * gives the same model bytes on any number of threads. Workers start once
-   * per run. Plain SGD takes that path on T > 1 when the step is large enough
-   * (`THREADED_SGD_MIN` in `step.ts`; on one thread it takes `sparse-mlp`,
-   * whose bytes differ by float32 rounding); the other paths run on one thread.
+   * Threads computing each step (default 1), as Web Workers started once per
+   * run: on `simd-columns` (one hidden layer, no augmentation) the threads
+   * share the hidden layer's column panels; on the SIMD general path
+   * (`simd`) they share each step by examples for the forward pass and δ,
+   * then by weight rows for the gradient and the optimiser. On both every
+   * element's arithmetic is the same whichever thread computes it, so a seed
+   * gives the same model bytes on any number of threads. Plain SGD leaves
+   * its one-thread `sparse-mlp` path for them when the step is large enough
+   * (`THREADED_SGD_MIN` in `step.ts`; `sparse-mlp`'s bytes differ from
+   * theirs by float32 rounding); the other paths run on one thread.
    */
   threads?: number;
 }
