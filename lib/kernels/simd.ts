@@ -21,7 +21,7 @@
 
 import type { Dense } from "../nn/dense.ts";
 import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from "../nn/loss.ts";
-import { sparseForward, sparseOuterUpdate, type SparseRows } from "./sparse.ts";
+import { type DenseRows, sparseForward, sparseOuterUpdate, type SparseRows, writeRowPairs } from "./sparse.ts";
 import type { Floats } from "../nn/tensor.ts";
 import { SIMD_WASM_BASE64 } from "./simd_wasm.ts";
 
@@ -90,6 +90,18 @@ function writeEntries(memory: ArrayBufferLike, at: number, rows: SparseRows, row
     i32[2 * p] = rows.index[p] * rowBytes;
     f32[2 * p + 1] = rows.value[p];
   }
+}
+
+/** A released memory of `WasmSparseMlp` (one, the larger), for the next instance that fits. */
+let spare: WebAssembly.Memory | null = null;
+
+/** The released memory when it holds `bytes`, its first `bytes` zeroed (and no longer spare), or null. */
+function spareMemory(bytes: number): WebAssembly.Memory | null {
+  const memory = spare;
+  if (memory === null || memory.buffer.byteLength < bytes) return null;
+  spare = null;
+  new Uint8Array(memory.buffer, 0, bytes).fill(0);
+  return memory;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -275,6 +287,8 @@ export interface SparseMlp {
   sync(): void;
   /** Takes the network's layers' weights and biases as the current ones (after someone else changed them). */
   load(): void;
+  /** Lets the next training in this process reuse what this one holds; the instance is not used afterwards. */
+  release?(): void;
 }
 
 /** softmax(logits) → probs, returns the mean cross-entropy, dLogits = (probs − Y) / B; all [B, C]. */
@@ -440,10 +454,17 @@ export class WasmSparseMlp implements SparseMlp {
   readonly #logits: Float32Array;
   readonly #dLogits: Float32Array;
   readonly #probs: Float32Array;
+  readonly #memory: WebAssembly.Memory;
 
   /** Use {@linkcode sparseMlp}, which checks that the module and the memory are available. */
-  constructor(module: WebAssembly.Module, layer0: Dense, layer1: Dense, rows: SparseRows, batchSize: number) {
-    const H = layer0.outputs, C = layer1.outputs, nnz = rows.index.length;
+  constructor(
+    module: WebAssembly.Module,
+    layer0: Dense,
+    layer1: Dense,
+    rows: SparseRows | DenseRows,
+    batchSize: number,
+  ) {
+    const H = layer0.outputs, C = layer1.outputs, nnz = "index" in rows ? rows.index.length : rows.nnz;
     const Hp = Math.ceil(H / 4) * 4;
     let end = 0;
     const region = (count: number) => {
@@ -462,9 +483,10 @@ export class WasmSparseMlp implements SparseMlp {
       dLogits: region(batchSize * C),
       examples: region(batchSize),
       rowStart: region(rows.n + 1),
-      entries: region(2 * nnz),
+      entries: region(2 * nnz + 2),
     };
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(end / 65536)) });
+    const memory = spareMemory(end) ?? new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(end / 65536)) });
+    this.#memory = memory;
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.#kernels = instance.exports as unknown as MlpExports;
     this.#f32 = new Float32Array(memory.buffer);
@@ -476,15 +498,17 @@ export class WasmSparseMlp implements SparseMlp {
     this.#logits = this.#f32.subarray(this.#at.logits / 4, this.#at.logits / 4 + batchSize * C);
     this.#dLogits = this.#f32.subarray(this.#at.dLogits / 4, this.#at.dLogits / 4 + batchSize * C);
     this.#probs = new Float32Array(batchSize * C);
-    this.#i32.set(rows.rowStart, this.#at.rowStart / 4);
-    writeEntries(memory.buffer, this.#at.entries, rows, 4 * Hp);
+    if ("index" in rows) {
+      this.#i32.set(rows.rowStart, this.#at.rowStart / 4);
+      writeEntries(memory.buffer, this.#at.entries, rows, 4 * Hp);
+    } else writeRowPairs(memory.buffer, rows, 4 * Hp, this.#at.entries, this.#at.rowStart);
     this.load();
   }
 
   /** Bytes of WebAssembly memory needed for an I-H-C network on n examples with `nnz` nonzero entries. */
   static bytesNeeded(I: number, H: number, C: number, n: number, nnz: number, batchSize: number): number {
     const Hp = Math.ceil(H / 4) * 4;
-    return 4 * ((I + 1 + C + 2 * batchSize) * Hp + (2 * batchSize + 1) * C + batchSize + n + 1 + 2 * nnz) + 256;
+    return 4 * ((I + 1 + C + 2 * batchSize) * Hp + (2 * batchSize + 1) * C + batchSize + n + 1 + 2 * nnz + 2) + 256;
   }
 
   step(examples: ArrayLike<number>, start: number, B: number, labels: ArrayLike<number>, lr: number): number {
@@ -537,6 +561,16 @@ export class WasmSparseMlp implements SparseMlp {
     for (let k = 0; k < C; k++) f32[at.bias1 / 4 + k] = b1[k];
   }
 
+  /**
+   * Gives the memory back for the next training in this process (a fresh
+   * memory's first touch costs a page fault per 4 kB: about 4 ms of the
+   * spec's 45 ms training on this virtual machine); call it once, after the
+   * last step and `sync()`.
+   */
+  release(): void {
+    if (spare === null || spare.buffer.byteLength < this.#memory.buffer.byteLength) spare = this.#memory;
+  }
+
   sync(): void {
     const f32 = this.#f32, Hp = this.#Hp, at = this.#at;
     const { weight: W0, bias: b0, inputs: I, outputs: H } = this.#layer0;
@@ -569,7 +603,7 @@ export class WasmSparseMlp implements SparseMlp {
 export function sparseMlp(
   layers: readonly Dense[],
   activations: readonly string[],
-  rows: SparseRows,
+  rows: SparseRows | DenseRows,
   batchSize: number,
 ): WasmSparseMlp | null {
   if (layers.length !== 2 || activations[0] !== "relu" || !(layers[0].weight instanceof Float32Array)) return null;
@@ -579,7 +613,7 @@ export function sparseMlp(
     layer0.outputs,
     layer1.outputs,
     rows.n,
-    rows.index.length,
+    "index" in rows ? rows.index.length : rows.nnz,
     batchSize,
   );
   const module = simdModule();

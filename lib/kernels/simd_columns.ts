@@ -44,7 +44,7 @@ import { softmaxForward } from "../nn/loss.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../nn/optimizers.ts";
 import type { Floats } from "../nn/tensor.ts";
 import type { StepStrategy } from "../nn/step.ts";
-import { datasetSparseRows } from "./sparse.ts";
+import { denseRows, writeRowPairs } from "./sparse.ts";
 import {
   MemoryPlan,
   releaseSimdKernels,
@@ -104,6 +104,7 @@ export interface ColumnsPlan {
   parts: number; // [P, B, Cp] partial logits
   pairs: number; // the dataset's nonzero pixels: (i · 4 · panelOp, value), example after example
   pixel: number; // int32 [nnz] each pair's input number i
+  rowStart: number; // int32 [n + 1] each example's first pair
   ranges: number; // int32 [2B] the batch's pair ranges (byte addresses)
   labels: number; // int32 [B]
   zero: number; // zeros [max(panelOp, Cp)]
@@ -130,7 +131,10 @@ export function columnPanels(hidden: number): number {
   return Math.max(1, Math.min(MAX_PANELS, Math.floor(hidden / MIN_PANEL)));
 }
 
-/** The memory plan for I → H → C at batch size B, `slots` optimiser state arrays, `nnz` pairs, `lanes` threads. */
+/**
+ * The memory plan for I → H → C at batch size B, `slots` optimiser state
+ * arrays, a dataset of n examples with `nnz` pairs, `lanes` threads.
+ */
 export function columnsPlan(
   I: number,
   H: number,
@@ -138,6 +142,7 @@ export function columnsPlan(
   B: number,
   slots: number,
   nnz: number,
+  n: number,
   lanes: number,
 ): ColumnsPlan {
   const m = new MemoryPlan();
@@ -152,7 +157,8 @@ export function columnsPlan(
   const w1 = m.region(Op * Cp), b1 = m.region(Cp), s1 = stateOf(Op * Cp, Cp);
   const gw1 = m.region(Op * Cp), gb0 = m.region(Op), gb1 = m.region(Cp);
   const h = m.region(B * Op), d0 = m.region(B * Op), parts = m.region(P * B * Cp);
-  const pairs = m.region(2 * nnz), pixel = m.region(nnz), ranges = m.region(2 * B), labels = m.region(B);
+  const pairs = m.region(2 * nnz + 2), pixel = m.region(nnz + 1), rowStart = m.region(n + 1);
+  const ranges = m.region(2 * B), labels = m.region(B);
   const zero = m.region(Math.max(panelOp, Cp));
   const lanesRegions = Array.from({ length: lanes }, (): ColumnsLane => ({
     delta1: m.region(B * Cp),
@@ -187,6 +193,7 @@ export function columnsPlan(
     parts,
     pairs,
     pixel,
+    rowStart,
     ranges,
     labels,
     zero,
@@ -422,7 +429,7 @@ export class SimdColumns implements StepStrategy {
   readonly name = "simd-columns";
   readonly #k: SimdKernels;
   readonly #plan: ColumnsPlan;
-  readonly #rowStart: Uint32Array;
+  readonly #rowStart: Int32Array;
   readonly #scratch: ColumnsScratch;
   readonly #workers: Worker[];
   readonly #control: Int32Array;
@@ -435,7 +442,6 @@ export class SimdColumns implements StepStrategy {
   constructor(
     kernels: SimdKernels,
     plan: ColumnsPlan,
-    rowStart: Uint32Array,
     readonly net: Network,
     readonly data: Dataset,
     readonly optimizer: Optimizer,
@@ -443,7 +449,7 @@ export class SimdColumns implements StepStrategy {
   ) {
     this.#k = kernels;
     this.#plan = plan;
-    this.#rowStart = rowStart;
+    this.#rowStart = new Int32Array(kernels.memory.buffer, plan.rowStart, data.n + 1);
     this.#scratch = columnsScratch(plan, kernels.memory);
     this.#control = this.#scratch.control;
     this.#workers = workers;
@@ -624,30 +630,25 @@ export function simdColumns(
   if (!net.layers.every((layer) => layer instanceof Dense)) return null;
   const slots = optimizer instanceof Adam ? 2 : optimizer instanceof Momentum ? 1 : 0;
   if (slots === 0 && !(optimizer instanceof GradientDescent)) return null;
-  const rows = datasetSparseRows(data), nnz = rows.rowStart[rows.n];
+  const rows = denseRows(data.x, data.features), nnz = rows.nnz;
   const [I, H, C] = [net.inputSize, net.layers[0].outputs, net.outputSize];
   const lanes = Math.max(1, Math.min(Math.floor(threads), columnPanels(H)));
   let kernels: SimdKernels | null = null, plan: ColumnsPlan | null = null, workers: Worker[] = [];
   if (lanes > 1 && typeof Worker === "function") {
-    plan = columnsPlan(I, H, C, batchSize, slots, nnz, lanes);
+    plan = columnsPlan(I, H, C, batchSize, slots, nnz, rows.n, lanes);
     kernels = sharedSimdKernels(plan.bytes);
     const started = kernels === null ? null : startWorkers(kernels, plan, net.activationNames);
     if (started === null) kernels = null;
     else workers = started;
   }
   if (kernels === null) {
-    plan = columnsPlan(I, H, C, batchSize, slots, nnz, 1);
+    plan = columnsPlan(I, H, C, batchSize, slots, nnz, rows.n, 1);
     kernels = simdKernels(plan.bytes);
     if (kernels === null) return null;
   }
-  // the dataset's pairs, once: (i · 4 · panelOp, value) and each pair's i
-  const pairs = plan!.pairs / 4, pixel = plan!.pixel / 4, rowBytes = 4 * plan!.panelOp;
-  for (let q = 0; q < nnz; q++) {
-    kernels.i32[pairs + 2 * q] = rows.index[q] * rowBytes;
-    kernels.f32[pairs + 2 * q + 1] = rows.value[q];
-    kernels.i32[pixel + q] = rows.index[q];
-  }
-  return new SimdColumns(kernels, plan!, rows.rowStart, net, data, optimizer, workers);
+  // the dataset's pairs, once, straight into the memory: (i · 4 · panelOp, value), each pair's i, each example's first
+  writeRowPairs(kernels.memory.buffer, rows, 4 * plan!.panelOp, plan!.pairs, plan!.rowStart, plan!.pixel);
+  return new SimdColumns(kernels, plan!, net, data, optimizer, workers);
 }
 
 /** Starts the workers of lanes 1 … T−1 (they join when ready), or returns null where workers cannot be made. */

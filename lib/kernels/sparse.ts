@@ -76,6 +76,90 @@ export function toSparseRows(x: Float32Array, features: number): SparseRows {
   return { n, features, rowStart, index: index.subarray(0, nnz), value: value.subarray(0, nnz) };
 }
 
+/** The images [n, features] of a dataset, to be listed straight into WebAssembly memory ({@linkcode writeRowPairs}). */
+export interface DenseRows {
+  readonly x: Float32Array;
+  readonly features: number;
+  /** Number of rows. */
+  readonly n: number;
+  /** Number of nonzero values. */
+  readonly nnz: number;
+}
+
+/**
+ * `x` [n, features] with its nonzero values counted, for {@linkcode writeRowPairs}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denseRows } from "./sparse.ts";
+ * assert.equal(denseRows(new Float32Array([0, 0.5, 0, 0, 0, 1]), 3).nnz, 2);
+ * ```
+ */
+export function denseRows(x: Float32Array, features: number): DenseRows {
+  let nnz = 0;
+  for (let k = 0; k < x.length; k++) nnz += +(x[k] !== 0);
+  return { x, features, n: Math.floor(x.length / features), nnz };
+}
+
+/**
+ * Writes the nonzero values of `rows` into WebAssembly memory as the kernels
+ * read them, with no array in between (whose fresh pages cost more than the
+ * listing on this virtual machine): from byte address `entries` on, per value
+ * x[r, i] row after row an int32 i · rowBytes then its float32 value; from
+ * byte address `rowStart` on, int32 [n + 1], each row's first pair number;
+ * with `pixel`, from that byte address on each pair's i (int32 [nnz]).
+ * `entries` needs room for nnz + 1 pairs and `pixel` for nnz + 1 values (the
+ * last one is slack).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denseRows, writeRowPairs } from "./sparse.ts";
+ * const memory = new ArrayBuffer(64);
+ * writeRowPairs(memory, denseRows(new Float32Array([0, 0.5, 0, 0, 0, 1]), 3), 16, 0, 32);
+ * assert.deepEqual([...new Int32Array(memory, 32, 3)], [0, 1, 2]);
+ * assert.deepEqual([new Int32Array(memory)[0], new Float32Array(memory)[1]], [16, 0.5]);
+ * assert.deepEqual([new Int32Array(memory)[2], new Float32Array(memory)[3]], [32, 1]);
+ * ```
+ */
+export function writeRowPairs(
+  memory: ArrayBufferLike,
+  rows: DenseRows,
+  rowBytes: number,
+  entries: number,
+  rowStart: number,
+  pixel?: number,
+): void {
+  const { x, features, n, nnz } = rows;
+  const i32 = new Int32Array(memory, entries, 2 * nnz + 2), f32 = new Float32Array(memory, entries, 2 * nnz + 2);
+  const starts = new Int32Array(memory, rowStart, n + 1);
+  const pixels = pixel === undefined ? null : new Int32Array(memory, pixel, nnz + 1);
+  let e = 0;
+  for (let r = 0; r < n; r++) {
+    starts[r] = e >> 1;
+    const row = r * features;
+    // every value is written at e, and e only moves past the nonzero ones (no branch to mispredict)
+    if (pixels === null) {
+      for (let i = 0; i < features; i++) {
+        const v = x[row + i];
+        i32[e] = i * rowBytes;
+        f32[e + 1] = v;
+        e += 2 * +(v !== 0);
+      }
+    } else {
+      for (let i = 0; i < features; i++) {
+        const v = x[row + i];
+        i32[e] = i * rowBytes;
+        f32[e + 1] = v;
+        pixels[e >> 1] = i;
+        e += 2 * +(v !== 0);
+      }
+    }
+  }
+  starts[n] = e >> 1;
+}
+
 /** The sparse rows of a dataset's images; see {@linkcode toSparseRows}. */
 export function datasetSparseRows(data: Dataset): SparseRows {
   return toSparseRows(data.x, data.features);

@@ -33,7 +33,7 @@ import { type Classifier, isMlp } from "./classifier.ts";
 import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
 import { type SparseLayer, sparseLayer, type SparseMlp, sparseMlp } from "../kernels/simd.ts";
-import { toSparseRows } from "../kernels/sparse.ts";
+import { denseRows, toSparseRows } from "../kernels/sparse.ts";
 import { simdNetwork } from "../kernels/simd_network.ts";
 import { simdColumns } from "../kernels/simd_columns.ts";
 import { simdCnn } from "../kernels/simd_cnn.ts";
@@ -220,6 +220,10 @@ export class SparseMlpStep implements StepStrategy {
   load(): void {
     this.whole.load();
   }
+
+  close(): void {
+    this.whole.release?.();
+  }
 }
 
 /**
@@ -274,12 +278,12 @@ export function chooseStep(net: Classifier, data: Dataset, options: StepOptions)
     F === net.inputSize && plainSGD !== null && augment === undefined && !large &&
     (path === "auto" || path === "sparse-js")
   ) {
-    const rows = toSparseRows(data.x, F);
     if (path === "auto") {
-      const whole = sparseMlp(net.layers, net.activationNames, rows, B);
+      // the spec's path lists the pixels straight into its memory
+      const whole = sparseMlp(net.layers, net.activationNames, denseRows(data.x, F), B);
       if (whole !== null) return new SparseMlpStep(data, whole, B);
     }
-    const first = sparseLayer(net.layers[0], rows, path === "auto" ? "wasm-simd" : "js");
+    const first = sparseLayer(net.layers[0], toSparseRows(data.x, F), path === "auto" ? "wasm-simd" : "js");
     return new SparseStep(net, data, plainSGD, first, B);
   }
   if (path === "auto" && augment === undefined) {

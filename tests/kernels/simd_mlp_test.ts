@@ -3,7 +3,7 @@ import { Dense } from "../../lib/nn/dense.ts";
 import { Network } from "../../lib/nn/network.ts";
 import { Random } from "../../lib/nn/random.ts";
 import { JsSparseMlp, simdModule, sparseMlp, WasmSparseMlp } from "../../lib/kernels/simd.ts";
-import { toSparseRows } from "../../lib/kernels/sparse.ts";
+import { denseRows, toSparseRows } from "../../lib/kernels/sparse.ts";
 
 /** n random inputs of I values (75% exactly 0), labels in 0…C−1, and two identical I-H-C layer pairs. */
 function setup(seed: number, I: number, H: number, C: number, n: number) {
@@ -79,4 +79,37 @@ Deno.test("sparseMlp applies to one hidden ReLU layer in float32 only", () => {
   assert.equal(sparseMlp(net([4, 3, 2], "tanh").layers, ["tanh"], rows, 10), null);
   assert.equal(sparseMlp(net([4, 3, 3, 2], "relu").layers, ["relu", "relu"], rows, 10), null);
   assert.equal(sparseMlp(net([4, 3, 2], "relu", "float64").layers, ["relu"], rows, 10), null);
+});
+
+Deno.test("WasmSparseMlp from the images themselves (writeRowPairs) = from their sparse rows, and a released memory serves the next one zeroed", () => {
+  const I = 50, H = 30, C = 10, n = 40;
+  const { rows, labels, make } = setup(9, I, H, C, n);
+  // the dense images back from the sparse rows
+  const x = new Float32Array(n * I);
+  for (let r = 0; r < n; r++) {
+    for (let p = rows.rowStart[r]; p < rows.rowStart[r + 1]; p++) x[r * I + rows.index[p]] = rows.value[p];
+  }
+  const order = Array.from({ length: n }, (_, i) => (i * 7) % n);
+  const train = (source: Parameters<typeof sparseMlp>[2], layers: Dense[]) => {
+    const mlp = sparseMlp(layers, ["relu"], source, 8)!;
+    const losses: number[] = [];
+    for (let s = 0; s < n; s += 8) {
+      losses.push(mlp.step(order, s, 8, labels.subarray(0, 8).map((_, b) => labels[order[s + b]]), 0.1));
+    }
+    mlp.sync();
+    mlp.release();
+    return { layers, losses };
+  };
+  const a = train(rows, make());
+  // a larger network dirties the memory that the next, smaller one reuses
+  train(denseRows(Float32Array.from({ length: n * 2 * I }, (_, k) => (k % 3) / 3), 2 * I), [
+    new Dense(2 * I, 2 * H).init(new Random(1), "he"),
+    new Dense(2 * H, C).init(new Random(2), "he"),
+  ]);
+  const b = train(denseRows(x, I), make());
+  assert.deepEqual(b.losses, a.losses);
+  a.layers.forEach((layer, l) => {
+    assert.deepEqual(b.layers[l].weight, layer.weight, `layer ${l} weight`);
+    assert.deepEqual(b.layers[l].bias, layer.bias, `layer ${l} bias`);
+  });
 });
