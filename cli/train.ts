@@ -63,9 +63,10 @@ Trains a 784-…-10 network (or the convolutional network of --arch) by minibatc
   --activation NAME   relu, tanh or sigmoid (default: relu)
 ${RECIPE_USAGE}
   --seed N            random seed for weights and shuffling, 0 to 4294967295 (default: 0)
-  --threads N         threads computing each step of the general (SIMD) path; 1 = this thread only
-                      (default: the number of cores). A seed and a thread count give the same model
-                      bytes (on the SIMD path any count does); the count is recorded in the metadata
+  --threads N         threads computing each step of the SIMD paths; 1 = this thread only (default:
+                      the number of cores; one hidden layer without augmentation uses at most one per
+                      32 hidden units, and 4). A seed and a thread count give the same model bytes
+                      (on the SIMD paths any count does); the count is recorded in the metadata
   --out FILE          model file to write (default: models/mlp.safetensors)
   --report DIR        also write metrics.csv, training.svg, confusion.svg, index.html there (inside reports/)
   --json              end with one JSON line of results
