@@ -57,14 +57,14 @@ import {
   arrive,
   awaitCount,
   claimOnce,
-  COMMAND,
   CONTROL,
   CONTROL_SLOTS,
   optimizerState,
   PARAMS,
   PARAMS_SLOTS,
-  SOLO_STEPS,
+  startLaneWorkers,
   WORKER_TIMEOUT_MS,
+  WorkerTeam,
   writeOptimizerParams,
 } from "./simd_network.ts";
 
@@ -431,11 +431,8 @@ export class SimdColumns implements StepStrategy {
   readonly #plan: ColumnsPlan;
   readonly #rowStart: Int32Array;
   readonly #scratch: ColumnsScratch;
-  readonly #workers: Worker[];
-  readonly #control: Int32Array;
-  #generation = 0;
+  readonly #team: WorkerTeam;
   #steps = 0;
-  #solo = 0;
   #closed = false;
   #t = 0;
 
@@ -451,8 +448,7 @@ export class SimdColumns implements StepStrategy {
     this.#plan = plan;
     this.#rowStart = new Int32Array(kernels.memory.buffer, plan.rowStart, data.n + 1);
     this.#scratch = columnsScratch(plan, kernels.memory);
-    this.#control = this.#scratch.control;
-    this.#workers = workers;
+    this.#team = new WorkerTeam(this.#scratch.control, workers);
     this.load();
   }
 
@@ -463,21 +459,16 @@ export class SimdColumns implements StepStrategy {
 
   /** How many items the worker threads have done so far (0 on one thread). */
   get workerTasks(): number {
-    return Atomics.load(this.#control, CONTROL.workerTasks);
+    return this.#team.workerTasks;
   }
 
-  /** Blocks until every worker is ready or `timeoutMs` has passed; returns how many are ready (tests use it). */
+  /** See {@linkcode WorkerTeam.awaitWorkers}. */
   awaitWorkers(timeoutMs: number): number {
-    const ctl = this.#control, deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const ready = Atomics.load(ctl, CONTROL.ready);
-      if (ready >= this.#workers.length || performance.now() > deadline) return ready;
-      Atomics.wait(ctl, CONTROL.ready, ready, 50);
-    }
+    return this.#team.awaitWorkers(timeoutMs);
   }
 
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
-    const k = this.#k, plan = this.#plan, T = plan.lanes.length, ctl = this.#control, i32 = k.i32;
+    const k = this.#k, plan = this.#plan, i32 = k.i32;
     const labels = plan.labels / 4, ranges = plan.ranges / 4, rowStart = this.#rowStart;
     for (let b = 0; b < B; b++) {
       const r = order[start + b];
@@ -489,16 +480,9 @@ export class SimdColumns implements StepStrategy {
     writeOptimizerParams(this.#scratch.params, this.optimizer, lr, this.#t);
 
     const steps = ++this.#steps;
-    Atomics.store(ctl, CONTROL.batch, B);
-    Atomics.store(ctl, CONTROL.step, steps);
-    // after a step in which this thread waited over STALL_MS for a worker, the next SOLO_STEPS run here alone
-    if (T > 1 && this.#solo === 0) {
-      Atomics.store(ctl, CONTROL.command, COMMAND.step);
-      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-      Atomics.notify(ctl, CONTROL.generation);
-    } else if (this.#solo > 0) this.#solo--;
+    this.#team.begin(steps, B);
     const slept = columnsLaneStep(k, plan, 0, steps, this.net.activations[0], this.#scratch);
-    if (awaitCount(ctl, CONTROL.doneB, steps * plan.panels, WORKER_TIMEOUT_MS) || slept) this.#solo = SOLO_STEPS;
+    this.#team.finish(CONTROL.doneB, steps * plan.panels, slept);
 
     let lossSum = 0;
     for (let b = 0; b < B; b++) lossSum += this.#scratch.losses[b];
@@ -554,34 +538,13 @@ export class SimdColumns implements StepStrategy {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    let left = true;
-    if (this.#workers.length > 0) {
-      const ctl = this.#control;
-      Atomics.store(ctl, CONTROL.command, COMMAND.stop);
-      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-      Atomics.notify(ctl, CONTROL.generation);
-      left = this.#awaitExit(2_000);
-      for (const worker of this.#workers) worker.terminate();
-      this.#workers.length = 0;
-    }
     // as SimdNetwork: the memory is reused only when no worker can wake up in it any more
-    if (left) releaseSimdKernels(this.#k);
+    if (this.#team.close()) releaseSimdKernels(this.#k);
   }
 
   /** How many worker threads have left for good (all of them after `close()`, unless they did not answer in time). */
   get workersExited(): number {
-    return Atomics.load(this.#control, CONTROL.exited);
-  }
-
-  /** Waits up to `timeoutMs` for every worker to count itself out; whether all did. */
-  #awaitExit(timeoutMs: number): boolean {
-    const ctl = this.#control, deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const exited = Atomics.load(ctl, CONTROL.exited);
-      if (exited >= this.#workers.length) return true;
-      if (performance.now() > deadline) return false;
-      Atomics.wait(ctl, CONTROL.exited, exited, 20);
-    }
+    return this.#team.workersExited;
   }
 }
 
@@ -637,7 +600,14 @@ export function simdColumns(
   if (lanes > 1 && typeof Worker === "function") {
     plan = columnsPlan(I, H, C, batchSize, slots, nnz, rows.n, lanes);
     kernels = sharedSimdKernels(plan.bytes);
-    const started = kernels === null ? null : startWorkers(kernels, plan, net.activationNames);
+    const started = kernels === null ? null : startLaneWorkers(plan.lanes.length, (lane): ColumnsWorkerInit => ({
+      strategy: "columns",
+      memory: kernels!.memory,
+      module: sharedSimdModule()!,
+      plan: plan!,
+      lane,
+      activations: net.activationNames,
+    }));
     if (started === null) kernels = null;
     else workers = started;
   }
@@ -649,28 +619,4 @@ export function simdColumns(
   // the dataset's pairs, once, straight into the memory: (i · 4 · panelOp, value), each pair's i, each example's first
   writeRowPairs(kernels.memory.buffer, rows, 4 * plan!.panelOp, plan!.pairs, plan!.rowStart, plan!.pixel);
   return new SimdColumns(kernels, plan!, net, data, optimizer, workers);
-}
-
-/** Starts the workers of lanes 1 … T−1 (they join when ready), or returns null where workers cannot be made. */
-function startWorkers(kernels: SimdKernels, plan: ColumnsPlan, activations: ActivationName[]): Worker[] | null {
-  const workers: Worker[] = [];
-  try {
-    for (let t = 1; t < plan.lanes.length; t++) {
-      const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
-      const init: ColumnsWorkerInit = {
-        strategy: "columns",
-        memory: kernels.memory,
-        module: sharedSimdModule()!,
-        plan,
-        lane: t,
-        activations,
-      };
-      worker.postMessage(init);
-      workers.push(worker);
-    }
-  } catch {
-    for (const worker of workers) worker.terminate();
-    return null;
-  }
-  return workers;
 }

@@ -746,6 +746,128 @@ export const SOLO_STEPS = 8;
 /** How long a thread waits for the others within a step before giving up (ms). */
 export const WORKER_TIMEOUT_MS = 60_000;
 
+/** How long `close()` waits for the workers to leave before it keeps the memory from being reused (ms). */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * The main thread's side of the worker protocol, shared by `SimdNetwork` and
+ * `SimdColumns`: the Web Workers of lanes 1 … T−1 (started by
+ * {@linkcode startLaneWorkers}), the generation counter that starts a step,
+ * the solo steps after a stall, and the stop.
+ */
+export class WorkerTeam {
+  #generation = 0;
+  #solo = 0;
+  #closed = false;
+
+  /** `control`: the control region's int32 view; `workers`: lanes 1 … T−1 (none on one thread). */
+  constructor(readonly control: Int32Array, readonly workers: Worker[]) {}
+
+  /**
+   * Starts step number `step` on a batch of B: writes both, then wakes the
+   * workers, unless this thread is taking its {@linkcode SOLO_STEPS} alone.
+   * The step's inputs must be in the memory already.
+   */
+  begin(step: number, B: number): void {
+    const ctl = this.control;
+    Atomics.store(ctl, CONTROL.batch, B);
+    Atomics.store(ctl, CONTROL.step, step);
+    if (this.workers.length > 0 && this.#solo === 0) {
+      Atomics.store(ctl, CONTROL.command, COMMAND.step);
+      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+      Atomics.notify(ctl, CONTROL.generation);
+    } else if (this.#solo > 0) this.#solo--;
+  }
+
+  /**
+   * Waits for the step's last arrivals (control slot `slot` reaching
+   * `target`). After a step in which this thread waited over
+   * {@linkcode STALL_MS} for a worker (here or, `slept`, within the step: the
+   * system parked it), the next {@linkcode SOLO_STEPS} steps run on this
+   * thread alone, the workers asleep; the same items, so the same bytes.
+   */
+  finish(slot: number, target: number, slept: boolean): void {
+    if (awaitCount(this.control, slot, target, WORKER_TIMEOUT_MS) || slept) this.#solo = SOLO_STEPS;
+  }
+
+  /**
+   * Blocks until every worker is ready to take tasks, or `timeoutMs` has
+   * passed; returns how many are ready. Training does not need it (it starts
+   * at once and the workers join when ready); tests use it to know that the
+   * workers take part.
+   */
+  awaitWorkers(timeoutMs: number): number {
+    const ctl = this.control, deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(ctl, CONTROL.ready);
+      if (ready >= this.workers.length || performance.now() > deadline) return ready;
+      Atomics.wait(ctl, CONTROL.ready, ready, 50);
+    }
+  }
+
+  /** How many tasks the worker threads have done so far (0 on one thread). */
+  get workerTasks(): number {
+    return Atomics.load(this.control, CONTROL.workerTasks);
+  }
+
+  /** How many worker threads have left for good (all of them after `close()`, unless they did not answer in time). */
+  get workersExited(): number {
+    return Atomics.load(this.control, CONTROL.exited);
+  }
+
+  /**
+   * Stops the workers (once the run is over) and returns whether every one
+   * has left: only then may the memory serve another training, since a
+   * worker the system parked until after the stop would otherwise wake up in
+   * the next training's memory and take its tasks with this run's plan.
+   */
+  close(): boolean {
+    if (this.#closed) return false;
+    this.#closed = true;
+    if (this.workers.length === 0) return true;
+    const ctl = this.control;
+    Atomics.store(ctl, CONTROL.command, COMMAND.stop);
+    Atomics.store(ctl, CONTROL.generation, ++this.#generation);
+    Atomics.notify(ctl, CONTROL.generation);
+    const left = this.#awaitExit(CLOSE_TIMEOUT_MS);
+    for (const worker of this.workers) worker.terminate();
+    return left;
+  }
+
+  /** Waits up to `timeoutMs` for every worker to count itself out (`CONTROL.exited`); whether all did. */
+  #awaitExit(timeoutMs: number): boolean {
+    const ctl = this.control, deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const exited = Atomics.load(ctl, CONTROL.exited);
+      if (exited >= this.workers.length) return true;
+      if (performance.now() > deadline) return false;
+      Atomics.wait(ctl, CONTROL.exited, exited, 20);
+    }
+  }
+}
+
+/**
+ * Starts the Web Workers (`simd_worker.ts`) of lanes 1 … lanes − 1, each
+ * posted `init(lane)`, or returns null where workers cannot be made. It does
+ * not wait for them: training starts on this thread at once, and each worker
+ * takes tasks from the step it finds when it is ready. A worker that cannot
+ * start leaves the work to the others.
+ */
+export function startLaneWorkers(lanes: number, init: (lane: number) => unknown): Worker[] | null {
+  const workers: Worker[] = [];
+  try {
+    for (let t = 1; t < lanes; t++) {
+      const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
+      worker.postMessage(init(t));
+      workers.push(worker);
+    }
+  } catch {
+    for (const worker of workers) worker.terminate();
+    return null;
+  }
+  return workers;
+}
+
 /**
  * A {@linkcode StepStrategy} running the whole step on the SIMD kernels of
  * `gemm.ts`, on `threads` threads; see the module notes. Use
@@ -758,13 +880,10 @@ export class SimdNetwork implements StepStrategy {
   readonly #xView: Float32Array;
   readonly #labels: Uint8Array;
   readonly #scratch: LaneScratch;
-  readonly #workers: Worker[];
-  readonly #control: Int32Array;
+  readonly #team: WorkerTeam;
   readonly #losses: Float64Array;
   readonly #params: Float64Array;
-  #generation = 0;
   #steps = 0;
-  #solo = 0;
   #closed = false;
   #t = 0;
 
@@ -783,8 +902,7 @@ export class SimdNetwork implements StepStrategy {
     this.#xView = kernels.view(plan.x, plan.batchSize * net.inputSize);
     this.#labels = new Uint8Array(plan.batchSize);
     this.#scratch = laneScratch(plan, kernels.memory);
-    this.#workers = workers;
-    this.#control = new Int32Array(kernels.memory.buffer, plan.control, controlSlots(plan.lanes.length));
+    this.#team = new WorkerTeam(this.#scratch.control, workers);
     this.#losses = new Float64Array(kernels.memory.buffer, plan.losses, plan.batchSize);
     this.#params = new Float64Array(kernels.memory.buffer, plan.params, PARAMS_SLOTS);
     this.load();
@@ -795,46 +913,28 @@ export class SimdNetwork implements StepStrategy {
     return this.#plan.lanes.length;
   }
 
-  /**
-   * Blocks until every worker is ready to take tasks, or `timeoutMs` has
-   * passed; returns how many are ready. Training does not need it (it starts
-   * at once and the workers join when ready); tests use it to know that the
-   * workers take part.
-   */
+  /** See {@linkcode WorkerTeam.awaitWorkers}. */
   awaitWorkers(timeoutMs: number): number {
-    const ctl = this.#control, deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const ready = Atomics.load(ctl, CONTROL.ready);
-      if (ready >= this.#workers.length || performance.now() > deadline) return ready;
-      Atomics.wait(ctl, CONTROL.ready, ready, 50);
-    }
+    return this.#team.awaitWorkers(timeoutMs);
   }
 
   /** How many tasks the worker threads have done so far (0 on one thread). */
   get workerTasks(): number {
-    return Atomics.load(this.#control, CONTROL.workerTasks);
+    return this.#team.workerTasks;
   }
 
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number {
-    const k = this.#k, plan = this.#plan, T = plan.lanes.length, ctl = this.#control;
+    const k = this.#k, plan = this.#plan;
     gatherBatch(this.#xView, this.#labels, this.data, order, start, B);
     this.augment?.(this.#xView, B, this.rng);
     k.i32.set(this.#labels.subarray(0, B), plan.labels / 4);
     this.#setParams(lr);
 
-    // phase A's tasks (example slices), then phase B's (weight-row ranges); the workers take tasks too
+    // the step's items; the workers take items too
     const steps = ++this.#steps;
-    Atomics.store(ctl, CONTROL.batch, B);
-    Atomics.store(ctl, CONTROL.step, steps);
-    // after a step in which this thread waited over STALL_MS for a worker (the system parked it: a busy
-    // machine), the next SOLO_STEPS steps run here alone, the workers asleep; same items, same bytes
-    if (T > 1 && this.#solo === 0) {
-      Atomics.store(ctl, CONTROL.command, COMMAND.step);
-      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-      Atomics.notify(ctl, CONTROL.generation);
-    } else if (this.#solo > 0) this.#solo--;
+    this.#team.begin(steps, B);
     const slept = laneStep(k, plan, 0, steps, this.net.activations, this.#scratch);
-    if (awaitCount(ctl, CONTROL.doneB, stepDone(plan, steps), WORKER_TIMEOUT_MS) || slept) this.#solo = SOLO_STEPS;
+    this.#team.finish(CONTROL.doneB, stepDone(plan, steps), slept);
 
     // the mean loss, summed in row order
     let lossSum = 0;
@@ -907,40 +1007,18 @@ export class SimdNetwork implements StepStrategy {
     if (this.optimizer instanceof Adam) this.optimizer.steps = this.#t;
   }
 
-  /** Stops the worker threads (once the run is over). */
+  /** Stops the worker threads (once the run is over) and lets the memory serve the next training. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    let left = true;
-    if (this.#workers.length > 0) {
-      const ctl = this.#control;
-      Atomics.store(ctl, CONTROL.command, COMMAND.stop);
-      Atomics.store(ctl, CONTROL.generation, ++this.#generation);
-      Atomics.notify(ctl, CONTROL.generation);
-      left = this.#awaitExit(CLOSE_TIMEOUT_MS);
-      for (const worker of this.#workers) worker.terminate();
-      this.#workers.length = 0;
-    }
-    // The memory goes back for the next training in this process (its pages are already mapped), but only when
-    // every worker has left: a worker the system parked until after the stop would otherwise wake up in the next
-    // training's memory and take its tasks with this run's plan and lane (different bytes, or worse).
-    if (left) releaseSimdKernels(this.#k);
-  }
-
-  /** Waits up to `timeoutMs` for every worker to count itself out (`CONTROL.exited`); whether all did. */
-  #awaitExit(timeoutMs: number): boolean {
-    const ctl = this.#control, deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const exited = Atomics.load(ctl, CONTROL.exited);
-      if (exited >= this.#workers.length) return true;
-      if (performance.now() > deadline) return false;
-      Atomics.wait(ctl, CONTROL.exited, exited, 20);
-    }
+    // the memory goes back for the next training in this process (its pages are already mapped), but only when
+    // every worker has left (see WorkerTeam.close)
+    if (this.#team.close()) releaseSimdKernels(this.#k);
   }
 
   /** How many worker threads have left for good (all of them after `close()`, unless they did not answer in time). */
   get workersExited(): number {
-    return Atomics.load(this.#control, CONTROL.exited);
+    return this.#team.workersExited;
   }
 }
 
@@ -974,9 +1052,6 @@ export function optimizerState(optimizer: Optimizer, value: Floats): Floats[] {
   return [];
 }
 
-/** How long `close()` waits for the workers to leave before it keeps the memory from being reused (ms). */
-const CLOSE_TIMEOUT_MS = 2_000;
-
 /** Bytes from a state slot's weight part to its bias part (the weight part rounded up to 32 bytes). */
 function stateBiasOffset(layer: LayerRegions): number {
   return Math.ceil((layer.I * layer.Op) / 8) * 32;
@@ -990,30 +1065,6 @@ export interface WorkerInit {
   plan: SimdPlan;
   lane: number;
   activations: ActivationName[];
-}
-
-/**
- * Starts the workers of lanes 1 … T−1, or returns null where workers cannot
- * be made. It does not wait for them: training starts on this thread at
- * once, and each worker takes tasks from the step it finds when it is ready
- * (starting a worker takes some 30–50 ms here, a tenth of a 30-epoch
- * training on 1000 images). A worker that cannot start leaves the work to
- * the others.
- */
-function startWorkers(kernels: SimdKernels, plan: SimdPlan, activations: ActivationName[]): Worker[] | null {
-  const workers: Worker[] = [];
-  try {
-    for (let t = 1; t < plan.lanes.length; t++) {
-      const worker = new Worker(new URL("./simd_worker.ts", import.meta.url).href, { type: "module" });
-      const init: WorkerInit = { memory: kernels.memory, module: sharedSimdModule()!, plan, lane: t, activations };
-      worker.postMessage(init);
-      workers.push(worker);
-    }
-  } catch {
-    for (const worker of workers) worker.terminate();
-    return null;
-  }
-  return workers;
 }
 
 /**
@@ -1059,7 +1110,13 @@ export function simdNetwork(
   if (lanes > 1 && typeof Worker === "function") {
     const plan = simdPlan(net, batchSize, slots, lanes);
     const kernels = sharedSimdKernels(plan.bytes);
-    const workers = kernels === null ? null : startWorkers(kernels, plan, net.activationNames);
+    const workers = kernels === null ? null : startLaneWorkers(plan.lanes.length, (lane): WorkerInit => ({
+      memory: kernels.memory,
+      module: sharedSimdModule()!,
+      plan,
+      lane,
+      activations: net.activationNames,
+    }));
     if (kernels !== null && workers !== null) {
       return new SimdNetwork(kernels, plan, net, data, optimizer, rng, augment, workers);
     }
