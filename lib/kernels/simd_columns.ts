@@ -9,12 +9,12 @@
  * examples' pair ranges. The hidden units are cut into P column panels
  * (P ≤ 4, fixed by H alone), and everything of a panel is one work item:
  *
- *   forward item p      h[:, p] = f(x · W⁰[:, p] + b⁰[p])           `sparseGemmRanges`, `relu`
+ *   forward item p      h[:, p] = f(x · W⁰[:, p] + b⁰[p])           `sparseGemmRanges`, `reluRows`
  *                       part_p = h[:, p] · W¹[p, :]  (+ b¹ for p = 0) `gemm`                [B, C]
  *   — barrier —
- *   every thread        logits = Σ_p part_p (in panel order), P = softmax(logits),
- *                       δ¹ = (P − Y) / B                              `loss.ts`             [B, C]
- *   step item p         δ⁰[:, p] = (δ¹ · W¹[p, :]ᵀ) ⊙ f′               `gemmNT`, `reluBackward`
+ *   every thread        logits = Σ_p part_p (in panel order), probs = softmax(logits),
+ *                       δ¹ = (probs − Y) / B                          `loss.ts`             [B, C]
+ *   step item p         δ⁰[:, p] = (δ¹ · W¹[p, :]ᵀ) ⊙ f′               `gemmNT`, `reluBackwardRows`
  *                       W¹[p, :] and b⁰[p] (and b¹ for p = 0): gradient and optimiser step
  *                       W⁰[:, p]: per pixel Σ_b x_bi δ⁰_b fused with the step  `firstLayerStep`
  *
@@ -23,9 +23,9 @@
  * optimiser state in its own cache, and lists the batch's pixels per input
  * itself (`columnsFromRanges`, a counting sort of the batch's pairs). On this
  * machine's virtual machine a cache line written by one core costs the other
- * about 16 ns to read and a round trip about 1 µs, so `SimdNetwork`, which
- * exchanges the batch, its pairs, a⁰ and δ⁰ between its four phases, loses
- * a third of a step to it.
+ * about 16 ns to read and a round trip about 1 µs: on two threads the items
+ * of `SimdNetwork`, which exchanges the batch, its pairs, a⁰ and δ⁰ between
+ * its four phases, took about 1.5× their time on one thread.
  *
  * Every element's arithmetic is the same whichever thread computes it, and
  * the panels depend on H only, so **the model's bytes depend neither on the
@@ -126,7 +126,18 @@ export function columnsControlSlots(panels: number): number {
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
-/** How many panels H hidden units make: up to 4, each at least 32 columns wide. */
+/**
+ * How many panels H hidden units make: up to 4, each at least 32 columns
+ * wide. It depends on H alone, so the arithmetic (the partial logits' sum)
+ * is the same on any number of threads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { columnPanels } from "./simd_columns.ts";
+ * assert.deepEqual([30, 64, 100, 512].map(columnPanels), [1, 2, 3, 4]);
+ * ```
+ */
 export function columnPanels(hidden: number): number {
   return Math.max(1, Math.min(MAX_PANELS, Math.floor(hidden / MIN_PANEL)));
 }
@@ -134,6 +145,16 @@ export function columnPanels(hidden: number): number {
 /**
  * The memory plan for I → H → C at batch size B, `slots` optimiser state
  * arrays, a dataset of n examples with `nnz` pairs, `lanes` threads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { columnsPlan } from "./simd_columns.ts";
+ * // 784-100-10: 3 panels of 40 columns (34 rounded up to 8), 10 classes padded to 16
+ * const plan = columnsPlan(784, 100, 10, 32, 1, 150_000, 1000, 2);
+ * assert.deepEqual([plan.panels, plan.panelOp, plan.Op, plan.Cp, plan.lanes.length], [3, 40, 120, 16, 2]);
+ * assert.equal(plan.control % 64, 0); // the counters start on a cache line
+ * ```
  */
 export function columnsPlan(
   I: number,
