@@ -28,6 +28,7 @@
  * | `kernels/simd.ts`     | layer 0's hot loops in WebAssembly SIMD (simd.wat)   |
  * | `kernels/gemm.ts`     | SIMD matrix products and updates, TypeScript twins   |
  * | `kernels/simd_network.ts` | the general path on SIMD kernels, threads        |
+ * | `kernels/simd_columns.ts` | one hidden layer, its columns split by threads   |
  * | `kernels/simd_forward.ts` | evaluate's forward pass on the SIMD kernels      |
  * | `kernels/warp.ts`     | augmentation's blur and resampling in WebAssembly    |
  * | `kernels/simd_cnn.ts` | CNNs on SIMD kernels (conv.wat), threads, inference |
@@ -96,6 +97,7 @@ export * from "./nn/train.ts";
 export * from "./nn/step.ts";
 export * from "./kernels/gemm.ts";
 export * from "./kernels/simd_network.ts";
+export * from "./kernels/simd_columns.ts";
 export * from "./kernels/simd_forward.ts";
 export * from "./kernels/warp.ts";
 export * from "./kernels/simd_cnn.ts";

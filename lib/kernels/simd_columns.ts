@@ -63,6 +63,7 @@ import {
   PARAMS,
   PARAMS_SLOTS,
   startLaneWorkers,
+  stepOptimizer,
   WORKER_TIMEOUT_MS,
   WorkerTeam,
   writeOptimizerParams,
@@ -232,8 +233,8 @@ export interface ColumnsScratch {
   control: Int32Array;
   params: Float64Array;
   losses: Float64Array;
-  /** The step whose per-input lists this thread made last, and how many inputs they hold. */
-  listed: { step: number; n: number };
+  /** How many inputs this thread's per-input lists of the current step hold. */
+  inputs: number;
 }
 
 /** A thread's scratch for `plan` on `memory`. */
@@ -244,7 +245,7 @@ export function columnsScratch(plan: ColumnsPlan, memory: WebAssembly.Memory): C
     control: new Int32Array(memory.buffer, plan.control, columnsControlSlots(plan.panels)),
     params: new Float64Array(memory.buffer, plan.params, PARAMS_SLOTS),
     losses: new Float64Array(memory.buffer, plan.losses, plan.batchSize),
-    listed: { step: 0, n: 0 },
+    inputs: 0,
   };
 }
 
@@ -305,7 +306,8 @@ export function softmaxItem(k: SimdKernels, plan: ColumnsPlan, t: number, B: num
 /**
  * Step item p on lane t: δ⁰[:, p], then the gradient and the optimiser step
  * of W¹'s rows p, of b⁰[p] (and of b¹ for p = 0), and of W⁰[:, p] fused with
- * its gradient (the lane's per-input lists, made once per step).
+ * its gradient from the lane's per-input lists ({@linkcode listColumns},
+ * made for this step first).
  */
 export function stepItem(
   k: SimdKernels,
@@ -313,19 +315,11 @@ export function stepItem(
   t: number,
   p: number,
   B: number,
-  step: number,
   f: Activation,
   s: ColumnsScratch,
 ): void {
   const e = k.exports, { Op, Cp, panelOp: W, inputs: I } = plan, c0 = 4 * p * W, lane = plan.lanes[t];
-  const params = s.params, kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a];
-  const b2 = params[PARAMS.b], c1 = params[PARAMS.c1], c2 = params[PARAMS.c2], eps = params[PARAMS.eps];
-  const lambda = params[PARAMS.lambda];
-  const update = (w: number, g: number, state: readonly number[], n: number, decay: number) => {
-    if (kind === 1) e.momentumStep(w, g, state[0], n, lr, a, decay);
-    else if (kind === 2) e.adamStep(w, g, state[0], state[1], n, lr, a, b2, c1, c2, eps, decay);
-    else e.sgdStep(w, g, n, lr, decay);
-  };
+  const optimizer = stepOptimizer(e, s.params), update = optimizer.update, lambda = s.params[PARAMS.lambda];
   // δ⁰[:, p] = (δ¹ · W¹[p, :]ᵀ) ⊙ f′(h[:, p])
   e.gemmNT(plan.d0 + c0, 4 * Op, lane.delta1, 4 * Cp, plan.w1 + c0 * Cp, 4 * Cp, B, W, Cp);
   if (f.name === "relu") e.reluBackwardRows(plan.d0 + c0, plan.h + c0, 4 * Op, B, W);
@@ -346,41 +340,15 @@ export function stepItem(
     e.sumRows(plan.gb1, lane.delta1, 4 * Cp, B, Cp);
     update(plan.b1, plan.gb1, plan.s1.map((at) => at + 4 * Op * Cp), Cp, 0);
   }
-  // W⁰[:, p]: the batch's pixels input by input (this lane's lists, once per step), fused with the step
-  listColumns(k, plan, t, B, step, s);
+  // W⁰[:, p]: the gradient from the batch's pixels input by input (this lane's lists), fused with the step
   const panel = c0 * I;
-  e.firstLayerStep(
-    kind,
-    plan.w0 + panel,
-    plan.s0.length > 0 ? plan.s0[0] + panel : 0,
-    plan.s0.length > 1 ? plan.s0[1] + panel : 0,
-    plan.d0 + c0,
-    W,
-    lane.columns,
-    s.listed.n,
-    I,
-    lr,
-    a,
-    b2,
-    c1,
-    c2,
-    eps,
-    lambda,
-  );
+  optimizer.firstLayer(plan.w0 + panel, plan.s0.map((at) => at + panel), plan.d0 + c0, W, lane.columns, s.inputs, I);
 }
 
-/** Lane t's per-input lists of the step's pixels (`columnsFromRanges`), unless made already in this step. */
-export function listColumns(
-  k: SimdKernels,
-  plan: ColumnsPlan,
-  t: number,
-  B: number,
-  step: number,
-  s: ColumnsScratch,
-): void {
-  if (s.listed.step === step) return;
+/** Lane t's per-input lists of the step's pixels (`columnsFromRanges`); their count goes to `s.inputs`. */
+export function listColumns(k: SimdKernels, plan: ColumnsPlan, t: number, B: number, s: ColumnsScratch): void {
   const lane = plan.lanes[t], { inputs: I, Op, panelOp: W } = plan;
-  s.listed.n = k.exports.columnsFromRanges(
+  s.inputs = k.exports.columnsFromRanges(
     plan.pairs,
     plan.pixel,
     plan.ranges,
@@ -392,7 +360,6 @@ export function listColumns(
     lane.pairs,
     lane.columns,
   );
-  s.listed.step = step;
 }
 
 /**
@@ -422,7 +389,7 @@ export function columnsLaneStep(
     arrive(ctl, CONTROL.doneForward);
   }
   // this lane's per-input lists for the step items, while the other threads finish their forward items
-  listColumns(k, plan, t, B, step, s);
+  listColumns(k, plan, t, B, s);
   const slept = awaitCount(ctl, CONTROL.doneForward, step * P, WORKER_TIMEOUT_MS);
   let softmaxDone = false;
   for (let j = 0; j < P; j++) {
@@ -432,7 +399,7 @@ export function columnsLaneStep(
       softmaxItem(k, plan, t, B, s);
       softmaxDone = true;
     }
-    stepItem(k, plan, t, p, B, step, f, s);
+    stepItem(k, plan, t, p, B, f, s);
     count();
     arrive(ctl, CONTROL.doneB);
   }
@@ -454,7 +421,6 @@ export class SimdColumns implements StepStrategy {
   readonly #scratch: ColumnsScratch;
   readonly #team: WorkerTeam;
   #steps = 0;
-  #closed = false;
   #t = 0;
 
   constructor(
@@ -557,8 +523,6 @@ export class SimdColumns implements StepStrategy {
 
   /** Stops the worker threads (once the run is over) and lets the memory serve the next training. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
     // as SimdNetwork: the memory is reused only when no worker can wake up in it any more
     if (this.#team.close()) releaseSimdKernels(this.#k);
   }

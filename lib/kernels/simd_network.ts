@@ -75,6 +75,7 @@ import type { Random } from "../nn/random.ts";
 import type { Floats } from "../nn/tensor.ts";
 import type { StepStrategy } from "../nn/step.ts";
 import {
+  type GemmExports,
   MemoryPlan,
   releaseSimdKernels,
   sharedSimdKernels,
@@ -187,6 +188,63 @@ export const COMMAND = { step: 1, stop: 2 } as const;
 /** The float64 slots of the params region: the step's optimiser kind (0 SGD, 1 momentum, 2 AdamW) and settings. */
 export const PARAMS = { kind: 0, lr: 1, a: 2, b: 3, c1: 4, c2: 5, eps: 6, lambda: 7 } as const;
 export const PARAMS_SLOTS = 8;
+
+/** This step's optimiser (the params region, see {@linkcode PARAMS}) on the SIMD kernels. */
+export interface StepOptimizer {
+  /**
+   * The optimiser's step on n floats of w with gradient g (then zeroed) and
+   * their state slots (`sgdStep`, `momentumStep` or `adamStep`), decay λ
+   * given (0 for biases).
+   */
+  update(w: number, g: number, state: readonly number[], n: number, decay: number): void;
+  /**
+   * `firstLayerStep` on `rows` rows of w [rows, H] and their state slots: each
+   * listed row's gradient from its (b · ldd, value) pairs and δ, fused with
+   * the step (decay λ).
+   */
+  firstLayer(
+    w: number,
+    state: readonly number[],
+    delta: number,
+    H: number,
+    columns: number,
+    n: number,
+    rows: number,
+  ): void;
+}
+
+/** The {@linkcode StepOptimizer} of the settings in `params`, on the kernels `e`. */
+export function stepOptimizer(e: GemmExports, params: Float64Array): StepOptimizer {
+  const kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a], b = params[PARAMS.b];
+  const c1 = params[PARAMS.c1], c2 = params[PARAMS.c2], eps = params[PARAMS.eps], lambda = params[PARAMS.lambda];
+  return {
+    update(w, g, state, n, decay) {
+      if (kind === 1) e.momentumStep(w, g, state[0], n, lr, a, decay);
+      else if (kind === 2) e.adamStep(w, g, state[0], state[1], n, lr, a, b, c1, c2, eps, decay);
+      else e.sgdStep(w, g, n, lr, decay);
+    },
+    firstLayer(w, state, delta, H, columns, n, rows) {
+      e.firstLayerStep(
+        kind,
+        w,
+        state[0] ?? 0,
+        state[1] ?? 0,
+        delta,
+        H,
+        columns,
+        n,
+        rows,
+        lr,
+        a,
+        b,
+        c1,
+        c2,
+        eps,
+        lambda,
+      );
+    },
+  };
+}
 
 /** Above this share of nonzero inputs, layer 0's forward pass runs as a dense product. */
 const SPARSE_BELOW = 0.5;
@@ -395,13 +453,7 @@ export function phaseBTask(
   params: Float64Array,
 ): void {
   const e = k.exports, layers = plan.layers, I0 = plan.inputs, lane = plan.lanes[t];
-  const kind = params[PARAMS.kind], lr = params[PARAMS.lr], a = params[PARAMS.a], b = params[PARAMS.b];
-  const c1 = params[PARAMS.c1], c2 = params[PARAMS.c2], eps = params[PARAMS.eps], lambda = params[PARAMS.lambda];
-  const update = (w: number, g: number, state: readonly number[], n: number, decay: number) => {
-    if (kind === 1) e.momentumStep(w, g, state[0], n, lr, a, decay);
-    else if (kind === 2) e.adamStep(w, g, state[0], state[1], n, lr, a, b, c1, c2, eps, decay);
-    else e.sgdStep(w, g, n, lr, decay);
-  };
+  const optimizer = stepOptimizer(e, params), update = optimizer.update, lambda = params[PARAMS.lambda];
   const [what, l, from, to] = task;
 
   if (what === 0) {
@@ -418,24 +470,7 @@ export function phaseBTask(
       lane.columns,
     );
     const offset = from * rowBytes, state = layer0.state.map((s) => s + offset);
-    e.firstLayerStep(
-      kind,
-      layer0.weight + offset,
-      state[0] ?? 0,
-      state[1] ?? 0,
-      layer0.delta,
-      layer0.Op,
-      lane.columns,
-      n,
-      to - from,
-      lr,
-      a,
-      b,
-      c1,
-      c2,
-      eps,
-      lambda,
-    );
+    optimizer.firstLayer(layer0.weight + offset, state, layer0.delta, layer0.Op, lane.columns, n, to - from);
   } else if (what === 1) {
     // rows [from, to) of layer l: ∂L/∂Wˡ = (aˡ⁻¹)ᵀ · δˡ on those rows (A(i, b) = aˡ⁻¹[b, i]), then the step
     const layer = layers[l], below = layers[l - 1], Op = layer.Op, offset = 4 * from * Op;
@@ -548,28 +583,20 @@ export function forwardPanel(
  */
 export function stepPanel(k: SimdKernels, plan: SimdPlan, p: number, params: Float64Array, ctl: Int32Array): void {
   const e = k.exports, I0 = plan.inputs, layer0 = plan.layers[0], H = layer0.panelOp, T = plan.lanes.length;
-  const pixels = Math.ceil(I0 / T), panel = 4 * p * I0 * H;
+  const pixels = Math.ceil(I0 / T), panel = 4 * p * I0 * H, optimizer = stepOptimizer(e, params);
   for (let s = 0; s < T; s++) {
     const from = s * pixels, to = Math.min(I0, from + pixels);
     if (to <= from) break;
     const offset = panel + 4 * from * H, state = layer0.state.map((at) => at + offset);
-    e.firstLayerStep(
-      params[PARAMS.kind],
+    const n = ctl[claimSlot(0, s) + 2];
+    optimizer.firstLayer(
       layer0.weight + offset,
-      state[0] ?? 0,
-      state[1] ?? 0,
+      state,
       layer0.delta + 4 * p * H,
       H,
       plan.lanes[s].columns,
-      ctl[claimSlot(0, s) + 2],
+      n,
       to - from,
-      params[PARAMS.lr],
-      params[PARAMS.a],
-      params[PARAMS.b],
-      params[PARAMS.c1],
-      params[PARAMS.c2],
-      params[PARAMS.eps],
-      params[PARAMS.lambda],
     );
   }
 }
@@ -884,7 +911,6 @@ export class SimdNetwork implements StepStrategy {
   readonly #losses: Float64Array;
   readonly #params: Float64Array;
   #steps = 0;
-  #closed = false;
   #t = 0;
 
   constructor(
@@ -948,11 +974,6 @@ export class SimdNetwork implements StepStrategy {
     writeOptimizerParams(this.#params, this.optimizer, lr, this.#t);
   }
 
-  /** The optimiser's state arrays for a parameter tensor, in slot order. */
-  #stateOf(value: Floats): Floats[] {
-    return optimizerState(this.optimizer, value);
-  }
-
   load(): void {
     const f32 = this.#k.f32;
     this.net.layers.forEach((dense, l) => {
@@ -971,7 +992,7 @@ export class SimdNetwork implements StepStrategy {
       };
       putWeight(r.weight, dense.weight);
       put(r.bias, dense.bias, 1, r.O);
-      const wState = this.#stateOf(dense.weight), bState = this.#stateOf(dense.bias);
+      const wState = optimizerState(this.optimizer, dense.weight), bState = optimizerState(this.optimizer, dense.bias);
       r.state.forEach((at, s) => {
         putWeight(at, wState[s]);
         put(at + stateBiasOffset(r), bState[s], 1, r.O);
@@ -998,7 +1019,7 @@ export class SimdNetwork implements StepStrategy {
       };
       getWeight(dense.weight, r.weight);
       get(dense.bias, r.bias, 1, r.O);
-      const wState = this.#stateOf(dense.weight), bState = this.#stateOf(dense.bias);
+      const wState = optimizerState(this.optimizer, dense.weight), bState = optimizerState(this.optimizer, dense.bias);
       r.state.forEach((at, s) => {
         getWeight(wState[s], at);
         get(bState[s], at + stateBiasOffset(r), 1, r.O);
@@ -1009,8 +1030,6 @@ export class SimdNetwork implements StepStrategy {
 
   /** Stops the worker threads (once the run is over) and lets the memory serve the next training. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
     // the memory goes back for the next training in this process (its pages are already mapped), but only when
     // every worker has left (see WorkerTeam.close)
     if (this.#team.close()) releaseSimdKernels(this.#k);
