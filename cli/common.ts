@@ -10,7 +10,7 @@ import { InputError } from "../lib/errors.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
 import { resolveDataDir } from "../lib/data/mnist.ts";
 
-/** Thrown for a bad command line; printed with the tool's usage text. */
+/** Thrown for a bad command line; printed with a pointer to the tool's `--help`. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -42,7 +42,7 @@ export function parseFlags<O extends Options>(args: string[], options: O, allowP
   try {
     return parseArgs({ args: joined, options, strict: true, allowPositionals });
   } catch (error) {
-    throw new UsageError(parseErrorSentence((error as Error).message, joined, allowPositionals));
+    throw new UsageError(parseErrorSentence((error as Error).message, joined, allowPositionals, Object.keys(options)));
   }
 }
 
@@ -69,7 +69,7 @@ function joinNegativeValues(args: string[], options: Options): string[] {
 }
 
 /** node:util's parse error as one sentence of ours (its own hints span lines and one lacks a closing quote). */
-function parseErrorSentence(message: string, args: string[], allowPositionals: boolean): string {
+function parseErrorSentence(message: string, args: string[], allowPositionals: boolean, names: string[]): string {
   const ambiguous = message.match(/^Option '(--[^']+)' argument is ambiguous/);
   if (ambiguous !== null) {
     const value = args[args.indexOf(ambiguous[1]) + 1] ?? "";
@@ -81,12 +81,43 @@ function parseErrorSentence(message: string, args: string[], allowPositionals: b
     const end = args.indexOf("--");
     const given = args.slice(0, end < 0 ? args.length : end).find((a) => a.startsWith(unknown[1])) ?? unknown[1];
     const what = given === unknown[1] ? `'${given}'` : `'${unknown[1]}' (in "${given}")`;
+    const near = unknown[1].startsWith("--") ? closestName(unknown[1].slice(2), names) : undefined;
     return `unknown option ${what}` +
+      (near !== undefined ? `; did you mean --${near}?` : "") +
       (allowPositionals && !given.startsWith("--")
         ? `; a file name that starts with "-" goes after "--", as in: -- "${given}"`
         : "");
   }
+  const missing = message.match(/^Option '(--[^ ']+)[^']*' argument missing/);
+  if (missing !== null) return `${missing[1]} needs a value`;
+  const positional = message.match(/^Unexpected argument '([^']*)'/);
+  if (positional !== null) {
+    return `unexpected argument '${positional[1]}': this task takes only flags (--name value)`;
+  }
   return firstSentence(message);
+}
+
+/** The flag name within two edits of `name` (the closest), if there is one. */
+function closestName(name: string, names: string[]): string | undefined {
+  let best: string | undefined, bestDistance = 3;
+  for (const candidate of names) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
 }
 
 /** A whole number ≥ 1 from flag `--name`. */
@@ -151,16 +182,16 @@ export function oneOf<T extends string>(
 
 /**
  * Runs a tool's main function: bad input, a refused permission and usage
- * errors become one `error:` line on stderr (usage errors followed by the
- * usage text) and exit status 1; anything else is reported as an internal
- * error (exit status 2), still without a stack trace.
+ * errors become one `error:` line on stderr (usage errors followed by a line
+ * naming the tool's `--help`) and exit status 1; anything else is reported as
+ * an internal error (exit status 2), still without a stack trace.
  */
 export async function run(usage: string, main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`error: ${error.message}\n\n${usage}`);
+      console.error(`error: ${error.message}\n${helpPointer(usage)}`);
       Deno.exit(1);
     }
     if (error instanceof InputError || error instanceof TrainingDivergedError) {
@@ -174,6 +205,26 @@ export async function run(usage: string, main: () => Promise<void>): Promise<voi
     console.error(`internal error: ${firstSentence((error as Error)?.message ?? String(error))}`);
     Deno.exit(2);
   }
+}
+
+/**
+ * The line after a usage error: the usage text's first line and where the
+ * rest is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { helpPointer } from "./common.ts";
+ * assert.equal(
+ *   helpPointer("Usage: deno task train [flags]\n\nTrains…"),
+ *   "Usage: deno task train [flags] (deno task train --help lists the flags)",
+ * );
+ * ```
+ */
+export function helpPointer(usage: string): string {
+  const first = usage.split("\n")[0];
+  const task = first.match(/deno task [\w:]+/);
+  return task === null ? first : `${first} (${task[0]} --help lists the flags)`;
 }
 
 /**

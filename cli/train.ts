@@ -63,10 +63,11 @@ Trains a 784-…-10 network (or the convolutional network of --arch) by minibatc
   --activation NAME   relu, tanh or sigmoid (default: relu)
 ${RECIPE_USAGE}
   --seed N            random seed for weights and shuffling, 0 to 4294967295 (default: 0)
-  --threads N         threads computing each step of the SIMD paths; 1 = this thread only (default:
-                      the number of cores; one hidden layer without augmentation uses at most one per
-                      32 hidden units, and 4). A seed and a thread count give the same model bytes
-                      (on the SIMD paths any count does); the count is recorded in the metadata
+  --threads N         threads computing each step of the SIMD paths, 1 up to the number of cores (its
+                      default); 1 = this thread only. One hidden layer without augmentation uses at most
+                      one per 32 hidden units, and 4; the spec's small steps use one. A seed gives the
+                      same weights on any thread count on the SIMD paths; the count used is printed
+                      ("steps: …") and recorded in the model's metadata
   --out FILE          model file to write (default: models/mlp.safetensors)
   --report DIR        also write metrics.csv, training.svg, confusion.svg, index.html there (inside reports/)
   --json              end with one JSON line of results
@@ -127,7 +128,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     arch: archText === undefined ? null : checkedArch(archText, activation),
     activation,
     seed: seed32(values.seed),
-    threads: positiveInt("threads", values.threads, Math.max(1, navigator.hardwareConcurrency || 1)),
+    threads: threadCount(values.threads),
     out: values.out ?? "models/mlp.safetensors",
     report: values.report ?? null,
     json: values.json ?? false,
@@ -238,8 +239,7 @@ async function train(
   const shapeText = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
   log(
     `training ${shapeText} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
-      `${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}, ` +
-      `${config.threads} thread${config.threads === 1 ? "" : "s"}`,
+      `${plural(config.epochs, "epoch")}, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`,
   );
   if (config.batchSize >= train.n) {
     log(`note: batch ${config.batchSize} holds the whole training set (full-batch training)`);
@@ -248,7 +248,9 @@ async function train(
   if (recipe.preset !== "spec" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
     log(
       `recipe${recipe.preset === "spec" ? "" : ` (preset ${recipe.preset})`}: ${recipe.optimizer}, ` +
-        `weight decay ${recipe.weightDecay}, ${recipe.schedule} schedule, augment ${recipe.augment.kind}` +
+        `weight decay ${recipe.weightDecay}, ${recipe.schedule} schedule` +
+        (recipe.warmup > 0 ? ` after ${plural(recipe.warmup, "warm-up epoch")}` : "") +
+        `, augment ${recipe.augment.kind}` +
         (validation ? `, ${validation.n} validation images held out` : ""),
     );
   }
@@ -259,12 +261,17 @@ async function train(
   const started = performance.now();
   let last = { trainAccuracy: NaN, testAccuracy: NaN, loss: NaN };
   let testResult: ReturnType<typeof evaluate> | null = null; // the latest evaluation on the test set
+  let threadsUsed = 1; // what the step strategy runs on: the spec's small steps, for one, take one thread
   const history = SGD(net, train, {
     epochs: config.epochs,
     batchSize: config.batchSize,
     ...trainingHooks(recipe, config.lr, config.epochs),
     rng,
     threads: config.threads,
+    onStart: (run) => {
+      threadsUsed = run.threads;
+      log(`steps: ${run.strategy} on ${plural(run.threads, "thread")}` + stepNote(run, config.threads));
+    },
     onBatch: (done, total) => {
       interrupt.check();
       progress.update(done, total);
@@ -280,8 +287,14 @@ async function train(
         testAccuracy: testResult.accuracy,
         loss: stats.loss,
       };
-      records.push({ ...last, epoch: stats.epoch, lr: stats.lr, seconds: stats.seconds });
       const checked = validation && evaluate(net, validation);
+      records.push({
+        ...last,
+        epoch: stats.epoch,
+        lr: stats.lr,
+        seconds: stats.seconds,
+        ...(checked ? { validationAccuracy: checked.accuracy } : {}),
+      });
       const evalTime = (performance.now() - evalStarted) / 1000;
       evalSeconds += evalTime;
       log(
@@ -324,7 +337,7 @@ async function train(
       lr: String(config.lr),
       ...(config.arch === null ? { hidden: config.hidden.join(",") } : {}),
       seed: String(config.seed),
-      threads: String(config.threads),
+      threads: String(threadsUsed),
       train_examples: String(train.n),
       epochs_run: String(history.length),
       ...recipeMetadata(recipe),
@@ -344,8 +357,8 @@ async function train(
     `      per-epoch evaluation (test ${test.n}` +
       (trainSample === train ? `, train ${train.n}` : `, a sample of ${trainSample.n} train`) +
       (validation ? `, validation ${validation.n}` : "") +
-      ` images): ${evalSeconds.toFixed(2)} s, ${(100 * evalSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}% ` +
-      `of the ${wallSeconds.toFixed(1)} s of training and evaluating`,
+      ` images): ${seconds(evalSeconds)}, ${(100 * evalSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}% ` +
+      `of the ${seconds(wallSeconds)} of training and evaluating`,
   );
   if (config.report !== null) {
     const report = config.report;
@@ -392,7 +405,7 @@ async function train(
       arch: config.arch === null ? null : formatArch(config.arch),
       activation: config.activation,
       seed: config.seed,
-      threads: config.threads,
+      threads: threadsUsed,
       model: config.out,
       report: config.report,
       preset: recipe.preset,
@@ -406,6 +419,36 @@ async function train(
       epochs_run: history.length,
     }));
   }
+}
+
+/** --threads: 1 up to this machine's cores (its default); more threads than cores only wait for each other. */
+function threadCount(value: string | undefined): number {
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  const threads = positiveInt("threads", value, cores);
+  if (threads > cores) {
+    throw new UsageError(`--threads must be at most ${cores}, this machine's number of cores, got "${value}"`);
+  }
+  return threads;
+}
+
+/** "1 epoch", "30 epochs". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** A duration in seconds with two significant decimals at least: "0.012 s", "0.54 s", "12.3 s". */
+function seconds(s: number): string {
+  return `${s < 0.1 ? s.toFixed(3) : s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
+}
+
+/** Why the steps run on fewer threads than --threads asked for, if they do. */
+function stepNote(run: { strategy: string; threads: number }, asked: number): string {
+  if (run.threads >= asked) return "";
+  if (run.strategy === "sparse-mlp" || run.strategy === "sparse" || run.strategy === "general") {
+    return ` (this strategy has one; --threads ${asked} serves larger steps)`;
+  }
+  if (run.strategy === "simd-columns") return ` (one per 32 hidden units, 4 at most)`;
+  return ` (of the ${asked} asked for)`;
 }
 
 if (import.meta.main) await run(USAGE, main);

@@ -32,6 +32,8 @@ export interface EpochRecord {
   testAccuracy: number;
   lr: number;
   seconds: number;
+  /** The accuracy on the held-out validation set, which chooses the kept epoch (when there is one). */
+  validationAccuracy?: number;
 }
 
 /** Everything a report shows. */
@@ -54,7 +56,7 @@ export interface ReportInput {
 export const REPORT_FILES = ["metrics.csv", "training.svg", "confusion.svg", "index.html"] as const;
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const COLORS = { loss: "#6b4c9a", train: "#4269d0", test: "#e8590c", lr: "#3ca951" };
+const COLORS = { loss: "#6b4c9a", train: "#4269d0", test: "#e8590c", validation: "#1b9e9e", lr: "#3ca951" };
 const WIDTH = 720;
 
 /**
@@ -78,6 +80,10 @@ export function metricsCsv(epochs: EpochRecord[]): string {
     column("test_accuracy", (e) => e.testAccuracy),
     column("lr", (e) => e.lr),
     column("seconds", (e) => e.seconds),
+    // only with a validation split: the accuracy that chose the kept epoch
+    ...(epochs.some((e) => e.validationAccuracy !== undefined)
+      ? [column("validation_accuracy", (e) => e.validationAccuracy ?? NaN)]
+      : []),
   ]);
   return String(df.writeCSV());
 }
@@ -175,22 +181,35 @@ export function trainingChartSvg(input: ReportInput): string {
       Plot.dot(rows, { x: "epoch", y: "loss", fill: COLORS.loss, r: 2.5 }),
     ],
   }) as unknown as SvgElement;
+  const validated = rows.some((r) => r.validationAccuracy !== undefined);
   const series = rows.flatMap((r) => [
     { epoch: r.epoch, accuracy: r.trainAccuracy, set: "train accuracy" },
     { epoch: r.epoch, accuracy: r.testAccuracy, set: "test accuracy" },
+    ...(r.validationAccuracy === undefined
+      ? []
+      : [{ epoch: r.epoch, accuracy: r.validationAccuracy, set: "validation accuracy" }]),
   ]);
-  const color = { domain: ["train accuracy", "test accuracy"], range: [COLORS.train, COLORS.test] };
+  const sets = [
+    { label: "train accuracy", color: COLORS.train },
+    { label: "test accuracy", color: COLORS.test },
+    ...(validated ? [{ label: "validation accuracy", color: COLORS.validation }] : []),
+  ];
+  const color = { domain: sets.map((d) => d.label), range: sets.map((d) => d.color) };
+  const kept = rows.find((r) => r.epoch === input.keptEpoch);
+  const domain = percentDomain(series);
   const accuracy = Plot.plot({
     ...common,
     color,
-    y: { label: "accuracy (%)", percent: true, grid: true, domain: percentDomain(series) },
+    y: { label: "accuracy (%)", percent: true, grid: true, domain },
     marks: [
       ...(input.keptEpoch === undefined ? [] : [
         Plot.ruleX([input.keptEpoch], { stroke: "#888", strokeDasharray: "4,3" }),
         Plot.text([input.keptEpoch], {
           x: (e: number) => e,
           frameAnchor: "top",
-          text: (e: number) => `kept: epoch ${e}`,
+          // the kept weights' figures: the lines' end labels are the last epoch's
+          text: (e: number) =>
+            `kept: epoch ${e}` + (kept === undefined ? "" : `, test ${(100 * kept.testAccuracy).toFixed(1)}%`),
           dy: 4,
           dx: 4,
           textAnchor: "start",
@@ -201,18 +220,23 @@ export function trainingChartSvg(input: ReportInput): string {
       // z: one line per set, said explicitly (with one epoch Plot would take the two sets for a quantity and warn)
       Plot.lineY(series, { x: "epoch", y: "accuracy", z: "set", stroke: "set", strokeWidth: 2 }),
       Plot.dot(series, { x: "epoch", y: "accuracy", fill: "set", r: 2.5 }),
-      Plot.text(
-        series,
-        Plot.selectLast({
-          x: "epoch",
-          y: "accuracy",
-          z: "set",
-          fill: "set",
-          text: (d: { accuracy: number; set: string }) => `${d.set.split(" ")[0]} ${(100 * d.accuracy).toFixed(1)}%`,
-          dx: 8,
-          textAnchor: "start",
-          fontSize: 11,
-        }),
+      // each line's last value at its end, moved apart where two lines end close together
+      ...endLabels(series, domain).map(({ set, dy }) =>
+        Plot.text(
+          series.filter((d) => d.set === set),
+          Plot.selectLast({
+            x: "epoch",
+            y: "accuracy",
+            fill: "set",
+            // "val": "validation" and its figure would not fit in the margin
+            text: (d: { accuracy: number; set: string }) =>
+              `${d.set.split(" ")[0].replace("validation", "val")} ${(100 * d.accuracy).toFixed(1)}%`,
+            dx: 8,
+            dy,
+            textAnchor: "start",
+            fontSize: 11,
+          }),
+        )
       ),
     ],
   }) as unknown as SvgElement;
@@ -224,11 +248,7 @@ export function trainingChartSvg(input: ReportInput): string {
   y += 22 + 240 + 16;
   parts.push(panelTitle("Accuracy per epoch (higher is better)", y + 14));
   parts.push(
-    swatches(
-      [{ label: "train accuracy", color: COLORS.train }, { label: "test accuracy", color: COLORS.test }],
-      340,
-      y + 14,
-    ),
+    swatches(sets.map((d) => ({ ...d, label: validated ? d.label.split(" ")[0] : d.label })), 340, y + 14),
   );
   parts.push(placed(accuracy, 0, y + 22));
   y += 22 + 240 + 16;
@@ -247,6 +267,23 @@ export function trainingChartSvg(input: ReportInput): string {
 }
 
 /** {@linkcode accuracyDomain} in percent, the unit of Plot's `percent: true` axis. */
+/**
+ * Where to put each line's end label: its set and how far (px) to move it up
+ * or down so that labels of lines ending close together do not overlap (at
+ * least 12 px apart on the accuracy chart's 240 − 24 − 30 px of height).
+ */
+function endLabels(series: { epoch: number; accuracy: number; set: string }[], domain: number[]) {
+  const px = 240 - 24 - 30, [lo, hi] = domain;
+  const last = new Map<string, number>();
+  for (const d of series) last.set(d.set, d.accuracy); // in epoch order: the last one stays
+  const labels = [...last].map(([set, accuracy]) => {
+    const y = (1 - (100 * accuracy - lo) / Math.max(1e-9, hi - lo)) * px;
+    return { set, y, at: y };
+  }).sort((a, b) => a.y - b.y);
+  for (let i = 1; i < labels.length; i++) labels[i].at = Math.max(labels[i].at, labels[i - 1].at + 12);
+  return labels.map(({ set, y, at }) => ({ set, dy: at - y }));
+}
+
 function percentDomain(series: { accuracy: number }[]): number[] {
   return accuracyDomain(series.map((d) => d.accuracy)).map((v) => Math.round(100 * v));
 }
@@ -366,9 +403,7 @@ function indexHtml(input: ReportInput): string {
 <style>body{font-family:system-ui,sans-serif;max-width:760px;margin:2em auto;padding:0 1em}img{max-width:100%}</style>
 </head><body>
 <h1>Training report</h1>
-<p><strong>${esc(input.title)}</strong></p>
-<ul>${input.summary.map((s) => `<li>${esc(s)}</li>`).join("")}</ul>
-<p>Per-epoch figures: <a href="metrics.csv">metrics.csv</a></p>
+<p>Per-epoch figures: <a href="metrics.csv">metrics.csv</a> (the run's summary is at the top of the chart)</p>
 <img src="training.svg" alt="loss and accuracy per epoch">
 <img src="confusion.svg" alt="confusion matrix of the test set">
 </body></html>

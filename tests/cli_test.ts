@@ -17,7 +17,10 @@ function assertCleanError(result: TaskResult, pattern: RegExp) {
 }
 
 const badTrainFlags: [string[], RegExp][] = [
-  [["--epoch", "3"], /unknown.*--epoch/i],
+  [["--epoch", "3"], /unknown option '--epoch'; did you mean --epochs\?$/],
+  [["--epochs"], /^error: --epochs needs a value/],
+  [["stray"], /unexpected argument 'stray'/],
+  [["--threads", "1000"], /--threads must be at most \d+, this machine's number of cores, got "1000"/],
   [["--epochs", "0"], /--epochs must be a whole number ≥ 1/],
   [["--epochs", "-2"], /--epochs must be a whole number ≥ 1, got "-2"/],
   [["--epochs=-3"], /--epochs must be a whole number ≥ 1, got "-3"/],
@@ -103,6 +106,11 @@ Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and w
       const out = flags[0] === "--out" ? [] : ["--out", `${scratch.dir}/m.safetensors`];
       const result = await runTask("train", [...flags, ...out]);
       assertCleanError(result, pattern);
+      // the sentence, and for a usage error one line pointing at --help: not the whole usage text
+      assert.match(
+        result.stderr.trim(),
+        /^error: [^\n]*(\nUsage: deno task train \[flags\] \(deno task train --help lists the flags\))?$/,
+      );
     }
     assert.deepEqual(listDir(scratch.dir), []);
   } finally {
@@ -266,7 +274,14 @@ Deno.test("cli train: with a validation split, the JSON, the report and eval all
     assert.equal((result.loss as number).toFixed(4), losses[best - 1].toFixed(4), "loss of the kept epoch");
     const svg = Deno.readTextFileSync(`${report}/confusion.svg`);
     assert.match(svg, new RegExp(`accuracy ${(100 * (result.test_accuracy as number)).toFixed(2)}%`));
-    assert.match(Deno.readTextFileSync(`${report}/index.html`), new RegExp(`weights of epoch ${best} kept`));
+    // the summary at the top of the chart (which index.html shows) and the chart's mark name the kept epoch
+    const chart = Deno.readTextFileSync(`${report}/training.svg`);
+    assert.match(chart, new RegExp(`weights of epoch ${best} kept`));
+    assert.match(
+      chart,
+      new RegExp(`kept: epoch ${best}, test ${(100 * (result.test_accuracy as number)).toFixed(1)}%`),
+    );
+    assert.match(Deno.readTextFileSync(`${report}/index.html`), /<img src="training\.svg"/);
     const evaluated = lastJson(await runTask("eval", ["--model", model, "--json"]));
     assert.equal(evaluated.accuracy, result.test_accuracy);
   } finally {

@@ -11,7 +11,7 @@ Deno.test("cli train --threads: 2 threads give the same bytes twice and 1 thread
       const out = `${scratch.dir}/${name}.safetensors`;
       const result = await runTask("train", [...flags, "--threads", threads, "--out", out]);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, new RegExp(`${threads} threads?\\b`));
+      assert.match(result.stdout, new RegExp(`^steps: simd-columns on ${threads} threads?$`, "m"));
       files.push(await Deno.readFile(out));
       assert.equal((await loadModel(out)).metadata.threads, threads);
     }
@@ -22,6 +22,14 @@ Deno.test("cli train --threads: 2 threads give the same bytes twice and 1 thread
       await loadModel(`${scratch.dir}/c.safetensors`),
     ];
     one.net.parameters().forEach((p, k) => assert.deepEqual(p.value, two.net.parameters()[k].value, p.name));
+    // the spec's small steps run on one thread whatever --threads says, and the file says so
+    const spec = await runTask("train", ["--epochs", "1", "--threads", "2", "--out", `${scratch.dir}/s.safetensors`]);
+    assert.equal(spec.code, 0, spec.stderr);
+    assert.match(
+      spec.stdout,
+      /^steps: sparse-mlp on 1 thread \(this strategy has one; --threads 2 serves larger steps\)$/m,
+    );
+    assert.equal((await loadModel(`${scratch.dir}/s.safetensors`)).metadata.threads, "1");
     const bad = await runTask("train", ["--threads", "0", "--out", `${scratch.dir}/d.safetensors`]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error: --threads must be a whole number ≥ 1/m);

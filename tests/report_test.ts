@@ -194,7 +194,29 @@ Deno.test("report: confusion.svg states the accuracy of its own matrix, and the 
     const { texts } = parseSvg(Deno.readTextFileSync(`${dir}/confusion.svg`));
     assert.ok(texts.some((t) => /6 test images, accuracy 50\.00%/.test(t)), texts.join(" | "));
     assert.ok(!texts.some((t) => /75\.00%/.test(t)));
-    assert.ok(parseSvg(Deno.readTextFileSync(`${dir}/training.svg`)).texts.includes("kept: epoch 3"));
+    // epoch 3's test accuracy is 0.45 + 0.12 = 57%: the kept weights' figure, not the last epoch's
+    assert.ok(parseSvg(Deno.readTextFileSync(`${dir}/training.svg`)).texts.includes("kept: epoch 3, test 57.0%"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report: a validation split's accuracy is a column of metrics.csv and a line of the chart; index.html shows the summary once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const epochs = EPOCHS.map((e, i) => ({ ...e, validationAccuracy: 0.6 + 0.01 * i }));
+    const summary = ["test accuracy 57.00% on 6 images"];
+    await writeReport(dir, { title: "t", summary, epochs, confusion: [[2, 1], [2, 1]], keptEpoch: 3 });
+    const csv = pl.readCSV(Deno.readTextFileSync(`${dir}/metrics.csv`));
+    assert.deepEqual(csv.getColumn("validation_accuracy").toArray(), epochs.map((e) => e.validationAccuracy));
+    const { texts } = parseSvg(Deno.readTextFileSync(`${dir}/training.svg`));
+    assert.ok(texts.includes("validation"), texts.join(" | ")); // the legend
+    assert.ok(texts.some((t) => /^val 65\.0%$/.test(t)), texts.join(" | "));
+    const html = Deno.readTextFileSync(`${dir}/index.html`);
+    assert.equal(html.split("test accuracy 57.00%").length, 1, "the summary is in training.svg, not again in the page");
+    assert.equal(texts.filter((t) => t === summary[0]).length, 1);
+    // without a validation split there is no such column
+    assert.doesNotMatch(metricsCsv(EPOCHS), /validation/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -89,7 +89,11 @@ export function decodeImage(bytes: Uint8Array, source: string): GrayImage {
     let reason = String((error as Error)?.message ?? error).split("\n")[0];
     // pngjs says this (sic) when the data stops before the image is complete
     if (/waiti?ng on finished stream/.test(reason)) reason = "the data ends before the image is complete";
-    throw new InputError(`${source}: the ${name} image is truncated or damaged (decoder says: ${reason})`);
+    // a TypeError or RangeError is the decoder's code tripping over the bytes, not a sentence for a reader
+    const internal = error instanceof TypeError || error instanceof RangeError;
+    throw new InputError(
+      `${source}: the ${name} image is truncated or damaged` + (internal ? "" : ` (decoder says: ${reason})`),
+    );
   }
   if (rgba.width < 1 || rgba.height < 1) throw new InputError(`${source}: the ${name} image has no pixels`);
   const gray = rgbaToGray(rgba.data, rgba.width, rgba.height);

@@ -130,6 +130,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof info !== "object" || info === null) fail(`tensor ${quote(name)} is not described by an object`);
+    if (info.dtype === undefined) fail(`tensor ${quote(name)} has no dtype`);
     if (info.dtype !== "F32") fail(`tensor ${quote(name)} has dtype ${quote(info.dtype)}; only F32 is supported`);
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {

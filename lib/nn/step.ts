@@ -42,6 +42,8 @@ import { simdCnn } from "../kernels/simd_cnn.ts";
 export interface StepStrategy {
   /** Which strategy runs (see the module table). */
   readonly name: "sparse-mlp" | "sparse" | "simd-columns" | "simd" | "simd-cnn" | "general";
+  /** How many threads compute each step (1 when absent). */
+  readonly threads?: number;
   /** One step on the B examples order[start … start+B) with learning rate `lr`; returns their mean loss (before the step). */
   step(order: ArrayLike<number>, start: number, B: number, lr: number): number;
   /** Makes the network hold the current weights. */

@@ -75,6 +75,13 @@ export interface TrainOptions {
    * theirs by float32 rounding); the other paths run on one thread.
    */
   threads?: number;
+  /**
+   * Called once before the first step with the step strategy chosen for the
+   * run (see `step.ts`) and the threads it computes each step on: fewer than
+   * `threads` when the strategy has fewer items per step (`sparse-mlp` has
+   * one), so a caller can say and record what ran.
+   */
+  onStart?: (run: { strategy: StepStrategy["name"]; threads: number }) => void;
 }
 
 /** Thrown when the loss stops being a finite number. */
@@ -129,6 +136,7 @@ export function SGD(net: Classifier, data: Dataset, options: TrainOptions): Epoc
   // Whether the strategy holds steps that the network's weights do not have yet.
   let unsynced = false;
   try {
+    options.onStart?.({ strategy: strategy.name, threads: strategy.threads ?? 1 });
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const lr = learningRate(epoch - 1);
       const started = epoch === 1 ? setupStarted : performance.now();

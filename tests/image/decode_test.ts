@@ -122,3 +122,35 @@ Deno.test("image: each bad file is an InputError naming it", () => {
     assert.throws(() => decodeImage(bytes, "x.img"), (e) => e instanceof InputError && pattern.test(e.message));
   }
 });
+
+/** JPEG bytes without their Huffman tables (DHT segments): the scan then names tables that are not there. */
+function withoutHuffmanTables(jpg: Uint8Array): Uint8Array {
+  const out: number[] = [0xff, 0xd8];
+  for (let i = 2; i < jpg.length;) {
+    const marker = jpg[i + 1];
+    if (jpg[i] !== 0xff || marker === 0xda) {
+      out.push(...jpg.subarray(i));
+      break;
+    }
+    const end = i + 2 + ((jpg[i + 2] << 8) | jpg[i + 3]);
+    if (marker !== 0xc4) out.push(...jpg.subarray(i, end));
+    i = end;
+  }
+  return new Uint8Array(out);
+}
+
+Deno.test("image: a damaged JPEG is refused in words of ours, never with the decoder's JavaScript error", () => {
+  const jpg = encodeJpeg(upright());
+  const damaged = [withoutHuffmanTables(jpg)];
+  for (let end = 2; end < jpg.length; end += Math.max(1, Math.floor(jpg.length / 60))) {
+    damaged.push(jpg.subarray(0, end));
+  }
+  for (const bytes of damaged) {
+    assert.throws(() => decodeImage(bytes, "x.jpg"), (e: unknown) => {
+      assert.ok(e instanceof InputError, `${bytes.length} bytes: ${e}`);
+      assert.match(e.message, /^x\.jpg: /);
+      assert.doesNotMatch(e.message, /undefined|null|properties|is not a function|Cannot /, `${bytes.length} bytes`);
+      return true;
+    });
+  }
+});

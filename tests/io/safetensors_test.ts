@@ -71,6 +71,7 @@ Deno.test("safetensors: truncated, oversized or non-JSON headers are refused wit
 Deno.test("safetensors: wrong dtype, bad shape, bad offsets and non-string metadata are refused", () => {
   const four = new Uint8Array(4);
   assertRejects(rawFile({ w: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }, four), /dtype "F16"/);
+  assertRejects(rawFile({ w: { shape: [1], data_offsets: [0, 4] } }, four), /tensor "w" has no dtype$/);
   assertRejects(rawFile({ w: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, four), /invalid shape/);
   assertRejects(rawFile({ w: { dtype: "F32", shape: [1], data_offsets: [4, 0] } }, four), /invalid data_offsets/);
   assertRejects(rawFile({ w: { dtype: "F32", shape: [2], data_offsets: [0, 4] } }, four), /spans? 4 bytes|span 4/);
