@@ -6,9 +6,10 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { isAbsolute, join, relative } from "node:path";
 import { InputError } from "../lib/errors.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
-import { resolveDataDir } from "../lib/data/mnist.ts";
+import { MNIST_DATA, resolveDataDir } from "../lib/data/mnist.ts";
 
 /** Thrown for a bad command line; printed with a pointer to the tool's `--help`. */
 export class UsageError extends Error {
@@ -228,41 +229,87 @@ export function helpPointer(usage: string): string {
 }
 
 /**
- * What to add to "not found" for a relative path: tasks run from the
- * repository root, so `../models/x` from a subfolder points elsewhere than
- * the user thinks. Empty for an absolute path.
+ * The folder `deno task` was started in (`INIT_CWD`, which deno task sets;
+ * the task itself runs in the repository root), or null when it is the
+ * working folder, not set, or not readable with the task's permissions.
+ */
+export function startFolder(): string | null {
+  try {
+    if (Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state !== "granted") return null;
+    const start = Deno.env.get("INIT_CWD");
+    return start === undefined || !isAbsolute(start) || relative(Deno.cwd(), start) === "" ? null : start;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A path the user typed, taken from the folder `deno task` was started in:
+ * `deno task predict --model ../models/mlp.safetensors zero.png` from
+ * `notebooks/` reads `models/mlp.safetensors` and `notebooks/zero.png`.
+ * Relative to the working folder (the repository root) when it lies inside
+ * it, so messages stay short; unchanged when the task was started in the
+ * root (or `INIT_CWD` is not readable).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromStartFolder } from "./common.ts";
+ * assert.equal(fromStartFolder("/tmp/x.png"), "/tmp/x.png");
+ * ```
+ */
+export function fromStartFolder(path: string): string {
+  const start = startFolder();
+  if (start === null || isAbsolute(path)) return path;
+  const full = join(start, path), inside = relative(Deno.cwd(), full);
+  return inside === "" ? "." : inside.startsWith("..") || isAbsolute(inside) ? full : inside;
+}
+
+/**
+ * A `--data` value the user typed: `mnist` as it is (see `resolveDataDir`),
+ * a folder from the folder `deno task` was started in ({@linkcode fromStartFolder}).
+ */
+export function userDataPath(value: string): string {
+  return value === MNIST_DATA ? value : fromStartFolder(value);
+}
+
+/**
+ * What to add to "not found" for a relative path: where relative paths are
+ * taken from (the folder `deno task` was started in). Empty for an absolute
+ * path.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { relativePathHint } from "./common.ts";
  * assert.equal(relativePathHint("/tmp/x.png"), "");
- * assert.match(relativePathHint("x.png"), /relative paths are taken from the repository root/);
+ * assert.match(relativePathHint("x.png"), /relative paths are taken from the folder deno task was started in/);
  * ```
  */
 export function relativePathHint(path: string): string {
   if (path.startsWith("/")) return "";
-  let root = "";
+  let folder = "";
   try {
-    root = `, ${Deno.cwd()}`;
+    folder = `, ${startFolder() ?? Deno.cwd()}`;
   } catch {
     // no read permission for the working folder: say it without the folder
   }
-  return ` (relative paths are taken from the repository root${root}, where deno task runs, ` +
-    `not from the folder it was started in)`;
+  return ` (relative paths are taken from the folder deno task was started in${folder})`;
 }
 
 /**
- * Refuses a file argument that does not exist: "`path`: `what` not found",
- * with {@linkcode relativePathHint}, as an {@linkcode InputError}. Other
- * problems (a folder, a bad file) are left to the reader of the file.
+ * Refuses a file argument that does not exist: "`shown`: `what` not found"
+ * (`shown`: the path as the user typed it; `path`: where it was looked for,
+ * see {@linkcode fromStartFolder}), with {@linkcode relativePathHint}, as an
+ * {@linkcode InputError}. Other problems (a folder, a bad file) are left to
+ * the reader of the file.
  */
-export async function requireExistingFile(path: string, what: string): Promise<void> {
+export async function requireExistingFile(path: string, what: string, shown = path): Promise<void> {
   try {
     await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new InputError(`${path}: ${what} not found${relativePathHint(path)}`);
+      throw new InputError(`${shown}: ${what} not found${relativePathHint(shown)}`);
     }
     throw error;
   }

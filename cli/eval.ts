@@ -11,7 +11,16 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { dataFolder, parseFlags, requireExistingFile, run, UsageError, wantsHelp } from "./common.ts";
+import {
+  dataFolder,
+  fromStartFolder,
+  parseFlags,
+  requireExistingFile,
+  run,
+  UsageError,
+  userDataPath,
+  wantsHelp,
+} from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval --model FILE [--data DIR] [--json]
@@ -34,9 +43,11 @@ async function main(): Promise<void> {
     json: { type: "boolean" },
   });
   if (values.model === undefined) throw new UsageError("--model FILE is required");
-  await requireExistingFile(values.model, "model file");
-  const dir = await dataFolder(values.data ?? "data", values.json ? console.error : console.log);
-  const { net } = await loadModel(values.model);
+  const model = fromStartFolder(values.model);
+  await requireExistingFile(model, "model file", values.model);
+  const data = values.data === undefined ? "data" : userDataPath(values.data);
+  const dir = await dataFolder(data, values.json ? console.error : console.log);
+  const { net } = await loadModel(model);
   requireDigitNetwork(net, values.model);
   const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);

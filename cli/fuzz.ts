@@ -11,7 +11,7 @@
  */
 
 import { fuzz, KNOWN_ISSUES, MAX_SECONDS, type TargetResult } from "../tests/fuzz/harness.ts";
-import { nonNegativeInt, parseFlags, positiveInt, run, UsageError, wantsHelp } from "./common.ts";
+import { fromStartFolder, nonNegativeInt, parseFlags, positiveInt, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task fuzz [--cases N] [--seed S] [--only NAME,…] [--from K] [--save DIR]
 
@@ -97,8 +97,9 @@ async function main(): Promise<void> {
         `\n  replay: deno task fuzz --only ${f.target} --seed ${f.seed} --from ${f.caseNumber} --cases 1`,
     );
     if (values.save !== undefined) {
-      await Deno.mkdir(values.save, { recursive: true });
-      await Deno.writeFile(`${values.save}/${f.target}-seed${f.seed}-case${f.caseNumber}.bin`, f.bytes);
+      const save = fromStartFolder(values.save);
+      await Deno.mkdir(save, { recursive: true });
+      await Deno.writeFile(`${save}/${f.target}-seed${f.seed}-case${f.caseNumber}.bin`, f.bytes);
     }
   }
   const total = results.reduce((s, r) => s + r.cases, 0);

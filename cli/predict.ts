@@ -18,7 +18,7 @@ import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
 import type { Classifier } from "../lib/nn/classifier.ts";
 import { mnistPreprocess } from "../lib/image/preprocess.ts";
 import { argmax } from "../lib/nn/tensor.ts";
-import { parseFlags, requireExistingFile, run, UsageError, wantsHelp } from "./common.ts";
+import { fromStartFolder, parseFlags, requireExistingFile, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task predict --model FILE [--json] IMAGE…
 
@@ -50,8 +50,9 @@ async function main(): Promise<void> {
   }, true);
   if (values.model === undefined) throw new UsageError("--model FILE is required");
   if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
-  await requireExistingFile(values.model, "model file");
-  const { net } = await loadModel(values.model);
+  const model = fromStartFolder(values.model);
+  await requireExistingFile(model, "model file", values.model);
+  const { net } = await loadModel(model);
   requireDigitNetwork(net, values.model);
   let failed = 0;
   for (const file of positionals) {
@@ -71,8 +72,9 @@ async function main(): Promise<void> {
 
 /** Reads, preprocesses and classifies one image file. */
 async function predictFile(net: Classifier, file: string): Promise<Prediction> {
-  await requireExistingFile(file, "file");
-  const image = await readImage(file);
+  const path = fromStartFolder(file);
+  await requireExistingFile(path, "file", file);
+  const image = await readImage(path);
   const pixels = mnistPreprocess(image);
   if (pixels === null) {
     throw new InputError(`${file}: no digit found: the picture is blank (nothing stands out from the background)`);

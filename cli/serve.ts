@@ -28,7 +28,16 @@ import {
   serve,
   textResponse,
 } from "../web/server.ts";
-import { dataFolder, nonNegativeInt, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
+import {
+  dataFolder,
+  fromStartFolder,
+  nonNegativeInt,
+  parseFlags,
+  run,
+  UsageError,
+  userDataPath,
+  wantsHelp,
+} from "./common.ts";
 
 const USAGE = `Usage: deno task serve [--model FILE] [--port N] [--host H] [--data DIR]
 
@@ -75,10 +84,10 @@ export function parseServeArgs(args: string[]): ServeConfig {
   const host = values.host ?? "127.0.0.1";
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new UsageError(`--host must be a host name or address, got "${host}"`);
   return {
-    model: values.model ?? "models/mlp.safetensors",
+    model: values.model === undefined ? "models/mlp.safetensors" : fromStartFolder(values.model),
     port,
     host: host.replace(/^\[(.*)\]$/, "$1"),
-    data: values.data ?? "data",
+    data: values.data === undefined ? "data" : userDataPath(values.data),
   };
 }
 

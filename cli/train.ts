@@ -20,6 +20,7 @@ import { SGD } from "../lib/nn/train.ts";
 import { ACTIVATIONS } from "../lib/nn/activations.ts";
 import {
   dataFolder,
+  fromStartFolder,
   nonNegativeInt,
   oneOf,
   parseFlags,
@@ -27,9 +28,12 @@ import {
   positiveNumber,
   requireOutputPath,
   run,
+  startFolder,
   UsageError,
+  userDataPath,
   wantsHelp,
 } from "./common.ts";
+import { relative } from "node:path";
 import { Progress } from "./progress.ts";
 import { Interrupt } from "./interrupt.ts";
 import { EarlyStopping } from "../lib/nn/early_stopping.ts";
@@ -120,7 +124,8 @@ export function parseTrainArgs(args: string[]): TrainConfig {
   const epochs = positiveInt("epochs", values.epochs, 30);
   const activation = oneOf("activation", values.activation, ACTIVATIONS, "relu");
   return {
-    data: values.data ?? "data",
+    // the paths typed are taken from the folder deno task was started in; the defaults and a preset's from the root
+    data: given.data !== undefined ? userDataPath(given.data) : values.data ?? "data",
     epochs,
     batchSize: positiveInt("batch-size", values["batch-size"], 10),
     lr: positiveNumber("lr", values.lr, 0.01),
@@ -129,8 +134,8 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     activation,
     seed: seed32(values.seed),
     threads: threadCount(values.threads),
-    out: values.out ?? "models/mlp.safetensors",
-    report: values.report ?? null,
+    out: given.out !== undefined ? fromStartFolder(given.out) : values.out ?? "models/mlp.safetensors",
+    report: given.report !== undefined ? fromStartFolder(given.report) : values.report ?? null,
     json: values.json ?? false,
     recipe: requireEffectiveFlags(given, parseRecipe(values, epochs)),
   };
@@ -176,8 +181,11 @@ function parseHidden(text: string): number[] {
 async function requireWritable(flag: string, path: string, advice: string): Promise<void> {
   const { state } = await Deno.permissions.query({ name: "write", path: path || "." });
   if (path === "" || state !== "granted") {
+    // started in a subfolder: say how models/ is reached from there
+    const start = startFolder(), root = Deno.cwd();
+    const from = start === null ? "" : ` (from ${start}: ${relative(start, root) || "."}/models/…)`;
     throw new UsageError(
-      `--${flag} ${path} is outside the folders this task may write (models/, reports/); ${advice}`,
+      `--${flag} ${path} is outside the folders this task may write (models/, reports/); ${advice}${from}`,
     );
   }
 }

@@ -8,7 +8,7 @@ import { resize } from "../lib/image/preprocess.ts";
 import { Random } from "../lib/nn/random.ts";
 import { argmax } from "../lib/nn/tensor.ts";
 import { SGD } from "../lib/nn/train.ts";
-import { runTask, type TaskResult } from "./task.ts";
+import { REPOSITORY_ROOT, runTask, type TaskResult } from "./task.ts";
 
 // A small model trained here (784-30-10, 10 epochs: well under a second) and saved to a temporary folder.
 const train = await loadSplit("data", "train");
@@ -200,10 +200,10 @@ Deno.test({
     const cases: [string[], RegExp][] = [
       [["--model", notModel, image], new RegExp(`^error: ${escape(notModel)}: `)],
       [["--model", `${dir}/nope.safetensors`, image], /model file not found$/],
-      // a relative path is taken from the repository root (deno task's folder): the message says so
+      // a relative path is taken from the folder deno task was started in (here the root): the message says so
       [
         ["--model", "../models/nope-n19.safetensors", image],
-        /^error: \.\.\/models\/nope-n19\.safetensors: model file not found \(relative paths are taken from the repository root, \/.*, where deno task runs, not from the folder it was started in\)$/,
+        /^error: \.\.\/models\/nope-n19\.safetensors: model file not found \(relative paths are taken from the folder deno task was started in, \/.*\)$/,
       ],
       [[image], /--model FILE is required/],
       [["--model", model], /give at least one IMAGE/],
@@ -223,6 +223,35 @@ Deno.test({
       const errorLines = result.stderr.split("\n").filter((l) => l.startsWith("error:"));
       assert.equal(errorLines.length, 1, result.stderr);
       assert.match(errorLines[0], pattern);
+    }
+  },
+});
+
+Deno.test({
+  name: "predict and eval started in a subfolder take relative paths from there, as deno task's INIT_CWD says",
+  async fn() {
+    // as if the user ran `cd test-artifacts/start-…` and then deno task there
+    const sub = `test-artifacts/start-${crypto.randomUUID().slice(0, 8)}`;
+    const start = `${REPOSITORY_ROOT}/${sub}`;
+    await Deno.mkdir(start, { recursive: true });
+    try {
+      await Deno.copyFile(model, `${start}/model.safetensors`);
+      await Deno.writeFile(`${start}/digit.png`, encodePng({ width: 28, height: 28, pixels: row(0) }));
+      const env = { INIT_CWD: start };
+      const result = await runTask("predict", ["--model", "model.safetensors", "digit.png", "nope.png"], env);
+      assert.equal(result.code, 1, result.stderr); // nope.png is missing; digit.png is still answered
+      assert.match(result.stdout, new RegExp(`^digit\\.png: ${argmax(rowProbabilities(0))} `));
+      assert.equal(
+        result.stderr.trim(),
+        `error: nope.png: file not found (relative paths are taken from the folder deno task was started in, ${start})`,
+      );
+      const evaluated = await runTask("eval", ["--model", "model.safetensors", "--data", "../../data", "--json"], env);
+      assert.equal(evaluated.code, 0, evaluated.stderr);
+      // from the root, the same relative paths name nothing
+      const fromRoot = await runTask("predict", ["--model", "model.safetensors", "digit.png"]);
+      assert.match(fromRoot.stderr, /^error: model\.safetensors: model file not found/);
+    } finally {
+      await Deno.remove(start, { recursive: true });
     }
   },
 });

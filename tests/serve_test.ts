@@ -257,7 +257,7 @@ Deno.test("serve: --data outside data/ works for train here; a missing --data fo
         [`${dir}/nonexist`, /^error: --data .*\/nonexist: no such folder\n$/],
         [
           "../nonexist-n19",
-          /^error: --data \.\.\/nonexist-n19: no such folder \(relative paths are taken from the repository root, \/.*, where deno task runs/,
+          /^error: --data \.\.\/nonexist-n19: no such folder \(relative paths are taken from the folder deno task was started in, \/.*\)/,
         ],
         [`${dir}/train_X.csv`, /^error: --data .*train_X\.csv: is a file, not a folder\n$/],
       ] as const

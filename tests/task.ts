@@ -25,6 +25,9 @@ export function taskArgv(name: string): string[] {
   return rest;
 }
 
+/** The repository's folder (no trailing slash). */
+export const REPOSITORY_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
 /**
  * Starts this Deno with `args` (e.g. a task's argv from {@linkcode taskArgv}
  * and its flags) from the repository root, without colours, stdin closed and
@@ -34,19 +37,23 @@ export function spawnDeno(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args,
     cwd: new URL("..", import.meta.url),
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", INIT_CWD: REPOSITORY_ROOT },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
 }
 
-/** Runs `deno task <name> ...args` from the repository root. */
+/**
+ * Runs `deno task <name> ...args` from the repository root, as if started
+ * there (`INIT_CWD`, which deno task sets and the tasks take relative paths
+ * from, is the root unless `env` says otherwise).
+ */
 export async function runTask(name: string, args: string[], env: Record<string, string> = {}): Promise<TaskResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [...taskArgv(name), ...args],
     cwd: new URL("..", import.meta.url),
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", INIT_CWD: REPOSITORY_ROOT, ...env },
     stdin: "null",
   }).output();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
