@@ -8,7 +8,7 @@
 import { type Audit, auditDataset, ImageIndex, type SplitAudit } from "../lib/data/audit.ts";
 import { findSplit, hasSplit, loadSplit, readSplit, type Split, type SplitSource } from "../lib/data/load.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
-import { dataFolder, parseFlags, run, userDataPath, wantsHelp } from "./common.ts";
+import { dataFlag, dataFolder, parseFlags, run, wantsHelp } from "./common.ts";
 import { MNIST_DATA, type Provenance, provenance } from "../lib/data/mnist.ts";
 
 const USAGE = `Usage: deno task audit [--data DIR] [--json]
@@ -205,8 +205,7 @@ export function formatProvenance(seedDir: string, found: Partial<Record<Split, P
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const { values } = parseFlags(Deno.args, { data: { type: "string" }, json: { type: "boolean" } });
-  const data = values.data === undefined ? "data" : userDataPath(values.data);
-  const dir = await dataFolder(data, values.json ? console.error : console.log);
+  const dir = await dataFolder(dataFlag(values.data), values.json ? console.error : console.log);
   const sources: Partial<Record<Split, SplitSource>> = {};
   const loaded: Partial<Record<Split, Dataset>> = {};
   for (const split of ["train", "test"] as const) {

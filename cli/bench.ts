@@ -19,16 +19,7 @@ import { MemoryPlan, simdKernels } from "../lib/kernels/gemm.ts";
 import { Momentum } from "../lib/nn/optimizers.ts";
 import { SGD, type TrainOptions } from "../lib/nn/train.ts";
 import { shiftedDataset } from "../bench/shifted_dataset.ts";
-import {
-  dataFolder,
-  parseFlags,
-  positiveInt,
-  positiveNumber,
-  run,
-  UsageError,
-  userDataPath,
-  wantsHelp,
-} from "./common.ts";
+import { dataFlag, dataFolder, parseFlags, positiveInt, positiveNumber, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task bench [flags]
 
@@ -89,7 +80,7 @@ export function parseBenchArgs(args: string[]): BenchConfig {
   });
   const quick = values.quick ?? false;
   return {
-    data: values.data === undefined ? "data" : userDataPath(values.data),
+    data: dataFlag(values.data),
     numpyRef: values["numpy-ref"] ?? "bench/numpy_ref.py",
     torchRef: values["torch-ref"] ?? "bench/torch_ref.py",
     python: values.python ?? "/usr/bin/python3",

@@ -266,11 +266,13 @@ export function fromStartFolder(path: string): string {
 }
 
 /**
- * A `--data` value the user typed: `mnist` as it is (see `resolveDataDir`),
- * a folder from the folder `deno task` was started in ({@linkcode fromStartFolder}).
+ * The `--data` value: `fallback` when none was typed; `mnist` as it is (see
+ * `resolveDataDir`); else a folder taken from the folder `deno task` was
+ * started in ({@linkcode fromStartFolder}).
  */
-export function userDataPath(value: string): string {
-  return value === MNIST_DATA ? value : fromStartFolder(value);
+export function dataFlag(typed: string | undefined, fallback = "data"): string {
+  if (typed === undefined) return fallback;
+  return typed === MNIST_DATA ? typed : fromStartFolder(typed);
 }
 
 /**
@@ -298,21 +300,22 @@ export function relativePathHint(path: string): string {
 }
 
 /**
- * Refuses a file argument that does not exist: "`shown`: `what` not found"
- * (`shown`: the path as the user typed it; `path`: where it was looked for,
- * see {@linkcode fromStartFolder}), with {@linkcode relativePathHint}, as an
- * {@linkcode InputError}. Other problems (a folder, a bad file) are left to
- * the reader of the file.
+ * Where the file the user typed is ({@linkcode fromStartFolder}), or, when
+ * nothing is there, "`typed`: `what` not found" with
+ * {@linkcode relativePathHint}, as an {@linkcode InputError}. Other problems
+ * (a folder, a bad file) are left to the reader of the file.
  */
-export async function requireExistingFile(path: string, what: string, shown = path): Promise<void> {
+export async function existingFile(typed: string, what: string): Promise<string> {
+  const path = fromStartFolder(typed);
   try {
     await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new InputError(`${shown}: ${what} not found${relativePathHint(shown)}`);
+      throw new InputError(`${typed}: ${what} not found${relativePathHint(typed)}`);
     }
     throw error;
   }
+  return path;
 }
 
 /**

@@ -11,16 +11,7 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import {
-  dataFolder,
-  fromStartFolder,
-  parseFlags,
-  requireExistingFile,
-  run,
-  UsageError,
-  userDataPath,
-  wantsHelp,
-} from "./common.ts";
+import { dataFlag, dataFolder, existingFile, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval --model FILE [--data DIR] [--json]
@@ -43,10 +34,8 @@ async function main(): Promise<void> {
     json: { type: "boolean" },
   });
   if (values.model === undefined) throw new UsageError("--model FILE is required");
-  const model = fromStartFolder(values.model);
-  await requireExistingFile(model, "model file", values.model);
-  const data = values.data === undefined ? "data" : userDataPath(values.data);
-  const dir = await dataFolder(data, values.json ? console.error : console.log);
+  const model = await existingFile(values.model, "model file");
+  const dir = await dataFolder(dataFlag(values.data), values.json ? console.error : console.log);
   const { net } = await loadModel(model);
   requireDigitNetwork(net, values.model);
   const test = await loadSplit(dir, "test");

@@ -18,7 +18,7 @@ import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
 import type { Classifier } from "../lib/nn/classifier.ts";
 import { mnistPreprocess } from "../lib/image/preprocess.ts";
 import { argmax } from "../lib/nn/tensor.ts";
-import { fromStartFolder, parseFlags, requireExistingFile, run, UsageError, wantsHelp } from "./common.ts";
+import { existingFile, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task predict --model FILE [--json] IMAGE…
 
@@ -50,9 +50,7 @@ async function main(): Promise<void> {
   }, true);
   if (values.model === undefined) throw new UsageError("--model FILE is required");
   if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
-  const model = fromStartFolder(values.model);
-  await requireExistingFile(model, "model file", values.model);
-  const { net } = await loadModel(model);
+  const { net } = await loadModel(await existingFile(values.model, "model file"));
   requireDigitNetwork(net, values.model);
   let failed = 0;
   for (const file of positionals) {
@@ -72,9 +70,7 @@ async function main(): Promise<void> {
 
 /** Reads, preprocesses and classifies one image file. */
 async function predictFile(net: Classifier, file: string): Promise<Prediction> {
-  const path = fromStartFolder(file);
-  await requireExistingFile(path, "file", file);
-  const image = await readImage(path);
+  const image = await readImage(await existingFile(file, "file"));
   const pixels = mnistPreprocess(image);
   if (pixels === null) {
     throw new InputError(`${file}: no digit found: the picture is blank (nothing stands out from the background)`);

@@ -29,13 +29,13 @@ import {
   textResponse,
 } from "../web/server.ts";
 import {
+  dataFlag,
   dataFolder,
   fromStartFolder,
   nonNegativeInt,
   parseFlags,
   run,
   UsageError,
-  userDataPath,
   wantsHelp,
 } from "./common.ts";
 
@@ -87,7 +87,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
     model: values.model === undefined ? "models/mlp.safetensors" : fromStartFolder(values.model),
     port,
     host: host.replace(/^\[(.*)\]$/, "$1"),
-    data: values.data === undefined ? "data" : userDataPath(values.data),
+    data: dataFlag(values.data),
   };
 }
 

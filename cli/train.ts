@@ -19,6 +19,7 @@ import { Random } from "../lib/nn/random.ts";
 import { SGD } from "../lib/nn/train.ts";
 import { ACTIVATIONS } from "../lib/nn/activations.ts";
 import {
+  dataFlag,
   dataFolder,
   fromStartFolder,
   nonNegativeInt,
@@ -30,7 +31,6 @@ import {
   run,
   startFolder,
   UsageError,
-  userDataPath,
   wantsHelp,
 } from "./common.ts";
 import { relative } from "node:path";
@@ -125,7 +125,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
   const activation = oneOf("activation", values.activation, ACTIVATIONS, "relu");
   return {
     // the paths typed are taken from the folder deno task was started in; the defaults and a preset's from the root
-    data: given.data !== undefined ? userDataPath(given.data) : values.data ?? "data",
+    data: dataFlag(given.data, values.data ?? "data"),
     epochs,
     batchSize: positiveInt("batch-size", values["batch-size"], 10),
     lr: positiveNumber("lr", values.lr, 0.01),
