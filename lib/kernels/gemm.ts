@@ -13,7 +13,6 @@
  * | `gemmNT`       | C = A·Bᵀ                                                          | C [M,N], A [M,K], B [N,K], K % 4 = 0 |
  * | `sparseGemm`   | out[b] = bias + Σ_p v_p W[i_p] over example b's nonzero pairs      | out [B,H], W [I,H], H % 4 = 0 |
  * | `sparseGemmRanges` | the same, example b's pairs anywhere (ranges [2B] of addresses) | as `sparseGemm`           |
- * | `sparseGemmTN` | G[i_p] += v_p δ[b] over every example's pairs (G += xᵀ·δ)          | G [I,H], δ [B,H]           |
  * | `sgdStep`      | w −= η (g + λw); g = 0                                            | n % 4 = 0                  |
  * | `momentumStep` | v = μv + g + λw; w −= ηv; g = 0                                   | n % 4 = 0                  |
  * | `adamStep`     | AdamW, as in `optimizers.ts`; g = 0                               | n % 4 = 0                  |
@@ -24,7 +23,6 @@
  * | `addAndClear`  | dst += src; src = 0 (one thread's gradient into the sum)           | n % 4 = 0                  |
  * | `listNonzeroColumns` | per input i nonzero somewhere in x: its (b · ldd, x[b,i]) pairs | x [B,I] rows ldx apart; returns the count |
  * | `columnsFromRanges` | the same lists from the examples' pairs (a counting sort)   | returns the count          |
- * | `sparseGemmTNColumns` | G[i] = Σ_b x[b,i] δ[b] for each listed i, written once per row | G [I,H], δ [B,H], H % 4 = 0 |
  * | `firstLayerStep` | per row i of W: g = Σ_b x[b,i] δ[b] in registers, the optimiser on row i at once | W [I,H], H % 4 = 0 |
  *
  * `gemm` keeps a 4 × 8 tile of C in eight f32x4 registers while k runs (two
@@ -70,7 +68,6 @@ export interface GemmExports {
     out: number,
     columns: number,
   ): number;
-  sparseGemmTN(grad: number, delta: number, ldd: number, H: number, starts: number, B: number): void;
   sgdStep(w: number, g: number, n: number, lr: number, lambda: number): void;
   momentumStep(w: number, g: number, v: number, n: number, lr: number, mu: number, lambda: number): void;
   adamStep(
@@ -104,7 +101,6 @@ export interface GemmExports {
     pairs: number,
     columns: number,
   ): number;
-  sparseGemmTNColumns(grad: number, delta: number, H: number, columns: number, n: number): void;
   firstLayerStep(
     kind: number,
     w: number,

@@ -716,22 +716,6 @@
     (local.get $n)
   )
 
-  ;;   grad[index_p, 0:H] += value_p · delta[b, 0:H]   for every example b and its pairs p (grad += xᵀ · delta)
-  ;; delta rows ldd bytes apart. grad rows not named by any pair are left alone.
-  (func (export "sparseGemmTN")
-    (param $grad i32) (param $delta i32) (param $ldd i32) (param $H i32) (param $starts i32) (param $B i32)
-    (local $b i32)
-    (block $done
-      (loop $batch
-        (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
-        (call $sparseOuterUpdate (local.get $grad) (i32.add (local.get $delta) (i32.mul (local.get $b) (local.get $ldd)))
-          (local.get $H) (f32.const -1)
-          (i32.load offset=0 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2))))
-          (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2)))))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $batch)))
-  )
-
   ;; The optimisers over n floats (n a multiple of 4) of weights w and their gradient g; each also sets
   ;; g to 0, ready for the next step's accumulation. Same formulas as optimizers.ts, in float32.
   ;;   sgdStep:       w −= lr (g + λ w)
@@ -1020,84 +1004,6 @@
           (br_if $group (local.get $count)))
         (br $inputs)))
     (local.get $n)
-  )
-
-  ;;   row[0:H] = Σ_{pairs (b · ldd, v) in [first, last)} v · delta[b, 0:H]      (rowBytes = 4H, H a multiple of 4)
-  ;; computed in registers, 32 columns at a time, and written once (not read).
-  (func $columnRow (param $row i32) (param $delta i32) (param $rowBytes i32) (param $first i32) (param $last i32)
-    (local $c i32) (local $p i32) (local $d i32) (local $v v128)
-    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
-    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
-    (block $blocksDone
-      (loop $blocks
-        (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 128)) (local.get $rowBytes)))
-        (local.set $acc0 (v128.const f32x4 0 0 0 0))
-        (local.set $acc1 (v128.const f32x4 0 0 0 0))
-        (local.set $acc2 (v128.const f32x4 0 0 0 0))
-        (local.set $acc3 (v128.const f32x4 0 0 0 0))
-        (local.set $acc4 (v128.const f32x4 0 0 0 0))
-        (local.set $acc5 (v128.const f32x4 0 0 0 0))
-        (local.set $acc6 (v128.const f32x4 0 0 0 0))
-        (local.set $acc7 (v128.const f32x4 0 0 0 0))
-        (local.set $p (local.get $first))
-        (block $pairsDone
-          (loop $pairs
-            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
-            (local.set $v (v128.load32_splat offset=4 (local.get $p)))
-            (local.set $d (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p))))
-            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $d)))))
-            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $d)))))
-            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $d)))))
-            (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $d)))))
-            (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $d)))))
-            (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $d)))))
-            (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $d)))))
-            (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $d)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (br $pairs)))
-        (v128.store offset=0 (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
-        (v128.store offset=16 (i32.add (local.get $row) (local.get $c)) (local.get $acc1))
-        (v128.store offset=32 (i32.add (local.get $row) (local.get $c)) (local.get $acc2))
-        (v128.store offset=48 (i32.add (local.get $row) (local.get $c)) (local.get $acc3))
-        (v128.store offset=64 (i32.add (local.get $row) (local.get $c)) (local.get $acc4))
-        (v128.store offset=80 (i32.add (local.get $row) (local.get $c)) (local.get $acc5))
-        (v128.store offset=96 (i32.add (local.get $row) (local.get $c)) (local.get $acc6))
-        (v128.store offset=112 (i32.add (local.get $row) (local.get $c)) (local.get $acc7))
-        (local.set $c (i32.add (local.get $c) (i32.const 128)))
-        (br $blocks)))
-    ;; the remaining columns, 4 at a time
-    (block $vectorsDone
-      (loop $vectors
-        (br_if $vectorsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
-        (local.set $acc0 (v128.const f32x4 0 0 0 0))
-        (local.set $p (local.get $first))
-        (block $pairsDone
-          (loop $pairs
-            (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $last)))
-            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load32_splat offset=4 (local.get $p))
-              (v128.load (i32.add (i32.add (local.get $delta) (local.get $c)) (i32.load (local.get $p)))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (br $pairs)))
-        (v128.store (i32.add (local.get $row) (local.get $c)) (local.get $acc0))
-        (local.set $c (i32.add (local.get $c) (i32.const 16)))
-        (br $vectors)))
-  )
-
-  ;;   grad[i, 0:H] = Σ_{pairs (b, v) of column i} v · delta[b, 0:H]   for each of the n listed columns i
-  ;; Each listed row of grad is computed in registers, 32 columns at a time, and written once (not read);
-  ;; rows not listed are left alone (they must be 0). H a multiple of 4.
-  (func (export "sparseGemmTNColumns")
-    (param $grad i32) (param $delta i32) (param $H i32) (param $columns i32) (param $n i32)
-    (local $end i32) (local $rowBytes i32)
-    (local.set $rowBytes (i32.shl (local.get $H) (i32.const 2)))
-    (local.set $end (i32.add (local.get $columns) (i32.mul (local.get $n) (i32.const 12))))
-    (block $columnsDone
-      (loop $eachColumn
-        (br_if $columnsDone (i32.ge_u (local.get $columns) (local.get $end)))
-        (call $columnRow (i32.add (local.get $grad) (i32.load offset=0 (local.get $columns))) (local.get $delta)
-          (local.get $rowBytes) (i32.load offset=4 (local.get $columns)) (i32.load offset=8 (local.get $columns)))
-        (local.set $columns (i32.add (local.get $columns) (i32.const 12)))
-        (br $eachColumn)))
   )
 
   ;; The first layer's weight gradient fused with the optimiser's step, row by row: no gradient matrix is

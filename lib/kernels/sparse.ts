@@ -22,7 +22,6 @@
  * @module
  */
 
-import type { Dataset } from "../data/dataset.ts";
 import type { Floats } from "../nn/tensor.ts";
 
 /** A dataset's inputs in compressed sparse row (CSR) form. */
@@ -158,11 +157,6 @@ export function writeRowPairs(
     }
   }
   starts[n] = e >> 1;
-}
-
-/** The sparse rows of a dataset's images; see {@linkcode toSparseRows}. */
-export function datasetSparseRows(data: Dataset): SparseRows {
-  return toSparseRows(data.x, data.features);
 }
 
 /**
