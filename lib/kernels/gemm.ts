@@ -36,6 +36,7 @@
 
 import { simdModule } from "./simd.ts";
 import { SIMD_SHARED_WASM_BASE64 } from "./simd_wasm.ts";
+import { compileWasm } from "./wasm.ts";
 
 /** The exports of `simd.wat` used here (addresses in bytes). */
 export interface GemmExports {
@@ -206,15 +207,7 @@ let sharedCompiled: WebAssembly.Module | null | undefined;
 /** The kernels' variant that imports a shared memory (for worker threads), or null where it cannot run. */
 export function sharedSimdModule(): WebAssembly.Module | null {
   if (sharedCompiled !== undefined) return sharedCompiled;
-  sharedCompiled = null;
-  try {
-    const bytes = Uint8Array.from(atob(SIMD_SHARED_WASM_BASE64), (c) => c.charCodeAt(0));
-    if (typeof SharedArrayBuffer === "function" && WebAssembly.validate(bytes)) {
-      sharedCompiled = new WebAssembly.Module(bytes);
-    }
-  } catch {
-    sharedCompiled = null;
-  }
+  sharedCompiled = compileWasm(SIMD_SHARED_WASM_BASE64, true);
   return sharedCompiled;
 }
 

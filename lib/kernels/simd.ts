@@ -24,6 +24,7 @@ import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from ".
 import { type DenseRows, sparseForward, sparseOuterUpdate, type SparseRows, writeRowPairs } from "./sparse.ts";
 import type { Floats } from "../nn/tensor.ts";
 import { SIMD_WASM_BASE64 } from "./simd_wasm.ts";
+import { compileWasm } from "./wasm.ts";
 
 /** Layer 0 of a network bound to a dataset's sparse rows. */
 export interface SparseLayer {
@@ -109,13 +110,7 @@ let compiled: WebAssembly.Module | null | undefined;
 /** The compiled `simd.wat`, or null where WebAssembly SIMD is not available. */
 export function simdModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
-  compiled = null;
-  try {
-    const bytes = Uint8Array.from(atob(SIMD_WASM_BASE64), (c) => c.charCodeAt(0));
-    if (typeof WebAssembly === "object" && WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-  } catch {
-    compiled = null;
-  }
+  compiled = compileWasm(SIMD_WASM_BASE64);
   return compiled;
 }
 

@@ -58,6 +58,7 @@ import type { Sequential } from "../nn/sequential.ts";
 import type { StepStrategy } from "../nn/step.ts";
 import { MemoryPlan, sharedSimdKernels, type SimdKernels, simdKernels } from "./gemm.ts";
 import { CONV_SHARED_WASM_BASE64, CONV_WASM_BASE64 } from "./conv_wasm.ts";
+import { compileWasm } from "./wasm.ts";
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -390,13 +391,7 @@ const convCompiled: (WebAssembly.Module | null | undefined)[] = [undefined, unde
 export function convKernels(k: SimdKernels): ConvExports | null {
   const shared = typeof SharedArrayBuffer === "function" && k.memory.buffer instanceof SharedArrayBuffer ? 1 : 0;
   if (convCompiled[shared] === undefined) {
-    convCompiled[shared] = null;
-    try {
-      const bytes = Uint8Array.from(atob(shared ? CONV_SHARED_WASM_BASE64 : CONV_WASM_BASE64), (c) => c.charCodeAt(0));
-      if (WebAssembly.validate(bytes)) convCompiled[shared] = new WebAssembly.Module(bytes);
-    } catch {
-      convCompiled[shared] = null;
-    }
+    convCompiled[shared] = compileWasm(shared ? CONV_SHARED_WASM_BASE64 : CONV_WASM_BASE64, shared === 1);
   }
   const module = convCompiled[shared];
   if (module === null || module === undefined) return null;

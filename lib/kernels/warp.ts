@@ -22,6 +22,7 @@ import { gaussianKernel } from "../data/augment.ts";
 import type { Random } from "../nn/random.ts";
 import { MemoryPlan } from "./gemm.ts";
 import { WARP_WASM_BASE64 } from "./warp_wasm.ts";
+import { compileWasm } from "./wasm.ts";
 
 interface WarpExports {
   affine(
@@ -69,13 +70,7 @@ let compiled: WebAssembly.Module | null | undefined;
 /** The compiled `warp.wat`, or null where WebAssembly SIMD is missing. */
 function warpModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
-  compiled = null;
-  try {
-    const bytes = Uint8Array.from(atob(WARP_WASM_BASE64), (c) => c.charCodeAt(0));
-    if (typeof WebAssembly === "object" && WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-  } catch {
-    compiled = null;
-  }
+  compiled = compileWasm(WARP_WASM_BASE64);
   return compiled;
 }
 
