@@ -1,7 +1,8 @@
 /**
  * MiniMNIST: a neural network for handwritten digits, from scratch on typed
  * arrays. This module re-exports the public API; each concept lives in its
- * own file:
+ * own file (of the kernels, each fast path's entry point and plain twin; the
+ * worker threads' protocol stays inside its files):
  *
  * | folder / file         | concept                                              |
  * |-----------------------|------------------------------------------------------|
@@ -89,15 +90,34 @@ export * from "./nn/random.ts";
 export * from "./report.ts";
 export * from "./io/safetensors.ts";
 export * from "./nn/schedule.ts";
-export * from "./kernels/simd.ts";
-export * from "./kernels/sparse.ts";
 export * from "./data/split.ts";
 export * from "./nn/tensor.ts";
 export * from "./nn/train.ts";
 export * from "./nn/step.ts";
-export * from "./kernels/gemm.ts";
-export * from "./kernels/simd_network.ts";
-export * from "./kernels/simd_columns.ts";
+
+// the kernels: each fast path's entry point and its plain twin, not the thread plumbing
+export * from "./kernels/sparse.ts";
+export {
+  JsSparseLayer,
+  JsSparseMlp,
+  type SparseLayer,
+  sparseLayer,
+  type SparseMlp,
+  sparseMlp,
+  WasmSparseLayer,
+  WasmSparseMlp,
+} from "./kernels/simd.ts";
+export {
+  firstLayerStepTs,
+  type GemmExports,
+  gemmNTTs,
+  gemmTs,
+  MemoryPlan,
+  type SimdKernels,
+  simdKernels,
+} from "./kernels/gemm.ts";
+export { SimdNetwork, simdNetwork } from "./kernels/simd_network.ts";
+export { SimdColumns, simdColumns } from "./kernels/simd_columns.ts";
 export * from "./kernels/simd_forward.ts";
 export * from "./kernels/warp.ts";
-export * from "./kernels/simd_cnn.ts";
+export { CnnInference, cnnInference, SimdCnn, simdCnn } from "./kernels/simd_cnn.ts";

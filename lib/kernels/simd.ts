@@ -265,7 +265,7 @@ export function sparseLayer(layer: Dense, rows: SparseRows, prefer: "wasm-simd" 
  *   δ¹ = (P − Y) / B,  δ⁰ = (δ¹ · W¹ᵀ) ⊙ [h > 0]
  *   W¹ −= η hᵀδ¹,  b¹ −= η Σ_b δ¹,  b⁰ −= η Σ_b δ⁰,  W⁰ −= η Σ_b x_rᵀ δ⁰_b   (sparse in x)
  *
- * It is what `sparseMiniBatch` in `train.ts` computes for such a network,
+ * It is what `sparseMiniBatch` in `step.ts` computes for such a network,
  * without the per-layer bookkeeping: on WebAssembly, a minibatch is two calls
  * (`mlpForward`, `mlpBackward` in `simd.wat`) around the softmax of `loss.ts`.
  */

@@ -1,10 +1,12 @@
 /**
- * A training thread of `SimdNetwork` (`simd_network.ts`): lane t of T. It
+ * A training thread, lane t of T, of `SimdNetwork` (`simd_network.ts`) or of
+ * `SimdColumns` (`simd_columns.ts`; its init message names `strategy`). It
  * attaches to the shared WebAssembly memory, counts itself ready, then for every
  * new generation in the control region takes its share of the step's tasks
- * (`laneStep`: its own listing, forward and step items on layer 0's column
- * panel, and the example slices and weight-row ranges of the other layers),
- * until told to stop.
+ * (`SimdNetwork`'s `laneStep`: its own listing, forward and step items on
+ * layer 0's column panels, and the example slices and weight-row ranges of the
+ * other layers; `SimdColumns`' `columnsLaneStep`: its column panels' forward
+ * and step items), until told to stop.
  *
  * @module
  */
@@ -17,12 +19,13 @@ import { COMMAND, CONTROL, controlSlots, laneScratch, laneStep, spinUntil, type 
 import { columnsControlSlots, columnsLaneStep, columnsScratch, type ColumnsWorkerInit } from "./simd_columns.ts";
 
 /**
- * How long the thread spins for the next step before it sleeps (ms): between
+ * How long the thread spins for the next step before it sleeps (ms; within a
+ * step, waits spin `SPIN_MS` of `simd_network.ts`): between
  * two steps the main thread only gathers the next minibatch (tens of µs), so
  * on a quiet machine it does not sleep within a run of steps; it sleeps
  * between epochs, after the run, and when the system parks the main thread.
  */
-const SPIN_MS = 0.5;
+const NEXT_STEP_SPIN_MS = 0.5;
 
 self.onmessage = (event: MessageEvent<WorkerInit | ColumnsWorkerInit>) => {
   const init = event.data, { memory, module, lane, activations } = init;
@@ -47,7 +50,7 @@ self.onmessage = (event: MessageEvent<WorkerInit | ColumnsWorkerInit>) => {
     Atomics.notify(ctl, CONTROL.ready);
     let seen = 0;
     for (;;) {
-      spinUntil(ctl, CONTROL.generation, seen + 1, SPIN_MS);
+      spinUntil(ctl, CONTROL.generation, seen + 1, NEXT_STEP_SPIN_MS);
       while (Atomics.load(ctl, CONTROL.generation) === seen) Atomics.wait(ctl, CONTROL.generation, seen);
       seen = Atomics.load(ctl, CONTROL.generation);
       if (Atomics.load(ctl, CONTROL.command) === COMMAND.stop) break;

@@ -169,7 +169,7 @@ export class Network {
 
   /**
    * backprop from layer 0's output on: for when the caller computes layer 0
-   * itself (the sparse fast path in `train.ts`). Expects z⁰ = x · W⁰ + b⁰
+   * itself (`sparseMiniBatch` in `step.ts`). Expects z⁰ = x · W⁰ + b⁰
    * (before the activation) in {@linkcode firstLayerOutput}; runs the rest of
    * the forward pass and the whole backward pass except layer 0's gradients,
    * leaving δ⁰ = ∂L/∂z⁰ [B, sizes[1]] in {@linkcode firstLayerDelta}.

@@ -21,8 +21,6 @@ import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
 import { chooseStep, type StepPath, type StepStrategy } from "./step.ts";
 
-export { sparseMiniBatch, type StepStrategy, updateMiniBatch } from "./step.ts";
-
 /** What happened in one epoch. */
 export interface EpochStats {
   /** 1-based epoch number. */
@@ -56,7 +54,8 @@ export interface TrainOptions {
    * (default) the fastest that applies; `"sparse-js"` the sparse path in
    * TypeScript only; `"dense"` always the TypeScript general path; `"simd"`
    * the WebAssembly general path. Off the TypeScript general path the
-   * gradients (`grad`) are not filled, and the weights the kernels hold are
+   * gradients (`grad`) are not filled (except by `simd-cnn`, whose optimiser
+   * step is `optimizer.step` in TypeScript), and the weights the kernels hold are
    * written back to the network at the end of each epoch when there is an
    * `onEpoch` (before it is called), else at the end of training; not after
    * every minibatch.

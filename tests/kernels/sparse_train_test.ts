@@ -5,7 +5,8 @@ import { evaluate } from "../../lib/metrics.ts";
 import { Network } from "../../lib/nn/network.ts";
 import { GradientDescent, Momentum, type Optimizer } from "../../lib/nn/optimizers.ts";
 import { Random } from "../../lib/nn/random.ts";
-import { SGD, type TrainOptions, updateMiniBatch } from "../../lib/nn/train.ts";
+import { SGD, type TrainOptions } from "../../lib/nn/train.ts";
+import { updateMiniBatch } from "../../lib/nn/step.ts";
 import { gatherBatch } from "../../lib/data/dataset.ts";
 import { worstRelativeDifference } from "./compare.ts";
 

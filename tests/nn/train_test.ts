@@ -6,7 +6,8 @@ import { modelToBytes } from "../../lib/io/model_file.ts";
 import { Network } from "../../lib/nn/network.ts";
 import { GradientDescent } from "../../lib/nn/optimizers.ts";
 import { Random } from "../../lib/nn/random.ts";
-import { SGD, TrainingDivergedError, updateMiniBatch } from "../../lib/nn/train.ts";
+import { SGD, TrainingDivergedError } from "../../lib/nn/train.ts";
+import { updateMiniBatch } from "../../lib/nn/step.ts";
 
 const train = await loadSplit("data", "train");
 
