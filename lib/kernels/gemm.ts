@@ -36,7 +36,7 @@
 
 import { simdModule } from "./simd.ts";
 import { SIMD_SHARED_WASM_BASE64 } from "./simd_wasm.ts";
-import { compileWasm } from "./wasm.ts";
+import { lazyWasm } from "./wasm.ts";
 
 /** The exports of `simd.wat` used here (addresses in bytes). */
 export interface GemmExports {
@@ -202,14 +202,8 @@ export function releaseSimdKernels(k: SimdKernels): void {
   if (kept === null || kept.memory.buffer.byteLength < k.memory.buffer.byteLength) spare[kind] = k;
 }
 
-let sharedCompiled: WebAssembly.Module | null | undefined;
-
 /** The kernels' variant that imports a shared memory (for worker threads), or null where it cannot run. */
-export function sharedSimdModule(): WebAssembly.Module | null {
-  if (sharedCompiled !== undefined) return sharedCompiled;
-  sharedCompiled = compileWasm(SIMD_SHARED_WASM_BASE64, true);
-  return sharedCompiled;
-}
+export const sharedSimdModule: () => WebAssembly.Module | null = lazyWasm(SIMD_SHARED_WASM_BASE64, true);
 
 /**
  * The kernels on a new memory of `bytes` bytes shared between threads (pass

@@ -24,7 +24,7 @@ import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from ".
 import { type DenseRows, sparseForward, sparseOuterUpdate, type SparseRows, writeRowPairs } from "./sparse.ts";
 import type { Floats } from "../nn/tensor.ts";
 import { SIMD_WASM_BASE64 } from "./simd_wasm.ts";
-import { compileWasm } from "./wasm.ts";
+import { lazyWasm } from "./wasm.ts";
 
 /** Layer 0 of a network bound to a dataset's sparse rows. */
 export interface SparseLayer {
@@ -105,14 +105,8 @@ function spareMemory(bytes: number): WebAssembly.Memory | null {
   return memory;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled `simd.wat`, or null where WebAssembly SIMD is not available. */
-export function simdModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = compileWasm(SIMD_WASM_BASE64);
-  return compiled;
-}
+/** The compiled `simd.wat` (once per thread), or null where WebAssembly SIMD is not available. */
+export const simdModule: () => WebAssembly.Module | null = lazyWasm(SIMD_WASM_BASE64);
 
 /** The largest WebAssembly memory this module asks for (bytes); above it, the TypeScript loops run. */
 const MAX_WASM_BYTES = 1 << 30;

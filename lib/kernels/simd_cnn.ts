@@ -58,7 +58,7 @@ import type { Sequential } from "../nn/sequential.ts";
 import type { StepStrategy } from "../nn/step.ts";
 import { MemoryPlan, sharedSimdKernels, type SimdKernels, simdKernels } from "./gemm.ts";
 import { CONV_SHARED_WASM_BASE64, CONV_WASM_BASE64 } from "./conv_wasm.ts";
-import { compileWasm } from "./wasm.ts";
+import { lazyWasm } from "./wasm.ts";
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -370,7 +370,8 @@ export interface ConvExports {
   maxPoolBackward(dx: number, dOut: number, x: number, out: number, n: number, H: number, W: number, Cp: number): void;
 }
 
-const convCompiled: (WebAssembly.Module | null | undefined)[] = [undefined, undefined];
+/** `conv.wat` compiled for a plain memory and for a shared one. */
+const convModules = [lazyWasm(CONV_WASM_BASE64), lazyWasm(CONV_SHARED_WASM_BASE64, true)];
 
 /**
  * The kernels of `conv.wat` on the memory of `k` (a plain or a shared one),
@@ -390,11 +391,8 @@ const convCompiled: (WebAssembly.Module | null | undefined)[] = [undefined, unde
  */
 export function convKernels(k: SimdKernels): ConvExports | null {
   const shared = typeof SharedArrayBuffer === "function" && k.memory.buffer instanceof SharedArrayBuffer ? 1 : 0;
-  if (convCompiled[shared] === undefined) {
-    convCompiled[shared] = compileWasm(shared ? CONV_SHARED_WASM_BASE64 : CONV_WASM_BASE64, shared === 1);
-  }
-  const module = convCompiled[shared];
-  if (module === null || module === undefined) return null;
+  const module = convModules[shared]();
+  if (module === null) return null;
   return new WebAssembly.Instance(module, { env: { memory: k.memory } }).exports as unknown as ConvExports;
 }
 

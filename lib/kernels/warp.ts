@@ -22,7 +22,7 @@ import { gaussianKernel } from "../data/augment.ts";
 import type { Random } from "../nn/random.ts";
 import { MemoryPlan } from "./gemm.ts";
 import { WARP_WASM_BASE64 } from "./warp_wasm.ts";
-import { compileWasm } from "./wasm.ts";
+import { lazyWasm } from "./wasm.ts";
 
 interface WarpExports {
   affine(
@@ -65,14 +65,8 @@ interface WarpExports {
   ): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled `warp.wat`, or null where WebAssembly SIMD is missing. */
-function warpModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = compileWasm(WARP_WASM_BASE64);
-  return compiled;
-}
+const warpModule = lazyWasm(WARP_WASM_BASE64);
 
 /**
  * One instance of `warp.wat` for side × side images with its scratch memory;

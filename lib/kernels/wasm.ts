@@ -33,3 +33,24 @@ export function compileWasm(base64: string, shared = false): WebAssembly.Module 
     return null;
   }
 }
+
+/**
+ * {@linkcode compileWasm} deferred to the first call and kept: a function
+ * that returns the same module (or null) on every call in this thread.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lazyWasm } from "./wasm.ts";
+ * const empty = lazyWasm(btoa("\0asm\x01\0\0\0"));
+ * assert.ok(empty() instanceof WebAssembly.Module);
+ * assert.equal(empty(), empty()); // compiled once
+ * ```
+ */
+export function lazyWasm(base64: string, shared = false): () => WebAssembly.Module | null {
+  let module: WebAssembly.Module | null | undefined;
+  return () => {
+    if (module === undefined) module = compileWasm(base64, shared);
+    return module;
+  };
+}
