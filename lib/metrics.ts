@@ -62,7 +62,17 @@ export function confusionMatrix(predicted: ArrayLike<number>, truth: ArrayLike<n
   return m;
 }
 
-/** Accuracy within each true class: diagonal over row sum of a confusion matrix. */
+/**
+ * Accuracy within each true class: diagonal over row sum of a confusion matrix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { perClassAccuracy } from "./metrics.ts";
+ * // class 0: 3 of 4 right; class 1: 2 of 2; class 2: no examples
+ * assert.deepEqual(perClassAccuracy([[3, 1, 0], [0, 2, 0], [0, 0, 0]]), [0.75, 1, NaN]);
+ * ```
+ */
 export function perClassAccuracy(confusion: number[][]): number[] {
   return confusion.map((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);

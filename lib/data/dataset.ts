@@ -51,7 +51,21 @@ export function makeDataset(x: Float32Array, labels: Uint8Array, features = PIXE
   return { x, labels, n: labels.length, features };
 }
 
-/** The examples at `indices`, copied into a new dataset (in that order). */
+/**
+ * The examples at `indices`, copied into a new dataset (in that order).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeDataset, subset } from "./dataset.ts";
+ * // three examples of two features each
+ * const d = makeDataset(new Float32Array([0, 1, 2, 3, 4, 5]), new Uint8Array([7, 8, 9]), 2);
+ * const s = subset(d, [2, 0]);
+ * assert.equal(s.n, 2);
+ * assert.deepEqual([...s.x], [4, 5, 0, 1]);
+ * assert.deepEqual([...s.labels], [9, 7]);
+ * ```
+ */
 export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
   const F = data.features;
   const x = new Float32Array(indices.length * F);
@@ -67,6 +81,17 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
 /**
  * Copies examples order[start … start+B) into the batch buffers
  * x[B, features] and labels[B].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gatherBatch, makeDataset } from "./dataset.ts";
+ * const d = makeDataset(new Float32Array([0, 1, 2, 3, 4, 5]), new Uint8Array([7, 8, 9]), 2);
+ * const x = new Float32Array(2 * 2), labels = new Uint8Array(2);
+ * gatherBatch(x, labels, d, [2, 0, 1], 1, 2); // order[1 … 3) = examples 0 and 1
+ * assert.deepEqual([...x], [0, 1, 2, 3]);
+ * assert.deepEqual([...labels], [7, 8]);
+ * ```
  */
 export function gatherBatch(
   x: Float32Array,
@@ -84,7 +109,17 @@ export function gatherBatch(
   }
 }
 
-/** How many examples of each class, [classes]. */
+/**
+ * How many examples of each class, [classes].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classCounts } from "./dataset.ts";
+ * assert.deepEqual(classCounts([1, 1, 2], 3), [0, 2, 1]);
+ * assert.equal(classCounts(new Uint8Array([3, 7])).length, 10); // CLASSES by default
+ * ```
+ */
 export function classCounts(labels: ArrayLike<number>, classes = CLASSES): number[] {
   const counts = new Array<number>(classes).fill(0);
   for (let i = 0; i < labels.length; i++) counts[labels[i]]++;

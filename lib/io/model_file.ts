@@ -96,6 +96,23 @@ export function modelToBytes(net: Classifier, extra: Record<string, string> = {}
  * A network from safetensors bytes, validated: the format tag, the layer
  * sizes, the activations and every tensor's shape. Problems throw an
  * {@linkcode InputError} naming `source`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { modelFromBytes, modelToBytes } from "./model_file.ts";
+ * import { encodeSafetensors } from "./safetensors.ts";
+ * import { Network } from "../nn/network.ts";
+ * import type { Classifier } from "../nn/classifier.ts";
+ * import { Random } from "../nn/random.ts";
+ * const net = new Network({ sizes: [4, 3, 2], activations: "tanh" }).init(new Random(0));
+ * const back = modelFromBytes(modelToBytes(net), "memory");
+ * const values = (n: Classifier) => n.parameters().map((p) => p.value);
+ * assert.deepEqual(values(back.net), values(net)); // every weight and bias, bit for bit (float32 in, float32 out)
+ * // valid safetensors, but not a model: no "format" tag
+ * const empty = encodeSafetensors(new Map(), {});
+ * assert.throws(() => modelFromBytes(empty, "empty.safetensors"), /empty.safetensors: not a MiniMNIST model: .*"format"/);
+ * ```
  */
 export function modelFromBytes(bytes: Uint8Array, source: string): Model {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
@@ -317,6 +334,24 @@ export function requireDigitNetwork(net: Classifier, source: string): void {
 /**
  * Writes the model to `path` atomically: the bytes go to a temporary file in
  * the same folder, which is then renamed over `path`. Creates the folder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { modelToBytes, saveModel } from "./model_file.ts";
+ * import { Network } from "../nn/network.ts";
+ * import { Random } from "../nn/random.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const net = new Network({ sizes: [4, 3, 2], activations: "relu" }).init(new Random(0));
+ *   await saveModel(`${dir}/new/model.safetensors`, net, { seed: "0" }); // creates new/
+ *   assert.deepEqual(await Deno.readFile(`${dir}/new/model.safetensors`), modelToBytes(net, { seed: "0" }));
+ *   const left = [...Deno.readDirSync(`${dir}/new`)].map((e) => e.name);
+ *   assert.deepEqual(left, ["model.safetensors"]); // the temporary file was renamed, none is left
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
  */
 export async function saveModel(path: string, net: Classifier, extra: Record<string, string> = {}): Promise<void> {
   const bytes = modelToBytes(net, extra);
@@ -325,7 +360,28 @@ export async function saveModel(path: string, net: Classifier, extra: Record<str
   await writeFileAtomic(path, bytes);
 }
 
-/** Reads and validates the model at `path`; a missing or bad file throws an {@linkcode InputError}. */
+/**
+ * Reads and validates the model at `path`; a missing or bad file throws an {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadModel, saveModel } from "./model_file.ts";
+ * import { Network } from "../nn/network.ts";
+ * import { Random } from "../nn/random.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const net = new Network({ sizes: [4, 3, 2], activations: "relu" }).init(new Random(0));
+ *   await saveModel(`${dir}/model.safetensors`, net, { seed: "0" });
+ *   const { net: back, metadata } = await loadModel(`${dir}/model.safetensors`);
+ *   assert.deepEqual(back.parameters().map((p) => p.value), net.parameters().map((p) => p.value));
+ *   assert.equal(metadata.seed, "0");
+ *   await assert.rejects(loadModel(`${dir}/none.safetensors`), /none.safetensors: model file not found/);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export async function loadModel(path: string): Promise<Model> {
   let bytes: Uint8Array;
   try {

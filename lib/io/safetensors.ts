@@ -89,6 +89,18 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, metadata: Record
  * header that is not JSON, offsets that overlap, leave gaps or run past the
  * end, a shape that does not match its byte size, a dtype other than F32)
  * throws an {@linkcode InputError} naming `source`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+ * const bytes = encodeSafetensors(new Map([["b", { shape: [1, 2], data: new Float32Array([3, 4]) }]]));
+ * const { tensors } = decodeSafetensors(bytes, "ok.safetensors");
+ * assert.deepEqual(tensors.get("b"), { shape: [1, 2], data: new Float32Array([3, 4]) });
+ * // one byte short: 2 floats need 8 bytes of data
+ * const cut = bytes.subarray(0, bytes.length - 1);
+ * assert.throws(() => decodeSafetensors(cut, "cut.safetensors"), /cut.safetensors: .* need 8 bytes .* holds 7/);
+ * ```
  */
 export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensors {
   const fail = (what: string): never => {

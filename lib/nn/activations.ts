@@ -37,27 +37,84 @@ export interface Activation {
   backward(dInp: Floats, dOut: Floats, out: Floats, n: number): void;
 }
 
-/** ReLU: a = max(0, z); a′ = 1 where a > 0, else 0 (the "ReLU mask"). */
+/**
+ * ReLU: a = max(0, z); a′ = 1 where a > 0, else 0 (the "ReLU mask").
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reluForward } from "./activations.ts";
+ * const z = new Float64Array([-2, 0, 3]), a = new Float64Array(3);
+ * reluForward(a, z, 3);
+ * assert.deepEqual([...a], [0, 0, 3]); // max(0, −2), max(0, 0), max(0, 3)
+ * ```
+ */
 export function reluForward(out: Floats, inp: Floats, n: number): void {
   for (let i = 0; i < n; i++) out[i] = inp[i] > 0 ? inp[i] : 0;
 }
 
-/** ReLU backward: ∂L/∂z = ∂L/∂a where a > 0, else 0. */
+/**
+ * ReLU backward: ∂L/∂z = ∂L/∂a where a > 0, else 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reluBackward } from "./activations.ts";
+ * const a = new Float64Array([0, 3]), dA = new Float64Array([5, 7]), dZ = new Float64Array(2);
+ * reluBackward(dZ, dA, a, 2);
+ * assert.deepEqual([...dZ], [0, 7]); // a = 0 blocks the gradient, a = 3 passes it
+ * ```
+ */
 export function reluBackward(dInp: Floats, dOut: Floats, out: Floats, n: number): void {
   for (let i = 0; i < n; i++) dInp[i] = out[i] > 0 ? dOut[i] : 0;
 }
 
-/** tanh: a = tanh z. */
+/**
+ * tanh: a = tanh z.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tanhForward } from "./activations.ts";
+ * const z = new Float64Array([0, 1, -1]), a = new Float64Array(3);
+ * tanhForward(a, z, 3);
+ * assert.equal(a[0], 0);
+ * assert.ok(Math.abs(a[1] - 0.7615942) < 1e-7); // (e − e⁻¹) / (e + e⁻¹)
+ * assert.equal(a[2], -a[1]); // odd: tanh(−z) = −tanh z
+ * ```
+ */
 export function tanhForward(out: Floats, inp: Floats, n: number): void {
   for (let i = 0; i < n; i++) out[i] = Math.tanh(inp[i]);
 }
 
-/** tanh backward: ∂L/∂z = ∂L/∂a · (1 − a²). */
+/**
+ * tanh backward: ∂L/∂z = ∂L/∂a · (1 − a²).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tanhBackward } from "./activations.ts";
+ * const a = new Float64Array([0, 0.5]), dA = new Float64Array([2, 2]), dZ = new Float64Array(2);
+ * tanhBackward(dZ, dA, a, 2);
+ * assert.deepEqual([...dZ], [2, 1.5]); // 2·(1 − 0²), 2·(1 − 0.5²)
+ * ```
+ */
 export function tanhBackward(dInp: Floats, dOut: Floats, out: Floats, n: number): void {
   for (let i = 0; i < n; i++) dInp[i] = dOut[i] * (1 - out[i] * out[i]);
 }
 
-/** Sigmoid: a = 1 / (1 + e^(−z)), computed without overflow for large |z|. */
+/**
+ * Sigmoid: a = 1 / (1 + e^(−z)), computed without overflow for large |z|.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sigmoidForward } from "./activations.ts";
+ * const z = new Float64Array([0, -1000, 1000]), a = new Float64Array(3);
+ * sigmoidForward(a, z, 3);
+ * assert.deepEqual([...a], [0.5, 0, 1]); // 1 / (1 + 1), then the saturated ends, no NaN
+ * ```
+ */
 export function sigmoidForward(out: Floats, inp: Floats, n: number): void {
   for (let i = 0; i < n; i++) {
     const z = inp[i];
@@ -70,7 +127,18 @@ export function sigmoidForward(out: Floats, inp: Floats, n: number): void {
   }
 }
 
-/** Sigmoid backward: ∂L/∂z = ∂L/∂a · a (1 − a). */
+/**
+ * Sigmoid backward: ∂L/∂z = ∂L/∂a · a (1 − a).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sigmoidBackward } from "./activations.ts";
+ * const a = new Float64Array([0.5, 1]), dA = new Float64Array([4, 4]), dZ = new Float64Array(2);
+ * sigmoidBackward(dZ, dA, a, 2);
+ * assert.deepEqual([...dZ], [1, 0]); // 4·0.5·(1 − 0.5), 4·1·(1 − 1): a saturated unit learns nothing
+ * ```
+ */
 export function sigmoidBackward(dInp: Floats, dOut: Floats, out: Floats, n: number): void {
   for (let i = 0; i < n; i++) dInp[i] = dOut[i] * out[i] * (1 - out[i]);
 }

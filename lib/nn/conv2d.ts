@@ -95,6 +95,16 @@ export function im2col(
  * The adjoint of {@linkcode im2col}: dx[C, H, W] (from `xOff`, overwritten)
  * ← the sum, over every patch a pixel appears in, of its entry in
  * dcols[C·K·K, H′·W′].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { col2im } from "./conv2d.ts";
+ * // a 3×3 image, 2×2 kernel, no padding: 4 taps × 4 positions, every entry 1
+ * const dx = new Float64Array(9);
+ * col2im(dx, 0, new Float64Array(16).fill(1), 0, 1, 3, 3, 2, 0);
+ * assert.deepEqual([...dx], [1, 2, 1, 2, 4, 2, 1, 2, 1]); // how many 2×2 patches hold each pixel
+ * ```
  */
 export function col2im(
   dx: Floats,

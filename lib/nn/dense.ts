@@ -105,6 +105,22 @@ export function denseForward(
  * With `reluBelow`, x is the output of a ReLU and dx gets the ReLU's backward
  * pass fused in: dx[b, i] = (dOut · weightᵀ)[b, i] where x[b, i] > 0, else 0
  * (the ReLU mask), so the sums that the mask would zero are never computed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denseBackward } from "./dense.ts";
+ * // one example, x = [2, 3], W = [[1], [4]] (I = 2, O = 1), δ = ∂L/∂z = [0.5]
+ * const dx = new Float64Array(2), dW = new Float64Array(2), db = new Float64Array(1);
+ * const dOut = new Float64Array([0.5]), W = new Float64Array([1, 4]);
+ * denseBackward(dx, dW, db, dOut, new Float64Array([2, 3]), W, 1, 2, 1);
+ * assert.deepEqual([...dW], [1, 1.5]); // xᵀ δ
+ * assert.deepEqual([...db], [0.5]); // Σ δ
+ * assert.deepEqual([...dx], [0.5, 2]); // δ Wᵀ
+ * // x = [2, 0] from a ReLU: the masked input gets no gradient
+ * denseBackward(dx, dW, db, dOut, new Float64Array([2, 0]), W, 1, 2, 1, true);
+ * assert.deepEqual([...dx], [0.5, 0]);
+ * ```
  */
 export function denseBackward(
   dx: Floats | null,

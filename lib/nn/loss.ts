@@ -54,6 +54,16 @@ export function softmaxForward(probs: Floats, logits: Floats, B: number, C: numb
  * class trails by ≈ 103 in the logits). Training uses this loss and treats a
  * non-finite one as divergence; `evaluate` uses
  * {@linkcode crossEntropyFromLogits}, which does not round.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { crossEntropyLoss } from "./loss.ts";
+ * // two examples of two classes: p_y = 0.5 for the first, 1 for the second
+ * const probs = new Float64Array([0.5, 0.5, 1, 0]);
+ * assert.equal(crossEntropyLoss(probs, [1, 0], 2, 2), Math.LN2 / 2); // (−ln 0.5 − ln 1) / 2
+ * assert.equal(crossEntropyLoss(probs, [1, 1], 2, 2), Infinity); // p_y = 0 for the second: −ln 0
+ * ```
  */
 export function crossEntropyLoss(probs: Floats, labels: ArrayLike<number>, B: number, C: number): number {
   let total = 0;

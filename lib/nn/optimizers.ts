@@ -57,7 +57,21 @@ export class GradientDescent implements Optimizer {
   }
 }
 
-/** Gradient descent with (heavy-ball) momentum μ: v ← μv + (g + λw); w ← w − ηv. */
+/**
+ * Gradient descent with (heavy-ball) momentum μ: v ← μv + (g + λw); w ← w − ηv.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Momentum } from "./optimizers.ts";
+ * const value = new Float64Array([1]), grad = new Float64Array([0.5]);
+ * const opt = new Momentum(0.5);
+ * opt.step([{ name: "w", value, grad, decay: true }], 0.1); // v = 0.5, w = 1 − 0.1·0.5 = 0.95
+ * opt.step([{ name: "w", value, grad, decay: true }], 0.1); // v = 0.5·0.5 + 0.5 = 0.75, w = 0.95 − 0.1·0.75
+ * assert.equal(opt.velocity(value)[0], 0.75);
+ * assert.ok(Math.abs(value[0] - 0.875) < 1e-15);
+ * ```
+ */
 export class Momentum implements Optimizer {
   readonly name = "momentum";
   #velocity = new Map<Floats, Floats>();
@@ -81,7 +95,21 @@ export class Momentum implements Optimizer {
   }
 }
 
-/** Adam with decoupled weight decay (AdamW); see the module table. */
+/**
+ * Adam with decoupled weight decay (AdamW); see the module table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Adam } from "./optimizers.ts";
+ * // the first step: m̂ = g, ŝ = g², so every weight moves by η·g/|g| = ±η, whatever the gradient's size
+ * const value = new Float64Array([1, 1]), grad = new Float64Array([0.5, -200]);
+ * const opt = new Adam();
+ * opt.step([{ name: "w", value, grad, decay: true }], 0.01);
+ * assert.equal(opt.steps, 1);
+ * assert.ok(Math.abs(value[0] - 0.99) < 1e-9 && Math.abs(value[1] - 1.01) < 1e-9);
+ * ```
+ */
 export class Adam implements Optimizer {
   readonly name = "adam";
   #m = new Map<Floats, Floats>();
@@ -126,7 +154,21 @@ export class Adam implements Optimizer {
   }
 }
 
-/** The optimiser called `name`, with weight decay λ and momentum μ (momentum only). */
+/**
+ * The optimiser called `name`, with weight decay λ and momentum μ (momentum only).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Adam, createOptimizer, GradientDescent, Momentum } from "./optimizers.ts";
+ * const momentum = createOptimizer("momentum", { momentum: 0.5, weightDecay: 1e-4 });
+ * assert.ok(momentum instanceof Momentum);
+ * assert.equal(momentum.momentum, 0.5);
+ * assert.equal(momentum.weightDecay, 1e-4);
+ * assert.ok(createOptimizer("sgd") instanceof GradientDescent);
+ * assert.ok(createOptimizer("adam") instanceof Adam);
+ * ```
+ */
 export function createOptimizer(
   name: OptimizerName,
   options: { weightDecay?: number; momentum?: number } = {},

@@ -10,14 +10,16 @@
  * |---------------------|---------------------------------------------------|--------------------------------------------|
  * | `sparse-mlp`        | plain SGD, one hidden ReLU layer, float32, small  | two WebAssembly calls per minibatch          |
  * |                     | steps (the spec)                                   |                                              |
- * | `sparse`            | plain SGD, no decay, no augmentation              | layer 0 from the nonzero pixels, rest in TS  |
+ * | `sparse`            | plain SGD, no decay, no augmentation (also in     | layer 0 from the nonzero pixels, rest in TS  |
+ * |                     | float64)                                          |                                              |
  * | `simd-columns`      | one hidden layer, float32, no augmentation, any   | `SimdColumns`: the dataset's nonzero pixels  |
  * |                     | optimiser (plain SGD: larger steps)               | listed once; hidden columns split between    |
  * |                     |                                                   | `threads` threads                            |
  * | `simd`              | anything else in float32 (deeper networks,        | `SimdNetwork`: blocked SIMD matrix products  |
  * |                     | augmentation)                                     | on `threads` threads                         |
  * | `simd-cnn`          | a float32 layer list (`Sequential`, e.g. a CNN)   | `SimdCnn`: im2col + SIMD matrix products     |
- * | `general`           | float64, or asked for (`path: "dense"`)           | {@linkcode updateMiniBatch} in TypeScript    |
+ * | `general`           | float64 with another optimiser, decay or          | {@linkcode updateMiniBatch} in TypeScript    |
+ * |                     | augmentation, or asked for (`path: "dense"`)      |                                              |
  *
  * A strategy may keep the weights elsewhere (WebAssembly memory): `sync()`
  * copies them back into the network, `load()` takes the network's weights
@@ -82,6 +84,20 @@ export interface StepOptions {
  * One step of gradient descent on one minibatch x[B, features] with its
  * labels: backprop fills the gradients, the optimiser applies them.
  * Returns the minibatch's mean loss (before the step).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { updateMiniBatch } from "./step.ts";
+ * import { Network } from "./network.ts";
+ * import { GradientDescent } from "./optimizers.ts";
+ * // no hidden layer, all weights 0: p = [½, ½]; x = [1, 0] is class 0, x = [0, 1] class 1
+ * const net = new Network({ sizes: [2, 2], activations: "relu" });
+ * const x = new Float32Array([1, 0, 0, 1]), labels = new Uint8Array([0, 1]);
+ * assert.equal(updateMiniBatch(net, new GradientDescent(), x, labels, 2, 1), Math.LN2); // −ln ½, before the step
+ * // ∂L/∂z = (p − y) / 2 = [−¼, ¼] and [¼, −¼]; W ← 0 − 1 · xᵀ ∂L/∂z
+ * assert.deepEqual([...net.layers[0].weight], [0.25, -0.25, -0.25, 0.25]);
+ * ```
  */
 export function updateMiniBatch(
   net: Classifier,
@@ -108,6 +124,27 @@ export function updateMiniBatch(
  *
  * `labels` [≥B] is scratch space for the batch's labels. Returns the
  * minibatch's mean loss (before the step).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sparseMiniBatch, updateMiniBatch } from "./step.ts";
+ * import { Network } from "./network.ts";
+ * import { GradientDescent } from "./optimizers.ts";
+ * import { Random } from "./random.ts";
+ * import { makeDataset } from "../data/dataset.ts";
+ * import { sparseLayer } from "../kernels/simd.ts";
+ * import { toSparseRows } from "../kernels/sparse.ts";
+ * const data = makeDataset(new Float32Array([1, 0, 0, 1]), new Uint8Array([0, 1]), 2); // x = [1, 0] → 0, [0, 1] → 1
+ * const [a, b] = [0, 1].map(() => new Network({ sizes: [2, 3, 2], activations: "relu" }).init(new Random(0)));
+ * const first = sparseLayer(b.layers[0], toSparseRows(data.x, 2), "js");
+ * const upper = b.parameters().filter((p) => p.name !== "layers.0.weight");
+ * const sparse = sparseMiniBatch(b, new GradientDescent(), first, upper, data, [0, 1], 0, 2, new Uint8Array(2), 0.5);
+ * // the same step as the dense path on the same two examples
+ * assert.equal(sparse, updateMiniBatch(a, new GradientDescent(), data.x, data.labels, 2, 0.5));
+ * const values = (net: Network) => net.parameters().map((p) => p.value);
+ * assert.deepEqual(values(b), values(a));
+ * ```
  */
 export function sparseMiniBatch(
   net: Network,
@@ -131,7 +168,26 @@ export function sparseMiniBatch(
   return loss;
 }
 
-/** The general path in TypeScript: gather (and augment) the minibatch, {@linkcode updateMiniBatch}. */
+/**
+ * The general path in TypeScript: gather (and augment) the minibatch, {@linkcode updateMiniBatch}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GeneralStep } from "./step.ts";
+ * import { Network } from "./network.ts";
+ * import { GradientDescent } from "./optimizers.ts";
+ * import { Random } from "./random.ts";
+ * import { makeDataset } from "../data/dataset.ts";
+ * const data = makeDataset(new Float32Array([1, 0, 0, 1]), new Uint8Array([0, 1]), 2); // x = [1, 0] → 0, [0, 1] → 1
+ * const net = new Network({ sizes: [2, 2], activations: "relu" }); // all weights 0: p = [½, ½]
+ * const step = new GeneralStep(net, data, new GradientDescent(), 2, new Random(0));
+ * assert.equal(step.name, "general");
+ * assert.equal(step.step([1, 0], 0, 2, 1), Math.LN2); // −ln ½, before the first step
+ * const later = [1, 2, 3].map(() => step.step([1, 0], 0, 2, 1));
+ * assert.ok(later[0] < Math.LN2 && later[2] < later[0]);
+ * ```
+ */
 export class GeneralStep implements StepStrategy {
   readonly name = "general";
   readonly #x: Float32Array;
@@ -160,7 +216,29 @@ export class GeneralStep implements StepStrategy {
   load(): void {}
 }
 
-/** Plain SGD with layer 0 computed from the dataset's nonzero pixels: {@linkcode sparseMiniBatch}. */
+/**
+ * Plain SGD with layer 0 computed from the dataset's nonzero pixels: {@linkcode sparseMiniBatch}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SparseStep } from "./step.ts";
+ * import { Network } from "./network.ts";
+ * import { GradientDescent } from "./optimizers.ts";
+ * import { Random } from "./random.ts";
+ * import { makeDataset } from "../data/dataset.ts";
+ * import { sparseLayer } from "../kernels/simd.ts";
+ * import { toSparseRows } from "../kernels/sparse.ts";
+ * const data = makeDataset(new Float32Array([1, 0, 0, 1]), new Uint8Array([0, 1]), 2); // x = [1, 0] → 0, [0, 1] → 1
+ * const net = new Network({ sizes: [2, 3, 2], activations: "relu" }).init(new Random(0));
+ * const w0 = net.layers[0].weight.slice();
+ * const step = new SparseStep(net, data, new GradientDescent(), sparseLayer(net.layers[0], toSparseRows(data.x, 2)), 2);
+ * const losses = [1, 2, 3, 4].map(() => step.step([0, 1], 0, 2, 0.5));
+ * assert.ok(Number.isFinite(losses[0]) && losses[3] < losses[0]);
+ * step.sync(); // the network now holds the trained first layer
+ * assert.notDeepEqual(net.layers[0].weight, w0);
+ * ```
+ */
 export class SparseStep implements StepStrategy {
   readonly name = "sparse";
   readonly #upper: readonly Parameter[];
@@ -201,7 +279,31 @@ export class SparseStep implements StepStrategy {
   }
 }
 
-/** Plain SGD on a one-hidden-ReLU-layer network, the whole step in WebAssembly ({@linkcode SparseMlp}). */
+/**
+ * Plain SGD on a one-hidden-ReLU-layer network, the whole step in WebAssembly ({@linkcode SparseMlp}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SparseMlpStep } from "./step.ts";
+ * import { Network } from "./network.ts";
+ * import { Random } from "./random.ts";
+ * import { makeDataset } from "../data/dataset.ts";
+ * import { sparseMlp } from "../kernels/simd.ts";
+ * import { denseRows } from "../kernels/sparse.ts";
+ * const data = makeDataset(new Float32Array([1, 0, 0, 1]), new Uint8Array([0, 1]), 2); // x = [1, 0] → 0, [0, 1] → 1
+ * const net = new Network({ sizes: [2, 3, 2], activations: "relu" }).init(new Random(0));
+ * const whole = sparseMlp(net.layers, net.activationNames, denseRows(data.x, 2), 2);
+ * assert.ok(whole !== null); // null only without WebAssembly SIMD
+ * const step = new SparseMlpStep(data, whole, 2);
+ * const losses = [1, 2, 3, 4].map(() => step.step([0, 1], 0, 2, 0.5));
+ * assert.ok(Number.isFinite(losses[0]) && losses[3] < losses[0]);
+ * assert.deepEqual([...net.layers[1].bias], [0, 0]); // the weights live in WebAssembly memory …
+ * step.sync();
+ * assert.notDeepEqual([...net.layers[1].bias], [0, 0]); // … until sync() copies them back
+ * step.close();
+ * ```
+ */
 export class SparseMlpStep implements StepStrategy {
   readonly name = "sparse-mlp";
   readonly #labels: Uint8Array;

@@ -29,7 +29,17 @@ export function zeros(dtype: DType, n: number): Floats {
   return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
 }
 
-/** Index of the largest of `n` values starting at `offset` (the first one on ties). */
+/**
+ * Index of the largest of `n` values starting at `offset` (the first one on ties).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { argmax } from "./tensor.ts";
+ * assert.equal(argmax([1, 5, 5, 2]), 1); // the first of the two 5s
+ * assert.equal(argmax([9, 0, 3, 7], 2, 2), 1); // among [3, 7], counted from the offset
+ * ```
+ */
 export function argmax(values: ArrayLike<number>, offset = 0, n = values.length - offset): number {
   let best = 0;
   let bestValue = values[offset];
