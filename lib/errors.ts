@@ -19,6 +19,7 @@
  * ```
  */
 export class InputError extends Error {
+  /** `message`: one sentence naming the file (and line, column or field) and what is wrong with it. */
   constructor(message: string) {
     super(message);
     this.name = "InputError";

@@ -113,6 +113,7 @@ export {
   gemmNTTs,
   gemmTs,
   MemoryPlan,
+  type RowStepSettings,
   type SimdKernels,
   simdKernels,
 } from "./kernels/gemm.ts";

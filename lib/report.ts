@@ -26,11 +26,17 @@ import pl from "nodejs-polars";
 
 /** One epoch's row of the report. Accuracies are fractions 0–1. */
 export interface EpochRecord {
+  /** 1-based epoch number. */
   epoch: number;
+  /** Mean training cross-entropy over the epoch's examples, each minibatch's taken before its step. */
   loss: number;
+  /** Accuracy on the training set (or a sample of it) after the epoch. */
   trainAccuracy: number;
+  /** Accuracy on the test set after the epoch. */
   testAccuracy: number;
+  /** The learning rate used in the epoch. */
   lr: number;
+  /** Wall-clock seconds of the epoch's training steps (not of any evaluation). */
   seconds: number;
   /** The accuracy on the held-out validation set, which chooses the kept epoch (when there is one). */
   validationAccuracy?: number;
@@ -42,6 +48,7 @@ export interface ReportInput {
   title: string;
   /** Lines of results shown under the title, e.g. "test accuracy 86.00%". */
   summary: string[];
+  /** One record per epoch trained, in order. */
   epochs: EpochRecord[];
   /** confusion[true][predicted] on the test set, for the weights that were kept. */
   confusion: number[][];

@@ -19,11 +19,15 @@ import { classCounts, type Dataset } from "./dataset.ts";
 
 /** Statistics of all pixel values of a split, in the files' 0–255 units. */
 export interface PixelStats {
+  /** Mean pixel value. */
   mean: number;
+  /** Standard deviation of the pixel values (population: divides by the count). */
   std: number;
   /** Fraction of pixel values that are exactly 0. */
   zeroFraction: number;
+  /** Smallest pixel value. */
   min: number;
+  /** Largest pixel value. */
   max: number;
 }
 
@@ -41,9 +45,11 @@ export interface DuplicateGroup {
 export interface CrossDuplicate {
   /** 1-based data row in the test split. */
   testRow: number;
+  /** Label of the test image. */
   testLabel: number;
   /** 1-based data rows in the train split holding the same image. */
   trainRows: number[];
+  /** The label of each train row, in the order of `trainRows`. */
   trainLabels: number[];
   /** `true` when a train copy has a different label than the test image. */
   conflict: boolean;
@@ -51,8 +57,11 @@ export interface CrossDuplicate {
 
 /** The audit of one split. */
 export interface SplitAudit {
+  /** Number of images (data rows) in the split. */
   n: number;
+  /** Images per class, indexed by label. */
   classCounts: number[];
+  /** Statistics of all pixel values of the split. */
   pixels: PixelStats;
   /** Number of different images (n minus the repeats). */
   distinctImages: number;
@@ -64,7 +73,9 @@ export interface SplitAudit {
 
 /** The audit of a dataset folder: each split present, and their overlap. */
 export interface Audit {
+  /** Audit of the train split, or null when there is none. */
   train: SplitAudit | null;
+  /** Audit of the test split, or null when there is none. */
   test: SplitAudit | null;
   /** Test images that also appear in train (null unless both splits are present). */
   across: { testRowsInTrain: CrossDuplicate[]; labelConflicts: number } | null;
@@ -128,6 +139,7 @@ export class ImageIndex {
   /** Every group, in order of first appearance. */
   readonly groups: number[][] = [];
 
+  /** Indexes the rows of `data`, the split the groups' rows refer to. */
   constructor(readonly data: Dataset) {
     const hashes = hashRows(data);
     for (let i = 0; i < data.n; i++) {

@@ -180,6 +180,7 @@ export function gaussianKernel(sigma: number): Float32Array {
  * ```
  */
 export class ElasticField {
+  /** Normalised 1-D Gaussian blur weights G_σ, [2r + 1] with r = ⌈3σ⌉, applied to rows then columns. */
   readonly kernel: Float32Array;
   readonly #r: number;
   /** Noise with r zeros on every side, [side + 2r, side + 2r]. */
@@ -187,6 +188,7 @@ export class ElasticField {
   /** Row-blurred noise with r zero rows above and below, [side + 2r, side]. */
   readonly #rows: Float32Array;
 
+  /** `alpha`: displacement strength α in pixels; `sigma`: blur width σ in pixels; `side`: image side in pixels. */
   constructor(readonly alpha: number, readonly sigma: number, readonly side = IMAGE_SIDE) {
     this.kernel = gaussianKernel(sigma);
     this.#r = (this.kernel.length - 1) / 2;
@@ -224,6 +226,7 @@ export class ElasticField {
 
 /** How strongly to augment; each kind uses the fields up to its own. */
 export interface AugmentOptions {
+  /** Which augmentation to apply ("none" leaves the images unchanged). */
   kind: AugmentName;
   /** Largest shift in pixels along each axis (whole pixels for "shift", real-valued otherwise). */
   shift: number;
@@ -264,7 +267,9 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
  * ```
  */
 export class Augmenter {
+  /** Every strength: the constructor's options over {@linkcode DEFAULT_AUGMENT}. */
   readonly options: AugmentOptions;
+  /** Image side in pixels; images are [side, side]. */
   readonly side: number;
   #image: Float32Array;
   #fieldX: Float32Array;

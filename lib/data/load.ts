@@ -60,6 +60,7 @@ export type Layout = "seed" | "idx" | "mnist-csv";
 
 /** Where one split of a dataset lives. */
 export interface SplitSource {
+  /** The folder's layout for this split, which decides how `images` and `labels` are read. */
   layout: Layout;
   /** The file holding the images. */
   images: string;

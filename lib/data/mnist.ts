@@ -161,10 +161,13 @@ async function isFolder(path: string): Promise<boolean> {
 export interface Provenance {
   /** Images in the smaller split. */
   n: number;
-  /** Found among MNIST's training images only, test images only, in both, or in neither. */
+  /** Images found among MNIST's training images only. */
   inTrain: number;
+  /** Images found among MNIST's test images only. */
   inTest: number;
+  /** Images found among both MNIST's training and test images. */
   inBoth: number;
+  /** Images found in neither MNIST split. */
   inNeither: number;
   /** Found images whose MNIST label (any of their copies') differs from theirs. */
   labelMismatches: number;

@@ -34,7 +34,9 @@ import { IMAGE_SIDE, PIXELS } from "../data/dataset.ts";
 
 /** A grayscale picture: luminance 0 (black) … 255 (white), row-major, height × width. */
 export interface GrayImage {
+  /** Number of columns, in pixels. */
   width: number;
+  /** Number of rows, in pixels. */
   height: number;
   /** [height, width] luminance values 0–255. */
   pixels: Float32Array;

@@ -49,7 +49,9 @@ export const MODEL_FORMAT = "minimnist/1";
 
 /** A network with the metadata it was saved with. */
 export interface Model {
+  /** The network rebuilt from the file's tensors: a {@linkcode Network} or a {@linkcode Sequential}. */
   net: Classifier;
+  /** The file's `__metadata__`: `format`, `input_scale`, the architecture and the training configuration. */
   metadata: Record<string, string>;
 }
 

@@ -22,13 +22,17 @@ import { InputError, quote } from "../errors.ts";
 
 /** One tensor of 32-bit floats with its shape. */
 export interface Tensor {
+  /** Size of each dimension; the product is `data.length`. */
   shape: number[];
+  /** The values, row-major (last dimension fastest). */
   data: Float32Array;
 }
 
 /** The decoded content of a safetensors file. */
 export interface Safetensors {
+  /** Every tensor of the file, by name. */
   tensors: Map<string, Tensor>;
+  /** The header's `__metadata__` string values, empty when the file has none. */
   metadata: Record<string, string>;
 }
 

@@ -40,6 +40,7 @@ import { lazyWasm } from "./wasm.ts";
 
 /** The exports of `simd.wat` used here (addresses in bytes). */
 export interface GemmExports {
+  /** C[m, 0:N] = (accumulate ? C[m, 0:N] : bias) + Σ_k A(m, k) · B[k, 0:N], A(m, k) at A + m·rsA + k·csA; N % 8 = 0. */
   gemm(
     C: number,
     ldc: number,
@@ -54,9 +55,13 @@ export interface GemmExports {
     K: number,
     accumulate: number,
   ): void;
+  /** C = A · Bᵀ: C [M, N], A [M, K], B [N, K], rows ldc, lda and ldb bytes apart; K % 4 = 0. */
   gemmNT(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number): void;
+  /** out[b, 0:H] = bias + Σ_p value_p · weight[index_p, 0:H] over pairs starts[b] … starts[b + 1] − 1; H % 4 = 0. */
   sparseGemm(out: number, ldo: number, weight: number, bias: number, H: number, starts: number, B: number): void;
+  /** `sparseGemm` with example b's pairs at ranges[2b] … ranges[2b + 1] − 1 (int32 byte addresses, [2B]). */
   sparseGemmRanges(out: number, ldo: number, weight: number, bias: number, H: number, ranges: number, B: number): void;
+  /** `listNonzeroColumns`'s lists made from the batch's pairs at `ranges` (a counting sort); returns the count. */
   columnsFromRanges(
     first: number,
     pixel: number,
@@ -69,8 +74,11 @@ export interface GemmExports {
     out: number,
     columns: number,
   ): number;
+  /** w −= lr (g + λw); g = 0, over n floats (n % 4 = 0). */
   sgdStep(w: number, g: number, n: number, lr: number, lambda: number): void;
+  /** v = μv + g + λw; w −= lr v; g = 0, over n floats (n % 4 = 0). */
   momentumStep(w: number, g: number, v: number, n: number, lr: number, mu: number, lambda: number): void;
+  /** AdamW: m = β₁m + (1 − β₁)g; s = β₂s + (1 − β₂)g²; w −= lr (c₁m / (√(c₂s) + ε) + λw); g = 0 (n % 4 = 0). */
   adamStep(
     w: number,
     g: number,
@@ -85,13 +93,21 @@ export interface GemmExports {
     eps: number,
     lambda: number,
   ): void;
+  /** x [B, I]'s nonzero values as (index · rowBytes, value) pairs at `entries`, starts [B + 1]; returns the count. */
   listNonzero(x: number, B: number, I: number, rowBytes: number, entries: number, starts: number): number;
+  /** dst[0:N] = Σ_b src[b, 0:N] (the bias gradient), src rows ld bytes apart; N % 4 = 0. */
   sumRows(dst: number, src: number, ld: number, B: number, N: number): void;
+  /** x[0:n] = max(x, 0) in place (NaN becomes 0); n % 4 = 0. */
   relu(x: number, n: number): void;
+  /** delta[0:n] = delta where out > 0, else 0 (the ReLU's backward pass from its output); n % 4 = 0. */
   reluBackward(delta: number, out: number, n: number): void;
+  /** `relu` on `rows` rows of n floats, ld bytes apart. */
   reluRows(x: number, ld: number, rows: number, n: number): void;
+  /** `reluBackward` on `rows` rows of n floats, ld bytes apart. */
   reluBackwardRows(delta: number, out: number, ld: number, rows: number, n: number): void;
+  /** dst[0:n] += src[0:n]; src[0:n] = 0 (one thread's gradient added to the sum); n % 4 = 0. */
   addAndClear(dst: number, src: number, n: number): void;
+  /** Per input i nonzero in x [B, I]: (i · rowBytes, first, end) at `columns`, (b · ldd, x[b, i]) pairs at `pairs`. */
   listNonzeroColumns(
     x: number,
     B: number,
@@ -102,6 +118,7 @@ export interface GemmExports {
     pairs: number,
     columns: number,
   ): number;
+  /** Per row of w [rows, H]: the first layer's gradient, then the optimiser's step (kind 0 SGD, 1 momentum, 2 Adam). */
   firstLayerStep(
     kind: number,
     w: number,
@@ -140,6 +157,7 @@ export const MAX_WASM_BYTES = 1 << 30;
  * ```
  */
 export class MemoryPlan {
+  /** Bytes the regions handed out so far need: the end of the last one. */
   bytes = 0;
   /** The byte address of a new region of `floats` floats (or int32s). */
   region(floats: number): number {
@@ -234,13 +252,16 @@ export function attachSimdKernels(
 
 /** See {@linkcode simdKernels}. */
 export class SimdKernels {
+  /** The WebAssembly memory the kernels work in (shared for worker threads). */
   readonly memory: WebAssembly.Memory;
+  /** The instance's kernels, called with byte addresses into `memory`. */
   readonly exports: GemmExports;
   /** The whole memory as float32 (index = byte address / 4). */
   readonly f32: Float32Array;
   /** The whole memory as int32. */
   readonly i32: Int32Array;
 
+  /** Instantiates `module` (`simd.wat`, plain or shared variant) on `memory`. */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
     this.memory = memory;
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
@@ -408,13 +429,21 @@ export function adamStepTs(
 
 /** The optimiser of {@linkcode firstLayerStepTs}: 0 SGD, 1 momentum (μ = a), 2 AdamW (β₁ = a, β₂ = b, c₁, c₂, ε). */
 export interface RowStepSettings {
+  /** Which optimiser: 0 plain SGD, 1 momentum, 2 AdamW. */
   kind: 0 | 1 | 2;
+  /** Learning rate η. */
   lr: number;
+  /** Momentum μ (kind 1) or β₁ (kind 2); unused by SGD. */
   a: number;
+  /** β₂ (kind 2 only). */
   b: number;
+  /** Adam's bias correction c₁ = 1 / (1 − β₁ᵗ) for step t (kind 2 only). */
   c1: number;
+  /** Adam's bias correction c₂ = 1 / (1 − β₂ᵗ) for step t (kind 2 only). */
   c2: number;
+  /** Adam's ε, added to √(c₂s) in the denominator (kind 2 only). */
   eps: number;
+  /** Weight decay λ (every kind). */
   lambda: number;
 }
 

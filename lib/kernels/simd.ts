@@ -43,6 +43,7 @@ export interface SparseLayer {
 /** The TypeScript implementation: the loops of `sparse.ts` on the layer's own arrays. */
 export class JsSparseLayer implements SparseLayer {
   readonly kind = "js";
+  /** `layer`: the dense layer trained in place on its own arrays; `rows`: the dataset's inputs in CSR form. */
   constructor(readonly layer: Dense, readonly rows: SparseRows) {}
 
   forward(z: Floats, examples: ArrayLike<number>, start: number, B: number): void {
@@ -322,6 +323,7 @@ export class JsSparseMlp implements SparseMlp {
   readonly #probs: Floats; // P [B, C]
   readonly #dLogits: Floats; // δ¹ [B, C]
 
+  /** `layer0` → ReLU → `layer1`, trained in place; `rows`: the dataset's inputs (CSR); `batchSize`: the largest B. */
   constructor(readonly layer0: Dense, readonly layer1: Dense, readonly rows: SparseRows, batchSize: number) {
     const H = layer0.outputs, C = layer1.outputs;
     this.#hidden = new Float64Array(batchSize * H);

@@ -854,6 +854,7 @@ export class CnnInference {
   readonly #scratch: CnnScratch;
   #logits = new Float32Array(0);
 
+  /** Use {@linkcode cnnInference}, which plans the memory and checks that the kernels can run for `net`. */
   constructor(kernels: SimdKernels, plan: CnnPlan, readonly net: Sequential) {
     this.#k = kernels;
     this.#plan = plan;
@@ -932,6 +933,7 @@ export class SimdCnn implements StepStrategy {
   readonly #losses: Float64Array;
   #generation = 0;
 
+  /** Use {@linkcode simdCnn}, which plans the memory, starts the workers and checks that the kernels can run. */
   constructor(
     kernels: SimdKernels,
     plan: CnnPlan,

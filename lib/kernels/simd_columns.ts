@@ -423,6 +423,7 @@ export class SimdColumns implements StepStrategy {
   #steps = 0;
   #t = 0;
 
+  /** Use {@linkcode simdColumns}, which plans the memory, starts the workers and checks that the kernels can run. */
   constructor(
     kernels: SimdKernels,
     plan: ColumnsPlan,

@@ -47,6 +47,7 @@ export class SimdForward {
   readonly #entries: number;
   readonly #starts: number;
 
+  /** Lays out `net` for up to `rows` examples per call; throws where {@linkcode simdKernels} gives null. */
   constructor(readonly net: Network, readonly rows: number) {
     const p = new MemoryPlan(), I0 = net.inputSize;
     const layers = net.layers.map((layer) => {

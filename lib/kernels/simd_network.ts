@@ -913,6 +913,7 @@ export class SimdNetwork implements StepStrategy {
   #steps = 0;
   #t = 0;
 
+  /** Use {@linkcode simdNetwork}, which plans the memory, starts the workers and checks that the kernels can run. */
   constructor(
     kernels: SimdKernels,
     plan: SimdPlan,

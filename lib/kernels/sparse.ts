@@ -77,7 +77,9 @@ export function toSparseRows(x: Float32Array, features: number): SparseRows {
 
 /** The images [n, features] of a dataset, to be listed straight into WebAssembly memory ({@linkcode writeRowPairs}). */
 export interface DenseRows {
+  /** The images, row-major [n, features]. */
   readonly x: Float32Array;
+  /** Values per row (784 for MNIST). */
   readonly features: number;
   /** Number of rows. */
   readonly n: number;

@@ -91,6 +91,7 @@ export class WarpKernels {
   readonly #kernel: number;
   readonly #scratch: number;
 
+  /** Use {@linkcode warpKernels}: null without WebAssembly SIMD or unless `side` is a positive multiple of 4. */
   constructor(module: WebAssembly.Module, readonly side: number, readonly alpha: number, readonly sigma: number) {
     const kernel = gaussianKernel(sigma), K = kernel.length, r = (K - 1) / 2, n = side * side;
     const p = new MemoryPlan();

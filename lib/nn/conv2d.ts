@@ -154,12 +154,17 @@ export class Conv2d implements Layer {
   readonly kind = "conv2d";
   readonly outShape: Shape;
   readonly tensors: LayerTensors;
-  /** Input channels C, height H, width W; output channels O; kernel K; padding P. */
+  /** Input channels C. */
   readonly C: number;
+  /** Input height H, in pixels. */
   readonly H: number;
+  /** Input width W, in pixels. */
   readonly W: number;
+  /** Zero padding P on each side, in pixels: (K − 1) / 2 for "same", 0 for "valid". */
   readonly P: number;
+  /** Output height H′ = H + 2P − K + 1. */
   readonly Ho: number;
+  /** Output width W′ = W + 2P − K + 1. */
   readonly Wo: number;
   readonly #dtype: DType;
   /** cols[B, C·K·K, H′·W′] of the last training forward pass (one example's worth otherwise). */
@@ -168,6 +173,7 @@ export class Conv2d implements Layer {
   /** ∂L/∂cols of one example, [C·K·K, H′·W′]. */
   #dcols: Floats;
 
+  /** `O` filters of K × K over `inShape` [C, H, W] images with `padding`, of `dtype` floats, all zero until `init`. */
   constructor(
     readonly inShape: Shape,
     readonly O: number,

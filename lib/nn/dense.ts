@@ -221,6 +221,7 @@ export class Dense {
   /** ∂L/∂bias from the last backward pass, [outputs]. */
   readonly gradBias: Floats;
 
+  /** An `inputs` → `outputs` layer of `dtype` floats, every array zero until {@linkcode Dense.init}. */
   constructor(readonly inputs: number, readonly outputs: number, dtype: DType = "float32") {
     this.weight = zeros(dtype, inputs * outputs);
     this.bias = zeros(dtype, outputs);

@@ -39,9 +39,9 @@ export class EarlyStopping {
   /** The 1-based epoch of the best weights (0 before the first update). */
   bestEpoch = 0;
   /** Validation accuracy of the best weights. */
-  bestAccuracy = -Infinity;
+  bestAccuracy: number = -Infinity;
   /** Validation loss of the best weights. */
-  bestLoss = Infinity;
+  bestLoss: number = Infinity;
   #snapshot: Floats[] = [];
 
   /** Stops after `patience` epochs without improvement; 0 never stops (but still keeps the best weights). */

@@ -37,14 +37,19 @@ export type LayerKind = "conv2d" | "maxpool2d" | "flatten" | "linear" | Activati
 
 /** A layer's trainable tensors and their gradients (layers with parameters only). */
 export interface LayerTensors {
+  /** Weights: [I, O] input-major for `Linear`, [O, C, K, K] for `Conv2d`. */
   weight: Floats;
+  /** Biases, one per output unit or channel, [O]. */
   bias: Floats;
+  /** ∂L/∂weight from the last backward pass, laid out as `weight`. */
   gradWeight: Floats;
+  /** ∂L/∂bias from the last backward pass, [O]. */
   gradBias: Floats;
 }
 
 /** One layer of a {@linkcode Sequential} network: a forward/backward pair over caller-owned buffers. */
 export interface Layer {
+  /** Which layer this is; an activation goes by its function's name. */
   readonly kind: LayerKind;
   /** Shape of one input example. */
   readonly inShape: Shape;
@@ -101,6 +106,7 @@ export class Linear implements Layer {
   readonly tensors: LayerTensors;
   readonly #dense: Dense;
 
+  /** An `inputs` → `outputs` dense layer of `dtype` floats, every array zero until {@linkcode Linear.init}. */
   constructor(readonly inputs: number, readonly outputs: number, dtype: DType = "float32") {
     this.inShape = [inputs];
     this.outShape = [outputs];
@@ -148,6 +154,7 @@ export class ActivationLayer implements Layer {
   readonly tensors = null;
   readonly #f: Activation;
 
+  /** The activation `name` over examples of shape `inShape` (the output has the same shape). */
   constructor(name: ActivationName, readonly inShape: Shape) {
     this.#f = activation(name);
     this.kind = name;
@@ -186,6 +193,7 @@ export class Flatten implements Layer {
   readonly outShape: Shape;
   readonly tensors = null;
 
+  /** Flattens examples of shape `inShape` (e.g. [C, H, W]) to vectors of their size. */
   constructor(readonly inShape: Shape) {
     this.outShape = [shapeSize(inShape)];
   }

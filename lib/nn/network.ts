@@ -38,7 +38,9 @@ export interface NetworkShape {
 export interface Parameter {
   /** `layers.{i}.weight` or `layers.{i}.bias`. */
   name: string;
+  /** The parameters' values, updated in place by the optimiser. */
   value: Floats;
+  /** ∂L/∂value from the last backward pass, laid out as `value`. */
   grad: Floats;
   /** Whether weight decay applies (weights yes, biases no). */
   decay: boolean;
@@ -59,10 +61,13 @@ export interface Parameter {
  * ```
  */
 export class Network {
+  /** Units per layer, input first: [784, 30, 10] is 784 inputs, 30 hidden units, 10 classes. */
   readonly sizes: readonly number[];
+  /** The dense layers, one fewer than `sizes`: layer l maps sizes[l] → sizes[l + 1]. */
   readonly layers: readonly Dense[];
   /** The activation after each hidden layer (one fewer than layers). */
   readonly activations: readonly Activation[];
+  /** Precision of every buffer. */
   readonly dtype: DType;
 
   #capacity = 0;
@@ -73,6 +78,7 @@ export class Network {
   #probs: Floats = new Float32Array(0);
   #parameters: readonly Parameter[];
 
+  /** A network of the given shape, every weight and bias zero until {@linkcode Network.init}. */
   constructor(shape: NetworkShape) {
     const sizes = [...shape.sizes];
     if (sizes.length < 2) throw new RangeError("a network needs at least an input and an output size");

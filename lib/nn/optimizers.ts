@@ -28,6 +28,7 @@ export const OPTIMIZERS: readonly OptimizerName[] = ["sgd", "momentum", "adam"];
 
 /** Something that turns gradients into weight updates. */
 export interface Optimizer {
+  /** The optimiser's command-line name. */
   readonly name: OptimizerName;
   /** Updates every parameter in place with learning rate `lr`. */
   step(params: readonly Parameter[], lr: number): void;
@@ -47,6 +48,7 @@ export interface Optimizer {
  */
 export class GradientDescent implements Optimizer {
   readonly name = "sgd";
+  /** `weightDecay`: λ, applied to weights only. */
   constructor(readonly weightDecay = 0) {}
 
   step(params: readonly Parameter[], lr: number): void {
@@ -75,6 +77,7 @@ export class GradientDescent implements Optimizer {
 export class Momentum implements Optimizer {
   readonly name = "momentum";
   #velocity = new Map<Floats, Floats>();
+  /** `momentum`: μ, the share of the last velocity kept; `weightDecay`: λ, applied to weights only. */
   constructor(readonly momentum = 0.9, readonly weightDecay = 0) {}
 
   /** The velocity v kept for the parameter tensor `value` (zeros before its first step). */
@@ -115,6 +118,7 @@ export class Adam implements Optimizer {
   #m = new Map<Floats, Floats>();
   #s = new Map<Floats, Floats>();
   #t = 0;
+  /** Decoupled weight decay λ (weights only), the moments' decay rates β₁ and β₂, and ε in the denominator. */
   constructor(
     readonly weightDecay = 0,
     readonly beta1 = 0.9,

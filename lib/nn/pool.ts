@@ -39,6 +39,7 @@ export class MaxPool2d implements Layer {
   /** winners[b·outSize + k]: index into x of the input that gave output k. */
   #winners = new Int32Array(0);
 
+  /** 2 × 2 pooling, stride 2, over images of shape `inShape` [C, H, W]; an odd last row or column is dropped. */
   constructor(readonly inShape: Shape) {
     if (inShape.length !== 3) throw new RangeError(`max pooling takes [C, H, W] images, got [${inShape}]`);
     const [C, H, W] = inShape;

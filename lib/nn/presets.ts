@@ -25,6 +25,7 @@ export const PRESET_NAMES: readonly PresetName[] = ["spec", "best", "cnn", "mnis
 
 /** A named set of flag values and why they were chosen. */
 export interface Preset {
+  /** The name `--preset` takes. */
   name: PresetName;
   /** One line for `--help` and the README. */
   summary: string;

@@ -58,10 +58,15 @@ export interface SequentialShape {
  * ```
  */
 export class Sequential {
+  /** Every layer in order, activations, pools and flattens included; the last is the output `Linear`. */
   readonly layers: readonly Layer[];
+  /** One example's shape, e.g. [1, 28, 28]. */
   readonly inputShape: Shape;
+  /** The layers between the input and the output layer (see `arch.ts`), a copy of the shape's. */
   readonly arch: readonly ArchItem[];
+  /** The activation after every convolution and hidden dense layer. */
   readonly activation: ActivationName;
+  /** Precision of every buffer. */
   readonly dtype: DType;
 
   #capacity = 0;
@@ -72,6 +77,10 @@ export class Sequential {
   #probs: Floats = new Float32Array(0);
   readonly #parameters: readonly Parameter[];
 
+  /**
+   * Builds the layers, every parameter zero until {@linkcode Sequential.init};
+   * an `arch` that does not fit the input throws an `InputError`.
+   */
   constructor(shape: SequentialShape) {
     this.inputShape = [...shape.inputShape];
     this.arch = shape.arch.map((item) => ({ ...item }));

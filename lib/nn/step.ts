@@ -69,12 +69,15 @@ export type StepPath = "auto" | "sparse-js" | "dense" | "simd";
 
 /** What {@linkcode chooseStep} needs besides the network and the data. */
 export interface StepOptions {
+  /** The largest minibatch B; the strategy's buffers are sized for it. */
   batchSize: number;
+  /** Applies the gradients; the sparse paths take plain SGD without weight decay only. */
   optimizer: Optimizer;
   /** Drives augmentation. */
   rng: Random;
   /** Changes a gathered minibatch x[B, features] in place before the step (data augmentation). */
   augment?: (x: Float32Array, B: number, rng: Random) => void;
+  /** Which path computes the steps (default `"auto"`): see {@linkcode chooseStep}. */
   path?: StepPath;
   /** Threads computing each step on the SIMD general path (default 1); the other paths use one. */
   threads?: number;
@@ -193,6 +196,7 @@ export class GeneralStep implements StepStrategy {
   readonly #x: Float32Array;
   readonly #labels: Uint8Array;
 
+  /** Buffers for minibatches of up to `batchSize` examples; `augment` changes each one, drawing from `rng`. */
   constructor(
     readonly net: Classifier,
     readonly data: Dataset,
@@ -244,6 +248,10 @@ export class SparseStep implements StepStrategy {
   readonly #upper: readonly Parameter[];
   readonly #labels: Uint8Array;
 
+  /**
+   * `first`: layer 0 of `net` on the dataset's nonzero pixels (its weights
+   * reach `net` on `sync`); `batchSize`: the largest B.
+   */
   constructor(
     readonly net: Network,
     readonly data: Dataset,
@@ -308,6 +316,7 @@ export class SparseMlpStep implements StepStrategy {
   readonly name = "sparse-mlp";
   readonly #labels: Uint8Array;
 
+  /** `whole`: the network's whole step (its weights reach the network on `sync`); `batchSize`: the largest B. */
   constructor(readonly data: Dataset, readonly whole: SparseMlp, batchSize: number) {
     this.#labels = new Uint8Array(batchSize);
   }

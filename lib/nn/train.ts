@@ -35,7 +35,9 @@ export interface EpochStats {
 
 /** How to train. */
 export interface TrainOptions {
+  /** Passes over the whole dataset. */
   epochs: number;
+  /** Examples per minibatch, capped at the dataset's size; an epoch's last minibatch may be smaller. */
   batchSize: number;
   /** Learning rate η, or a function of the 0-based epoch giving it (a schedule). */
   lr: number | ((epoch: number) => number);
@@ -85,6 +87,7 @@ export interface TrainOptions {
 
 /** Thrown when the loss stops being a finite number. */
 export class TrainingDivergedError extends Error {
+  /** `epoch`: the 1-based epoch in which `loss`, a minibatch's mean loss, stopped being finite. */
   constructor(readonly epoch: number, readonly loss: number) {
     super(
       `training diverged in epoch ${epoch}: the loss became ${loss} (try a smaller learning rate)`,
