@@ -11,6 +11,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import wabtInit from "wabt";
 
 /** The WebAssembly modules of `lib/kernels/`. */
@@ -75,12 +76,97 @@ export async function buildWasm(name: WasmName): Promise<number> {
   return bytes.length;
 }
 
+/** The usage text of `deno task build:NAME` (of all three when `name` is null). */
+export function buildUsage(name: WasmName | null): string {
+  const task = name === null ? "build:simd|build:conv|build:warp" : `build:${name}`;
+  const wat = name === null ? "NAME.wat" : `${name}.wat`, out = name === null ? "NAME_wasm.ts" : `${name}_wasm.ts`;
+  const shared = name === null
+    ? "\nsimd and conv also get the variant importing a shared memory (for worker threads)."
+    : MODULES[name].shared
+    ? "\nAlso writes the variant importing a shared memory (for worker threads)."
+    : "";
+  return `Usage: deno task ${task} [--help]
+
+Assembles lib/kernels/${wat} with wabt (npm:wabt, pinned in deno.json) and writes the bytes, base64, to
+lib/kernels/${out}, so that the library needs no assembler at run time. Run it after editing the .wat
+file: the kernels' tests check that the committed bytes are the assembly of the committed text.${shared}
+
+  -h, --help   this text (nothing is assembled or written)`;
+}
+
+/** A bad command line of this script: one sentence, printed with the usage line. */
+class BuildUsageError extends Error {}
+
+/**
+ * What the command line asks for: the module's name comes first (the tasks
+ * pass it: `bench/build_wasm.ts simd`), then only `--help` may follow.
+ * A bad command line is a {@linkcode BuildUsageError}.
+ *
+ * The parsing is done here rather than with cli/common.ts's `parseFlags`:
+ * that module imports the library, which imports the very `*_wasm.ts` files
+ * this script writes, so a missing or conflicted generated file would stop
+ * the script that regenerates it.
+ */
+function parseBuildArgs(args: string[]): { name: WasmName | null; help: boolean } {
+  const { tokens } = parseArgs({
+    args,
+    options: { help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  let name: WasmName | null = null, help = false, problem: string | null = null;
+  for (const token of tokens) {
+    if (token.kind === "option-terminator") continue;
+    if (token.kind === "positional") {
+      if (token.index === 0 && token.value in MODULES) name = token.value as WasmName;
+      else if (token.index === 0) problem ??= `unknown module "${token.value}": the modules are simd, conv and warp`;
+      else problem ??= `unexpected argument '${token.value}': this task takes no argument but --help`;
+    } else if (token.name === "help" && token.inlineValue === undefined) {
+      help = true;
+    } else if (token.name === "help") {
+      problem ??= `${token.rawName} takes no value`;
+    } else {
+      const near = token.rawName.startsWith("--") && editDistance(token.name, "help") <= 2;
+      problem ??= `unknown option '${token.rawName}'${near ? "; did you mean --help?" : ""}`;
+    }
+  }
+  if (help) return { name, help }; // --help wins, as in every task
+  if (problem !== null) throw new BuildUsageError(problem);
+  if (name === null) throw new BuildUsageError("no module named: give simd, conv or warp as the first argument");
+  return { name, help };
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
 if (import.meta.main) {
-  const name = Deno.args[0];
-  if (!(name in MODULES)) {
-    console.error(`error: which module? ${Object.keys(MODULES).join(", ")} (got ${JSON.stringify(name ?? "")})`);
+  let command: { name: WasmName | null; help: boolean };
+  try {
+    command = parseBuildArgs(Deno.args);
+  } catch (error) {
+    if (!(error instanceof BuildUsageError)) throw error;
+    // nothing has been read or written: the usage line, then where the rest is (as cli/common.ts's helpPointer)
+    const name = Deno.args[0] in MODULES ? Deno.args[0] as WasmName : null;
+    const help = `deno task build:${name ?? "simd"} --help`;
+    console.error(`error: ${error.message}\n${buildUsage(name).split("\n")[0]} (${help} lists the flags)`);
     Deno.exit(1);
   }
-  const bytes = await buildWasm(name as WasmName);
-  console.log(`lib/kernels/${name}_wasm.ts: ${bytes} bytes of WebAssembly from lib/kernels/${name}.wat`);
+  if (command.help) {
+    console.log(buildUsage(command.name));
+  } else {
+    const name = command.name!;
+    const bytes = await buildWasm(name);
+    console.log(`lib/kernels/${name}_wasm.ts: ${bytes} bytes of WebAssembly from lib/kernels/${name}.wat`);
+  }
 }

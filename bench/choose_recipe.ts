@@ -19,13 +19,15 @@
  * final weights gets), the epoch where the mean curve peaks, the mean of
  * each split's best epoch (optimistic: that epoch was chosen on the same
  * images it is measured on) and an honest figure for that rule: the epoch
- * chosen on half of the held-out images, scored on the other half. The last
- * line is one JSON object.
+ * chosen on half of the held-out images, scored on the other half. With
+ * `--json` (a train flag), the last line is one JSON object of those figures
+ * and every other line goes to stderr, as in `deno task train --json`.
  *
  * @module
  */
 
 import process from "node:process";
+import type { AugmentOptions } from "../lib/data/augment.ts";
 import { loadSplit } from "../lib/data/load.ts";
 import { PIXELS, subset } from "../lib/data/dataset.ts";
 import { splitDataset, stratifiedSplit } from "../lib/data/split.ts";
@@ -36,17 +38,93 @@ import { Network } from "../lib/nn/network.ts";
 import { Random } from "../lib/nn/random.ts";
 import { Sequential } from "../lib/nn/sequential.ts";
 import { SGD } from "../lib/nn/train.ts";
-import { dataFolder, nonNegativeInt, numberInRange, positiveInt, run, wantsHelp } from "../cli/common.ts";
+import {
+  dataFolder,
+  nonNegativeInt,
+  numberInRange,
+  parseFlags,
+  positiveInt,
+  run,
+  UsageError,
+  wantsHelp,
+} from "../cli/common.ts";
 import { trainingHooks } from "../cli/recipe.ts";
 import { parseTrainArgs } from "../cli/train.ts";
 
 const USAGE = `Usage: deno task bench:recipe [train flags…] [--splits K] [--fraction F] [--subset N] [--first-split S]
 
-Trains the recipe the train flags describe on K (default 5) stratified validation splits of the training
-images (fraction F held out, default 0.2; split seeds S… , default 0) and prints the validation accuracy per
-epoch and its mean. --subset N first samples N training images. The test images are never read.`;
+Trains the recipe the train flags describe on K stratified validation splits of the training images and
+prints the validation accuracy per epoch and its mean. The test images are never read.
+
+  train flags       every flag of deno task train (deno task train --help lists them), e.g. --preset cnn,
+                    --arch LIST, --augment NAME, --epochs N, --data DIR; --val-split, --seed, --out and
+                    --report have no effect here (the splits replace --val-split; the seeds are the splits')
+  --json            end with one JSON line of the results; every other line goes to stderr
+  --splits K        how many splits to train on (default: 5)
+  --fraction F      the share of the images each split holds out, 0.01 up to 0.9 (default: 0.2)
+  --first-split S   the first split's seed: the splits are S…S+K−1, and each network's seed is its split's
+                    (default: 0)
+  --subset N        first draw a stratified sample of N training images (for trend runs on the full MNIST)
+  -h, --help        this text`;
 
 const OWN_FLAGS = ["splits", "fraction", "subset", "first-split"] as const;
+
+/** This script's own flags, as {@linkcode parseFlags} options (for the "did you mean" of a mistyped one). */
+const OWN_OPTIONS = Object.fromEntries(OWN_FLAGS.map((name) => [name, { type: "string" as const }]));
+
+/**
+ * Takes this script's own flags (`--splits 3` or `--splits=3`) out of `args`
+ * and reads the rest exactly as `deno task train` reads them. A mistyped flag
+ * is refused with the nearest flag of either set.
+ */
+function parseRecipeArgs(args: string[]) {
+  const own: Record<string, string | undefined> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const flag = /^--([^=]+)(?:=(.*))?$/s.exec(args[i]);
+    if (flag === null || !(OWN_FLAGS as readonly string[]).includes(flag[1])) {
+      rest.push(args[i]);
+    } else if (flag[2] !== undefined) {
+      own[flag[1]] = flag[2];
+    } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+      own[flag[1]] = args[++i];
+    } else {
+      throw new UsageError(`--${flag[1]} needs a value`);
+    }
+  }
+  try {
+    return { own, config: parseTrainArgs(rest) };
+  } catch (error) {
+    throw withOwnSuggestion(error);
+  }
+}
+
+/** A train flag parser's "unknown option" with no suggestion gets this script's nearest flag, if one is near. */
+function withOwnSuggestion(error: unknown): unknown {
+  if (!(error instanceof UsageError) || error.message.includes("did you mean")) return error;
+  const unknown = /^unknown option '(--[^']+)'( \(in "[^"]*"\))?/.exec(error.message);
+  if (unknown === null) return error;
+  try {
+    parseFlags([unknown[1]], OWN_OPTIONS); // throws: the flag is none of them, but it may be near one
+  } catch (own) {
+    const near = /; did you mean --[\w-]+\?/.exec((own as Error).message);
+    if (near !== null) return new UsageError(unknown[0] + near[0] + error.message.slice(unknown[0].length));
+  }
+  return error;
+}
+
+/** "none", or the augmentation with the strengths it uses (the others have no effect). */
+function describeAugment({ kind, shift, rotate, scale, elasticAlpha, elasticSigma }: AugmentOptions): string {
+  if (kind === "none") return kind;
+  const strengths = [`shift ${shift}`];
+  if (kind === "affine" || kind === "elastic") strengths.push(`rotate ${rotate}`, `scale ${scale}`);
+  if (kind === "elastic") strengths.push(`α ${elasticAlpha}`, `σ ${elasticSigma}`);
+  return `${kind} (${strengths.join(", ")})`;
+}
 
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
@@ -79,33 +157,22 @@ function bestEpochRule(correct: Uint8Array[]): number {
 
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
-  // this script's own flags out, the rest read exactly as `deno task train` reads them
-  const own: Record<string, string | undefined> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < Deno.args.length; i++) {
-    const name = Deno.args[i].replace(/^--/, "");
-    if ((OWN_FLAGS as readonly string[]).includes(name)) own[name] = Deno.args[++i];
-    else rest.push(Deno.args[i]);
-  }
-  const config = parseTrainArgs(rest);
+  const { own, config } = parseRecipeArgs(Deno.args);
   const splits = positiveInt("splits", own.splits, 5);
   const fraction = numberInRange("fraction", own.fraction, 0.2, 0.01, 0.9);
   const firstSplit = nonNegativeInt("first-split", own["first-split"], 0);
-  let data = await loadSplit(await dataFolder(config.data, console.log), "train");
-  if (own.subset !== undefined) {
-    const n = positiveInt("subset", own.subset, data.n);
-    if (n < data.n) data = subset(data, stratifiedSplit(data.labels, n / data.n, new Random(0x50b5e7)).validation);
+  const subsetSize = own.subset === undefined ? null : positiveInt("subset", own.subset, 1);
+  const log = config.json ? console.error : console.log; // with --json, stdout holds the JSON line alone
+  let data = await loadSplit(await dataFolder(config.data, log), "train");
+  if (subsetSize !== null && subsetSize < data.n) {
+    data = subset(data, stratifiedSplit(data.labels, subsetSize / data.n, new Random(0x50b5e7)).validation);
   }
   const shape = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
   const { recipe } = config;
-  console.log(
+  log(
     `recipe: ${shape} (${config.activation}), ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}, ` +
-      `${recipe.optimizer}, weight decay ${recipe.weightDecay}, ${recipe.schedule}, augment ${recipe.augment.kind}` +
-      ` (shift ${recipe.augment.shift}, rotate ${recipe.augment.rotate}, scale ${recipe.augment.scale}` +
-      (recipe.augment.kind === "elastic"
-        ? `, α ${recipe.augment.elasticAlpha}, σ ${recipe.augment.elasticSigma}`
-        : "") +
-      `); ${splits} splits of ${data.n} training images, ${fraction} held out`,
+      `${recipe.optimizer}, weight decay ${recipe.weightDecay}, ${recipe.schedule}, ` +
+      `augment ${describeAugment(recipe.augment)}; ${splits} splits of ${data.n} training images, ${fraction} held out`,
   );
   const curves: number[][] = [];
   const ruled: number[] = []; // the best-epoch rule's accuracy, measured on images that did not choose the epoch
@@ -137,7 +204,7 @@ async function main(): Promise<void> {
     });
     curves.push(curve);
     ruled.push(bestEpochRule(correct));
-    console.log(
+    log(
       `split ${s} (${train.n} + ${validation.n}): last ${pct(curve.at(-1)!)}, best ${pct(Math.max(...curve))} ` +
         `(epoch ${curve.indexOf(Math.max(...curve)) + 1}), ${(cpuSeconds() - cpuSplit).toFixed(1)} s CPU; ` +
         `per epoch ${curve.map((a) => (100 * a).toFixed(1)).join(" ")}`,
@@ -147,13 +214,14 @@ async function main(): Promise<void> {
   const peak = meanCurve.indexOf(Math.max(...meanCurve));
   const last = mean(curves.map((c) => c.at(-1)!));
   const bestEach = mean(curves.map((c) => Math.max(...c)));
-  console.log(
+  log(
     `mean over ${splits} splits: last epoch ${pct(last)}; the mean curve peaks at epoch ${peak + 1} with ` +
       `${pct(meanCurve[peak])}; each split's own best epoch (optimistic) ${pct(bestEach)}; the best-epoch ` +
       `rule chosen on one half of the held-out images and scored on the other ${pct(mean(ruled))}; ` +
       `${(cpuSeconds() - cpu0).toFixed(1)} s CPU`,
   );
-  console.log(`mean curve: ${meanCurve.map((a) => (100 * a).toFixed(2)).join(" ")}`);
+  log(`mean curve: ${meanCurve.map((a) => (100 * a).toFixed(2)).join(" ")}`);
+  if (!config.json) return;
   console.log(JSON.stringify({
     arch: shape,
     epochs: config.epochs,

@@ -29,16 +29,29 @@ import { Random } from "../lib/nn/random.ts";
 import { Sequential } from "../lib/nn/sequential.ts";
 import { SGD } from "../lib/nn/train.ts";
 import { chooseStep } from "../lib/nn/step.ts";
-import { parseFlags, positiveInt, run, wantsHelp } from "../cli/common.ts";
+import { oneOf, parseFlags, positiveInt, run, UsageError, wantsHelp } from "../cli/common.ts";
 import { InputError } from "../lib/errors.ts";
+
+/** The architectures timed when --arch is not given: the cnn preset's, then the --arch example of train's --help. */
+const DEFAULT_ARCHS = ["conv5x5x16,pool2,conv5x5x32,pool2,fc128", "conv5x5x32,pool2,conv5x5x64,pool2,fc256"];
 
 const USAGE =
   `Usage: deno task bench:conv [--arch LIST[;LIST…]] [--epochs N] [--batch-size N] [--path auto|dense] [--threads N]
 
-Trains each architecture (default: the cnn preset's and the issue's example) for 1 + N epochs (default N = 2) on
-data/ and prints, over the last N, seconds per epoch, examples/s, effective GFLOP/s and the estimate for a
-60,000-image epoch. --path auto (default) takes the simd-cnn path on --threads threads (default 1); --path dense
-the TypeScript general path, then each layer's share of a step.`;
+Trains each architecture for 1 + N epochs on the 1000 images of data/ and prints, over the last N (the first, with
+its set-up, is not counted), seconds per epoch, examples/s, effective GFLOP/s and the estimate for a 60,000-image
+epoch.
+
+  --arch LIST[;LIST…]  the architectures to time, separated by ";", each a layer list as for deno task train --arch
+                       (default: ${DEFAULT_ARCHS[0]}, the cnn preset's network, and
+                       ${DEFAULT_ARCHS[1]}, a larger one: the --arch example of
+                       deno task train --help)
+  --epochs N           epochs timed, after the first (default: 2)
+  --batch-size N       examples per minibatch (default: 32)
+  --path auto|dense    auto (default): the simd-cnn path (im2col + WebAssembly SIMD); dense: the general path in
+                       TypeScript, then each layer's share of a training step
+  --threads N          threads computing each step on the simd-cnn path (default: 1)
+  -h, --help           this text`;
 
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
@@ -54,11 +67,16 @@ async function main(): Promise<void> {
     path: { type: "string" },
     threads: { type: "string" },
   });
-  const path = values.path ?? "auto";
-  if (path !== "auto" && path !== "dense") throw new InputError(`--path: "${path}" is not auto or dense`);
+  const path = oneOf("path", values.path, ["auto", "dense"] as const, "auto");
   const threads = positiveInt("threads", values.threads, 1);
-  const archs = (values.arch ?? "conv5x5x16,pool2,conv5x5x32,pool2,fc128;conv5x5x32,pool2,conv5x5x64,pool2,fc256")
-    .split(";");
+  const archs = values.arch === undefined ? DEFAULT_ARCHS : values.arch.split(";");
+  archs.forEach((text, i) => {
+    // every entry, before any work
+    if (text.trim() === "") {
+      throw new UsageError(`--arch: architecture ${i + 1} of "${values.arch}" is empty; separate them with one ";"`);
+    }
+    checkArch(text);
+  });
   const epochs = positiveInt("epochs", values.epochs, 2);
   const B = positiveInt("batch-size", values["batch-size"], 32);
   const train = await loadSplit("data", "train");
@@ -105,6 +123,16 @@ async function main(): Promise<void> {
     if (path === "dense") profiles.push(profile(net, B, text));
   }
   console.log(profiles.join("\n"));
+}
+
+/** Refuses, as a usage error naming the bad item, an --arch entry that is malformed or does not fit 28×28 images. */
+function checkArch(text: string): void {
+  try {
+    new Sequential({ inputShape: [1, 28, 28], arch: parseArch(text), activation: "relu", classes: 10 });
+  } catch (error) {
+    if (error instanceof InputError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Each layer's share of the CPU time of 20 forward + backward passes over one batch of random images. */

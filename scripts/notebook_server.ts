@@ -25,7 +25,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { helpPointer, parseFlags, UsageError, wantsHelp } from "../cli/common.ts";
 import { installKernel, jupyterEnv, NOTEBOOK_DIR, pythonPath } from "./notebooks.ts";
 import { ensurePackages, NOTEBOOK_PACKAGES, pythonImports } from "./system_packages.ts";
 
@@ -167,27 +167,25 @@ export async function startNotebookServer(options: NotebookServerOptions = {}): 
   }
 }
 
-const USAGE = `usage: deno task notebook [--port N]
+const USAGE = `Usage: deno task notebook [--port N]
 
 Starts the classic Jupyter Notebook on 127.0.0.1 with the Deno kernel and notebooks/ open, and prints
 the URL to open (with its token). Ctrl-C stops it. Installs Debian's python3-notebook when missing.
 The Deno kernel is registered in the project's .jupyter/ folder; your own Jupyter kernels are left alone.
-  --port N   the port (default ${DEFAULT_PORT}, or a free one when that is taken; 0: a free one)`;
+
+  --port N     the port (default ${DEFAULT_PORT}, or a free one when that is taken; 0: a free one)
+  -h, --help   this text (nothing is installed or started)`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { port: { type: "string" }, help: { type: "boolean", short: "h" } },
-    strict: true,
-  });
-  if (values.help) {
+  if (wantsHelp(argv)) {
     console.log(USAGE);
     return 0;
   }
+  const { values } = parseFlags(argv, { port: { type: "string" }, help: { type: "boolean", short: "h" } });
   let port = DEFAULT_PORT;
   if (values.port !== undefined) {
     if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) {
-      throw new Error(`--port must be a whole number from 0 to 65535, got '${values.port}'`);
+      throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
     }
     port = Number(values.port);
   } else if (!portIsFree(port)) {
@@ -227,7 +225,9 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
+    console.error(
+      `error: ${(error as Error).message}` + (error instanceof UsageError ? `\n${helpPointer(USAGE)}` : ""),
+    );
     Deno.exit(1);
   }
 }

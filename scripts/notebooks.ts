@@ -26,6 +26,8 @@
  * @module
  */
 
+import { helpPointer, parseFlags, UsageError, wantsHelp } from "../cli/common.ts";
+
 /** The folder holding the notebooks. */
 export const NOTEBOOK_DIR: string = new URL("../notebooks", import.meta.url).pathname;
 
@@ -282,19 +284,23 @@ export function describeFailure(run: Extract<NotebookRun, { ok: false }>): strin
   return `${where}: ${run.error}`;
 }
 
-const USAGE = `usage: deno task notebooks [NAME-FILTER…]
+const USAGE = `Usage: deno task notebooks [NAME-FILTER…] [--help]
 
 Re-executes notebooks/*.ipynb (those whose file name contains a filter, when given) top to bottom in
 the Deno Jupyter kernel and saves each one in place with its outputs. Needs python3 with nbclient
 (Debian: apt-get install python3-nbclient jupyter-client); set MINIMNIST_PYTHON to choose the python.
-The Deno kernel is registered in the project's .jupyter/ folder; your own Jupyter kernels are left alone.`;
+The Deno kernel is registered in the project's .jupyter/ folder; your own Jupyter kernels are left alone.
+
+  NAME-FILTER   run only the notebooks whose file name contains it (e.g. 03); a filter that starts
+                with "-" goes after "--"
+  -h, --help    this text (nothing is run)`;
 
 async function main(args: string[]): Promise<void> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     console.log(USAGE);
     return;
   }
-  const filters = args;
+  const filters = parseFlags(args, { help: { type: "boolean", short: "h" } }, true).positionals;
   const names = listNotebooks().filter((n) => filters.length === 0 || filters.some((f) => n.includes(f)));
   if (names.length === 0) throw new Error(`no notebook in ${NOTEBOOK_DIR} matches ${filters.join(", ")}`);
   await requireJupyterClient();
@@ -313,6 +319,10 @@ if (import.meta.main) {
   try {
     await main(Deno.args);
   } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n${helpPointer(USAGE)}`);
+      Deno.exit(1);
+    }
     // the whole message: a failed cell's error comes with its traceback
     console.error(`error: ${(error as Error).message}`);
     Deno.exit(1);

@@ -19,6 +19,34 @@ import { ensurePackages, TEST_PACKAGES } from "./system_packages.ts";
 const deno = Deno.execPath();
 const OUT = ".ci-out";
 
+const USAGE = `Usage: deno task test [--help]
+
+Runs every check of the project, as CI does, from a fresh machine (it takes minutes):
+1. Set-up: installs what the tests need and is missing: the Debian packages of scripts/system_packages.ts
+   (apt-get, as root or through sudo -n; the installer runs on every run, changing nothing when all are
+   present), then the npm packages pinned in deno.json (deno install); uses a HOME under .ci-out/ if none is set.
+2. deno fmt --check, deno lint, deno check . (each counts as one test).
+3. deno test -P --doc: the tests in tests/ (among them the notebooks run in the Deno Jupyter kernel and opened
+   in the classic Notebook, and the web page in Chromium) and the JSDoc examples, with the permissions of
+   deno.json's test.permissions; JUnit report in .ci-out/.
+4. Prints \`N passed, N failed\` as its last line; exit status 0 only when nothing failed.
+
+  -h, --help   this text (nothing is installed or run)`;
+
+/** The command line: `--help` prints {@linkcode USAGE} (status 0), anything else is refused (1); null: none, run. */
+function commandLine(args: string[]): number | null {
+  if (args.length === 0) return null;
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const what = args[0].startsWith("-") ? "unknown option" : "unexpected argument";
+  const near = /^-+h/i.test(args[0]) ? "; did you mean --help?" : ""; // -help, --hlep, --HELP
+  console.error(`error: ${what} '${args[0]}': deno task test takes no argument but --help${near}`);
+  console.error(`${USAGE.split("\n")[0]} (deno task test --help lists the flags)`);
+  return 1;
+}
+
 async function sh(cmd: string, args: string[]): Promise<boolean> {
   const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "inherit", stderr: "inherit" }).spawn();
   return (await child.status).success;
@@ -92,4 +120,4 @@ async function check(results: { name: string; passed: number; failed: number }[]
   results.push({ name: "tests + doc examples", ...countJunit(`${OUT}/tests.xml`) });
 }
 
-Deno.exit(await main());
+Deno.exit(commandLine(Deno.args) ?? await main());
