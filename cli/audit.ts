@@ -8,7 +8,7 @@
 import { type Audit, auditDataset, ImageIndex, type SplitAudit } from "../lib/data/audit.ts";
 import { findSplit, hasSplit, loadSplit, readSplit, type Split, type SplitSource } from "../lib/data/load.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
-import { dataFlag, dataFolder, parseFlags, run, wantsHelp } from "./common.ts";
+import { dataFlag, dataFolder, parseFlags, run, shownPath, wantsHelp } from "./common.ts";
 import { MNIST_DATA, type Provenance, provenance } from "../lib/data/mnist.ts";
 
 const USAGE = `Usage: deno task audit [--data DIR] [--json]
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
     const json = auditToJson(dir, sources, audit);
     console.log(JSON.stringify(seedInMnist ? { ...json, seed_in_mnist: provenanceToJson(SEED_DATA, found) } : json));
   } else {
-    console.log(formatAudit(dir, sources, audit));
+    console.log(formatAudit(shownPath(dir), sources, audit));
     if (seedInMnist) console.log(`\n${formatProvenance(SEED_DATA, found)}`);
   }
 }

@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isAbsolute, join, relative } from "node:path";
 import { InputError } from "../lib/errors.ts";
+import type { Dataset } from "../lib/data/dataset.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
 import { MNIST_DATA, resolveDataDir } from "../lib/data/mnist.ts";
 
@@ -266,6 +267,24 @@ export function fromStartFolder(path: string): string {
 }
 
 /**
+ * A path as the user should read it in a message: relative to the folder
+ * `deno task` was started in (the inverse of {@linkcode fromStartFolder}),
+ * unchanged when that is the repository root or the path is absolute.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shownPath } from "./common.ts";
+ * assert.equal(shownPath("/tmp/x.png"), "/tmp/x.png");
+ * ```
+ */
+export function shownPath(path: string): string {
+  const start = startFolder();
+  if (start === null || isAbsolute(path)) return path;
+  return relative(start, join(Deno.cwd(), path)) || ".";
+}
+
+/**
  * The `--data` value: `fallback` when none was typed; `mnist` as it is (see
  * `resolveDataDir`); else a folder taken from the folder `deno task` was
  * started in ({@linkcode fromStartFolder}).
@@ -316,6 +335,45 @@ export async function existingFile(typed: string, what: string): Promise<string>
     throw error;
   }
   return path;
+}
+
+/**
+ * A fingerprint of a dataset's contents, in hex: SHA-256 of the SHA-256s of
+ * its pixels (float32 bytes) and of its labels (no copy of the pixels is
+ * made). train records its training files' in the model file
+ * (`train_data_sha256`), so that eval measures the "clean" accuracy only
+ * against the training files the model was trained on.
+ */
+export async function datasetDigest(data: Dataset): Promise<string> {
+  const sha256 = async (bytes: Uint8Array<ArrayBuffer>) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const pixels = await sha256(new Uint8Array(data.x.buffer as ArrayBuffer, data.x.byteOffset, data.x.byteLength));
+  const labels = await sha256(new Uint8Array(data.labels));
+  const both = new Uint8Array(64);
+  both.set(pixels);
+  both.set(labels, 32);
+  return Array.from(await sha256(both), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The model file `deno task train` writes and eval, predict and serve read when no --model is given. */
+export const DEFAULT_MODEL = "models/mlp.safetensors";
+
+/**
+ * The `--model` value: a typed path as {@linkcode existingFile} takes it, or
+ * {@linkcode DEFAULT_MODEL}, refused when missing with the way to make one.
+ */
+export async function modelFlag(typed: string | undefined): Promise<string> {
+  if (typed !== undefined) return await existingFile(typed, "model file");
+  try {
+    await Deno.stat(DEFAULT_MODEL);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputError(
+        `${DEFAULT_MODEL}: model file not found; make one with deno task train, or name one with --model FILE`,
+      );
+    }
+    throw error;
+  }
+  return DEFAULT_MODEL;
 }
 
 /**
@@ -393,11 +451,13 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
 
 /**
  * The folder a `--data` value stands for: itself, or for `mnist` a folder
- * named mnist when there is one, else the npm package's official MNIST files
+ * named mnist in the folder deno task was started in when there is one, else the npm package's official MNIST files
  * (installed on first use). `log` gets the line saying which was used.
  */
 export async function dataFolder(value: string, log: (line: string) => void): Promise<string> {
-  const source = await resolveDataDir(value, { log });
+  // `--data mnist` looks for a folder named mnist where deno task was started, as other relative paths
+  const start = startFolder(), cwd = start === null ? undefined : relative(Deno.cwd(), start) || undefined;
+  const source = await resolveDataDir(value, { log, cwd });
   if (source.note !== "") log(source.note);
   await requireFolder("data", source.dir); // a missing folder is named as such, not as a missing train_X.csv
   return source.dir;

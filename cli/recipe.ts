@@ -74,7 +74,7 @@ ${presetFlagLines("best", "                        ")}
   --scale F           largest zoom, as a fraction: 0.1 is 90%–110% (default: 0.1)
   --elastic-alpha A   elastic displacement strength α, pixels (default: 24)
   --elastic-sigma S   elastic smoothness σ, pixels (default: 3)
-  --val-split F       fraction of the training set held out for validation, 0 up to 0.9 (stratified, seeded);
+  --val-split F       fraction of the training set held out for validation, 0 ≤ F < 0.9 (stratified, seeded);
                       the weights of the best validation epoch are kept (default: 0)
   --patience N        stop after N epochs without a better validation accuracy; 0 = never;
                       needs --val-split (default: 0)`;

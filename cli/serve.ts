@@ -31,6 +31,7 @@ import {
 import {
   dataFlag,
   dataFolder,
+  DEFAULT_MODEL,
   fromStartFolder,
   nonNegativeInt,
   parseFlags,
@@ -84,7 +85,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
   const host = values.host ?? "127.0.0.1";
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new UsageError(`--host must be a host name or address, got "${host}"`);
   return {
-    model: values.model === undefined ? "models/mlp.safetensors" : fromStartFolder(values.model),
+    model: values.model === undefined ? DEFAULT_MODEL : fromStartFolder(values.model),
     port,
     host: host.replace(/^\[(.*)\]$/, "$1"),
     data: dataFlag(values.data),

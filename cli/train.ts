@@ -21,6 +21,8 @@ import { ACTIVATIONS } from "../lib/nn/activations.ts";
 import {
   dataFlag,
   dataFolder,
+  datasetDigest,
+  DEFAULT_MODEL,
   fromStartFolder,
   nonNegativeInt,
   oneOf,
@@ -29,6 +31,7 @@ import {
   positiveNumber,
   requireOutputPath,
   run,
+  shownPath,
   startFolder,
   UsageError,
   wantsHelp,
@@ -69,7 +72,8 @@ ${RECIPE_USAGE}
   --seed N            random seed for weights and shuffling, 0 to 4294967295 (default: 0)
   --threads N         threads computing each step of the SIMD paths, 1 up to the number of cores (its
                       default); 1 = this thread only. One hidden layer without augmentation uses at most
-                      one per 32 hidden units, and 4; the spec's small steps use one. A seed gives the
+                      one thread per 32 hidden units (and 4 at most); the spec's small steps use one
+                      thread whatever --threads says. A seed gives the
                       same weights on any thread count on the SIMD paths; the count used is printed
                       ("steps: …") and recorded in the model's metadata
   --out FILE          model file to write (default: models/mlp.safetensors)
@@ -134,7 +138,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     activation,
     seed: seed32(values.seed),
     threads: threadCount(values.threads),
-    out: given.out !== undefined ? fromStartFolder(given.out) : values.out ?? "models/mlp.safetensors",
+    out: given.out !== undefined ? fromStartFolder(given.out) : values.out ?? DEFAULT_MODEL,
     report: given.report !== undefined ? fromStartFolder(given.report) : values.report ?? null,
     json: values.json ?? false,
     recipe: requireEffectiveFlags(given, parseRecipe(values, epochs)),
@@ -177,13 +181,17 @@ function parseHidden(text: string): number[] {
   return text.split(",").map((part) => positiveInt("hidden", part, 0));
 }
 
-/** Refuses, before any work, a path the task's --allow-write does not cover. */
-async function requireWritable(flag: string, path: string, advice: string): Promise<void> {
+/**
+ * Refuses, before any work, a path the task's --allow-write does not cover;
+ * `folder` (models or reports) is the one it should be in.
+ */
+async function requireWritable(flag: string, path: string, folder: "models" | "reports"): Promise<void> {
   const { state } = await Deno.permissions.query({ name: "write", path: path || "." });
   if (path === "" || state !== "granted") {
-    // started in a subfolder: say how models/ is reached from there
+    // started in a subfolder: say how the folder is reached from there
     const start = startFolder(), root = Deno.cwd();
-    const from = start === null ? "" : ` (from ${start}: ${relative(start, root) || "."}/models/…)`;
+    const from = start === null ? "" : ` (from ${start}: ${relative(start, root) || "."}/${folder}/…)`;
+    const advice = `choose a ${flag === "out" ? "path" : "folder"} inside ${folder}/`;
     throw new UsageError(
       `--${flag} ${path} is outside the folders this task may write (models/, reports/); ${advice}${from}`,
     );
@@ -208,9 +216,9 @@ function percent(x: number): string {
 async function main(): Promise<void> {
   if (wantsHelp(Deno.args)) return console.log(USAGE);
   const config = parseTrainArgs(Deno.args);
-  await requireWritable("out", config.out, "choose a path inside models/");
+  await requireWritable("out", config.out, "models");
   await requireOutputPath("out", config.out, "file");
-  if (config.report !== null) await requireWritable("report", config.report, "choose a folder inside reports/");
+  if (config.report !== null) await requireWritable("report", config.report, "reports");
   if (config.report !== null) await requireOutputPath("report", config.report, "folder");
   let stage = "before training; no model written";
   const progress = new Progress();
@@ -337,7 +345,9 @@ async function train(
       validation_examples: String(validation.n),
     }
     : {};
+  const trainDigest = await datasetDigest(trainFiles);
   interrupt.check();
+  const replacing = await Deno.stat(config.out).then(() => true, () => false);
   await interrupt.critical(() =>
     saveModel(config.out, net, {
       epochs: String(config.epochs),
@@ -347,6 +357,7 @@ async function train(
       seed: String(config.seed),
       threads: String(threadsUsed),
       train_examples: String(train.n),
+      train_data_sha256: trainDigest,
       epochs_run: String(history.length),
       ...recipeMetadata(recipe),
       ...chosen,
@@ -354,11 +365,14 @@ async function train(
   );
   setStage(`after writing the model to ${config.out}`);
   const cleanAccuracy = cleanTest.n > 0 ? evaluate(net, cleanTest).accuracy : NaN;
-  const cleanText = `clean test accuracy ${percent(cleanAccuracy)} on the ${cleanTest.n} of ${test.n} test images ` +
-    `not in the training files`;
+  const cleanText = cleanTest.n === test.n
+    ? `clean test accuracy: the same (none of the ${test.n} test images is in the training files)`
+    : `clean test accuracy ${percent(cleanAccuracy)} on the ${cleanTest.n} of ${test.n} test images ` +
+      `not in the training files`;
   log(
     `done: test accuracy ${percent(last.testAccuracy)}, train accuracy ${percent(last.trainAccuracy)}, ` +
-      `${trainSeconds.toFixed(3)} s of training; model written to ${config.out}`,
+      `${trainSeconds.toFixed(3)} s of training; model written to ${shownPath(config.out)}` +
+      (replacing ? " (replacing the one there; --out NAME keeps both)" : ""),
   );
   log(`      ${cleanText}`);
   log(
@@ -394,7 +408,7 @@ async function train(
         keptEpoch: validation ? stopper.bestEpoch : undefined,
       })
     );
-    log(`report written: ${files.join(", ")}`);
+    log(`report written: ${files.map(shownPath).join(", ")}`);
   }
   if (config.json) {
     console.log(JSON.stringify({
@@ -452,10 +466,9 @@ function seconds(s: number): string {
 /** Why the steps run on fewer threads than --threads asked for, if they do. */
 function stepNote(run: { strategy: string; threads: number }, asked: number): string {
   if (run.threads >= asked) return "";
-  if (run.strategy === "sparse-mlp" || run.strategy === "sparse" || run.strategy === "general") {
-    return ` (this strategy has one; --threads ${asked} serves larger steps)`;
-  }
-  if (run.strategy === "simd-columns") return ` (one per 32 hidden units, 4 at most)`;
+  if (run.strategy === "sparse-mlp") return " (steps this small are faster on one thread)";
+  if (run.strategy === "sparse" || run.strategy === "general") return " (this path runs on one thread)";
+  if (run.strategy === "simd-columns") return ` (it uses one thread per 32 hidden units, 4 at most)`;
   return ` (of the ${asked} asked for)`;
 }
 

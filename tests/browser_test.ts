@@ -319,7 +319,8 @@ Deno.test("browser: a model file that fails validation is reported on the page a
       await page.goto(server.url);
       await page.waitForSelector("#status[data-kind=error]");
       const status = await page.textContent("#status") ?? "";
-      const expected = `${path}: not a valid safetensors file: the header length field says`;
+      const expected =
+        `${path}: not a valid safetensors file: it does not begin like one (its first 8 bytes, the header length field, say`;
       assert.ok(status.startsWith(expected), status);
       assert.ok(server.log().includes(`error: ${expected}`), server.log());
       assert.equal(await page.isEnabled("#train"), true, "training is still offered");

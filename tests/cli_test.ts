@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { loadModel, saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
-import { parseFlags, UsageError } from "../cli/common.ts";
+import { DEFAULT_MODEL, fromStartFolder, modelFlag, parseFlags, shownPath, UsageError } from "../cli/common.ts";
+import { InputError } from "../lib/errors.ts";
 import { parseTrainArgs } from "../cli/train.ts";
 import { PRESETS } from "../lib/nn/presets.ts";
-import { lastJson, listDir, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
+import { lastJson, listDir, REPOSITORY_ROOT, runTask, scratchModelsDir, type TaskResult } from "./task.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
 function assertCleanError(result: TaskResult, pattern: RegExp) {
@@ -66,6 +67,59 @@ Deno.test("cli flags: a negative number is a flag's value in both spellings, so 
   assert.throws(() => parseFlags(["--a", "-x"], { a: { type: "string" } }), /--a needs a value, but "-x"/);
 });
 
+Deno.test("cli: without --model, eval and predict read models/mlp.safetensors, and say how to make it when missing", async () => {
+  const here = Deno.cwd(), empty = await Deno.makeTempDir(), full = await Deno.makeTempDir();
+  try {
+    Deno.chdir(empty);
+    await assert.rejects(
+      () => modelFlag(undefined),
+      (e: unknown) =>
+        e instanceof InputError &&
+        e.message ===
+          `${DEFAULT_MODEL}: model file not found; make one with deno task train, or name one with --model FILE`,
+    );
+    Deno.chdir(full);
+    await Deno.mkdir("models");
+    await Deno.writeTextFile(DEFAULT_MODEL, "x");
+    assert.equal(await modelFlag(undefined), DEFAULT_MODEL);
+    await assert.rejects(() => modelFlag("other.safetensors"), /other\.safetensors: model file not found/);
+  } finally {
+    Deno.chdir(here);
+    await Deno.remove(empty, { recursive: true });
+    await Deno.remove(full, { recursive: true });
+  }
+});
+
+Deno.test("cli: from a subfolder, paths are read from there and shown as seen from there", () => {
+  const before = Deno.env.get("INIT_CWD"), here = Deno.cwd();
+  try {
+    Deno.chdir(REPOSITORY_ROOT);
+    Deno.env.set("INIT_CWD", `${REPOSITORY_ROOT}/notebooks`);
+    assert.equal(fromStartFolder("../models/m.safetensors"), "models/m.safetensors");
+    assert.equal(shownPath("models/m.safetensors"), "../models/m.safetensors");
+    assert.equal(shownPath("notebooks/zero.png"), "zero.png");
+    assert.equal(shownPath(fromStartFolder("mine/seven.png")), "mine/seven.png");
+    Deno.env.set("INIT_CWD", REPOSITORY_ROOT);
+    assert.equal(shownPath("models/m.safetensors"), "models/m.safetensors");
+  } finally {
+    Deno.chdir(here);
+    if (before === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", before);
+  }
+});
+
+Deno.test("cli: --data mnist takes a folder named mnist in the folder deno task was started in", async () => {
+  const start = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${start}/mnist`); // empty: the error names it, so it was the one taken
+    const result = await runTask("audit", ["--data", "mnist"], { INIT_CWD: start });
+    assert.match(result.stdout + result.stderr, /--data mnist: using the folder \S*\/mnist\/ /);
+    assertCleanError(result, new RegExp(`${start.split("/").pop()}/mnist/train_X\\.csv: file not found`));
+  } finally {
+    await Deno.remove(start, { recursive: true });
+  }
+});
+
 Deno.test("cli train: a recipe flag the chosen recipe would ignore is refused, naming what it needs", () => {
   const refused: [string[], RegExp][] = [
     [["--momentum", "0.5"], /^--momentum has no effect without --optimizer momentum;/],
@@ -116,6 +170,35 @@ Deno.test("cli train: every bad flag gives a one-line usage error, exit 1, and w
   } finally {
     await scratch.remove();
   }
+});
+
+Deno.test("cli train: the done line says when the model replaced an earlier file at --out", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const out = `${scratch.dir}/m.safetensors`;
+    const first = await runTask("train", ["--epochs", "1", "--out", out]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`model written to ${out}\n`));
+    const second = await runTask("train", ["--epochs", "1", "--out", out]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /model written to \S+ \(replacing the one there; --out NAME keeps both\)\n/);
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli train: a refused --out or --report from a subfolder says how models/ or reports/ is reached", async () => {
+  const notebooks = `${REPOSITORY_ROOT}/notebooks`;
+  const out = await runTask("train", ["--out", "m.safetensors"], { INIT_CWD: notebooks });
+  assertCleanError(
+    out,
+    /--out notebooks\/m\.safetensors is outside .*choose a path inside models\/ \(from \S+notebooks: \.\.\/models\/…\)$/,
+  );
+  const report = await runTask("train", ["--report", "run1"], { INIT_CWD: notebooks });
+  assertCleanError(
+    report,
+    /--report notebooks\/run1 is outside .*choose a folder inside reports\/ \(from \S+notebooks: \.\.\/reports\/…\)$/,
+  );
 });
 
 Deno.test("cli train: a missing or broken data folder names the file, exits 1 and writes no model", async () => {
@@ -252,6 +335,28 @@ Deno.test("cli end to end: the spec defaults reach ≥ 84% test accuracy, and ev
     assert.equal(report.confusion.flat().reduce((a, b) => a + b, 0), 350);
     const diagonal = report.confusion.reduce((s, row, k) => s + row[k], 0);
     assert.equal(diagonal / 350, report.accuracy);
+    // the clean accuracy: on the training files the model records, the same as train's; on other data, none
+    assert.equal((report as { clean_test_accuracy?: number }).clean_test_accuracy, summary.clean_test_accuracy);
+    const other = await Deno.makeTempDir();
+    try {
+      for (const name of ["train_X.csv", "test_X.csv", "test_label.csv"]) {
+        await Deno.copyFile(`data/${name}`, `${other}/${name}`);
+      }
+      const labels = Deno.readTextFileSync("data/train_label.csv").split("\n");
+      labels[1] = labels[1].split(",").reverse().join(","); // one training label changed
+      Deno.writeTextFileSync(`${other}/train_label.csv`, labels.join("\n"));
+      const elsewhere = await runTask("eval", ["--model", model, "--data", other]);
+      assert.equal(elsewhere.code, 0, elsewhere.stderr);
+      assert.match(
+        elsewhere.stdout,
+        new RegExp(
+          `^clean accuracy: not available \\(the model was trained on other data than ${other}'s training files\\)$`,
+          "m",
+        ),
+      );
+    } finally {
+      await Deno.remove(other, { recursive: true });
+    }
   } finally {
     await scratch.remove();
   }
@@ -329,7 +434,6 @@ Deno.test("cli eval: needs only the test files; a missing or broken model is one
       await runTask("eval", ["--model", `${scratch.dir}/small.safetensors`]),
       /small\.safetensors: the network takes 64 inputs and gives 10 outputs; a digit model takes the 784 pixels/,
     );
-    assertCleanError(await runTask("eval", []), /--model/);
     assertCleanError(await runTask("eval", ["--model", model, "--bogus"]), /unknown.*--bogus/i);
   } finally {
     await scratch.remove();

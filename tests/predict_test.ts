@@ -205,7 +205,6 @@ Deno.test({
         ["--model", "../models/nope-n19.safetensors", image],
         /^error: \.\.\/models\/nope-n19\.safetensors: model file not found \(relative paths are taken from the folder deno task was started in, \/.*\)$/,
       ],
-      [[image], /--model FILE is required/],
       [["--model", model], /give at least one IMAGE/],
       [["--model", model, "nope-n19.png"], /^error: nope-n19\.png: file not found \(relative paths are taken from/],
       [["--model", model, "--top", "3", image], /--top/],

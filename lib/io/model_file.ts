@@ -121,6 +121,9 @@ export function modelFromBytes(bytes: Uint8Array, source: string): Model {
   const fail = (what: string): never => {
     throw new InputError(`${source}: not a MiniMNIST model: ${what}`);
   };
+  if (metadata.format === undefined) {
+    fail(`its metadata has no "format" field (a MiniMNIST model's is "${MODEL_FORMAT}")`);
+  }
   if (metadata.format !== MODEL_FORMAT) {
     fail(`metadata "format" is ${quote(metadata.format)}, expected "${MODEL_FORMAT}"`);
   }

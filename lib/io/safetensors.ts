@@ -114,7 +114,10 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
-    fail(`the header length field says ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} allowed`);
+    fail(
+      `it does not begin like one (its first 8 bytes, the header length field, say ${headerLength} bytes, ` +
+        `more than the ${MAX_HEADER_BYTES} allowed)`,
+    );
   }
   if (headerLength > BigInt(bytes.length - 8)) {
     fail(`the header length field says ${headerLength} bytes but the file has ${bytes.length - 8} after it`);

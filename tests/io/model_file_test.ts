@@ -81,6 +81,12 @@ Deno.test("model file: wrong format tag, missing tensors, bad shapes and bad met
     return encodeSafetensors(tensors ?? p.tensors, { ...p.metadata, ...meta });
   };
   assertModelError(retag({ format: "other/2" }), /"format" is "other\/2", expected "minimnist\/1"/);
+  const untagged = parts(net);
+  delete untagged.metadata.format; // a safetensors file from another tool
+  assertModelError(
+    encodeSafetensors(untagged.tensors, untagged.metadata),
+    /not a MiniMNIST model: its metadata has no "format" field \(a MiniMNIST model's is "minimnist\/1"\)$/,
+  );
   assertModelError(retag({ activations: "relu,relu" }), /lists 2 activation\(s\) for 1 hidden layer/);
   assertModelError(retag({ activations: "swish" }), /unknown activation "swish"/);
   assertModelError(retag({ input_scale: "1" }), /input_scale/);
