@@ -12,7 +12,7 @@
  * default 0.2: five splits of 800 + 200 for the seed's 1000 images). The
  * network's seed is the split's. `--subset N` first draws a stratified sample
  * of N training images (for trend runs on the full MNIST). The recipe's own
- * `--val-split` is ignored: the splits here replace it.
+ * `--val-split` (and `--seed`, `--out`, `--report`) is refused: the splits here replace it.
  *
  * Prints the validation accuracy of every epoch of every split, then the mean
  * over the splits of the last epoch's accuracy (what a recipe that keeps its
@@ -58,7 +58,7 @@ prints the validation accuracy per epoch and its mean. The test images are never
 
   train flags       every flag of deno task train (deno task train --help lists them), e.g. --preset cnn,
                     --arch LIST, --augment NAME, --epochs N, --data DIR; --val-split, --seed, --out and
-                    --report have no effect here (the splits replace --val-split; the seeds are the splits')
+                    --report are refused (the splits replace --val-split; the seeds are the splits')
   --json            end with one JSON line of the results; every other line goes to stderr
   --splits K        how many splits to train on (default: 5)
   --fraction F      the share of the images each split holds out, 0.01 up to 0.9 (default: 0.2)
@@ -94,6 +94,16 @@ function parseRecipeArgs(args: string[]) {
       own[flag[1]] = args[++i];
     } else {
       throw new UsageError(`--${flag[1]} needs a value`);
+    }
+  }
+  // train flags that would do nothing here are refused rather than silently dropped
+  const end = rest.indexOf("--");
+  for (const flag of ["val-split", "seed", "out", "report"]) {
+    if (rest.slice(0, end < 0 ? rest.length : end).some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`))) {
+      throw new UsageError(
+        `--${flag} has no effect in bench:recipe (the splits replace --val-split, each network's seed is its ` +
+          `split's, and nothing is written); leave it out`,
+      );
     }
   }
   try {

@@ -3,14 +3,14 @@
  * reaches (model files, IDX plain and gzip, the seed's CSVs, mnist_*.csv, PNG
  * and JPEG through predict's pipeline). Each case must load or be refused with
  * one InputError sentence, within 2 s and without taking memory far beyond its
- * size (see `tests/fuzz/harness.ts`). Prints the cases, the outcomes and the
+ * size (see `fuzz/harness.ts`). Prints the cases, the outcomes and the
  * slowest case per parser; each failure is printed with the command that
  * replays it, and the exit status is then 1.
  *
  * @module
  */
 
-import { fuzz, KNOWN_ISSUES, MAX_SECONDS, type TargetResult } from "../tests/fuzz/harness.ts";
+import { fuzz, KNOWN_ISSUES, MAX_SECONDS, type TargetResult } from "../fuzz/harness.ts";
 import { fromStartFolder, nonNegativeInt, parseFlags, positiveInt, run, UsageError, wantsHelp } from "./common.ts";
 
 const USAGE = `Usage: deno task fuzz [--cases N] [--seed S] [--only NAME,…] [--from K] [--save DIR]

@@ -76,6 +76,18 @@ Deno.test("bench:recipe: a mistyped flag, its own or train's, gets the nearest o
   assertUsageError(await runTask("bench:recipe", ["--subset=0"]), /^error: --subset must be a whole number ≥ 1/);
 });
 
+Deno.test("bench:recipe refuses the train flags that would do nothing here, before any work", async () => {
+  for (const args of [["--seed", "3"], ["--val-split=0.2"], ["--out", "models/x.safetensors"], ["--report", "r"]]) {
+    const flag = args[0].split("=")[0];
+    assertUsageError(
+      await runTask("bench:recipe", args),
+      new RegExp(
+        `^error: ${flag} has no effect in bench:recipe \\(the splits replace --val-split, .*\\); leave it out$`,
+      ),
+    );
+  }
+});
+
 Deno.test("bench:recipe --help lists its own flags and --json", async () => {
   const result = await runTask("bench:recipe", ["--help"]);
   assert.equal(result.code, 0, result.stderr);

@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { fuzz, makeCase, targets } from "./fuzz/harness.ts";
+import { fuzz, makeCase, targets } from "../fuzz/harness.ts";
 import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
 import { decodeSafetensors, encodeSafetensors } from "../lib/io/safetensors.ts";
 import { parseArch } from "../lib/nn/arch.ts";
@@ -19,7 +19,7 @@ import { decodeIdx, encodeIdx } from "../lib/data/idx.ts";
 import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
 import { InputError } from "../lib/errors.ts";
 import { readPixelCsv } from "../lib/data/load.ts";
-import { fixPngCrcs, safetensorsBytes } from "./fuzz/mutators.ts";
+import { fixPngCrcs, safetensorsBytes } from "../fuzz/mutators.ts";
 import { taskArgv } from "./task.ts";
 
 const QUICK: [string, number][] = [

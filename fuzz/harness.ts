@@ -25,17 +25,17 @@
 // @ts-types="@types/pngjs"
 import { PNG } from "pngjs";
 import process from "node:process";
-import { InputError } from "../../lib/errors.ts";
-import { PIXELS } from "../../lib/data/dataset.ts";
-import { encodeIdx } from "../../lib/data/idx.ts";
-import { readIdxPair, readMnistCsv, readSplit } from "../../lib/data/load.ts";
-import { decodeImage, encodeJpeg, encodePng } from "../../lib/image/decode.ts";
-import { mnistPreprocess } from "../../lib/image/preprocess.ts";
-import { modelFromBytes, modelToBytes } from "../../lib/io/model_file.ts";
-import { Network } from "../../lib/nn/network.ts";
-import { parseArch } from "../../lib/nn/arch.ts";
-import { Sequential } from "../../lib/nn/sequential.ts";
-import { Random } from "../../lib/nn/random.ts";
+import { InputError } from "../lib/errors.ts";
+import { PIXELS } from "../lib/data/dataset.ts";
+import { encodeIdx } from "../lib/data/idx.ts";
+import { readIdxPair, readMnistCsv, readSplit } from "../lib/data/load.ts";
+import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
+import { mnistPreprocess } from "../lib/image/preprocess.ts";
+import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
+import { Network } from "../lib/nn/network.ts";
+import { parseArch } from "../lib/nn/arch.ts";
+import { Sequential } from "../lib/nn/sequential.ts";
+import { Random } from "../lib/nn/random.ts";
 import {
   bitFlip,
   csvCells,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Random } from "../../lib/nn/random.ts";
+import type { Random } from "../lib/nn/random.ts";
 
 /** A named way to damage a file. */
 export interface Mutator {
