@@ -6,8 +6,10 @@ import { Network } from "../../lib/nn/network.ts";
 import { Adam, GradientDescent, Momentum, type Optimizer } from "../../lib/nn/optimizers.ts";
 import { Random } from "../../lib/nn/random.ts";
 import { chooseStep } from "../../lib/nn/step.ts";
-import { MemoryPlan, simdKernels } from "../../lib/kernels/gemm.ts";
-import { columnPanels, type SimdColumns, simdColumns } from "../../lib/kernels/simd_columns.ts";
+import { MemoryPlan, sharedSimdKernels, simdKernels } from "../../lib/kernels/gemm.ts";
+import { columnPanels, columnsPlan, SimdColumns, simdColumns } from "../../lib/kernels/simd_columns.ts";
+import { CONTROL, GRACE_MS } from "../../lib/kernels/simd_network.ts";
+import { denseRows, writeRowPairs } from "../../lib/kernels/sparse.ts";
 import { worstRelativeDifference } from "./compare.ts";
 
 const train = await loadSplit("data", "train");
@@ -177,6 +179,36 @@ for (const threads of [2, 3]) {
     assert.ok(taken > 0, "a worker did items");
   });
 }
+
+Deno.test("simd-columns: a worker that is ready but never comes leaves its items to the main thread after the grace", () => {
+  const one = trainColumns(1);
+  one.strategy.close();
+  // the factory's set-up by hand, with a stand-in for the worker that counts itself ready and then never claims
+  const net = new Network({ sizes: [784, 128, 10], activations: "relu" }).init(new Random(6));
+  const rows = denseRows(small.x, 784), plan = columnsPlan(784, 128, 10, 32, 1, rows.nnz, rows.n, 2);
+  const kernels = sharedSimdKernels(plan.bytes)!;
+  writeRowPairs(kernels.memory.buffer, rows, 4 * plan.panelOp, plan.pairs, plan.rowStart, plan.pixel);
+  const absent = { terminate() {} } as unknown as Worker;
+  const strategy = new SimdColumns(kernels, plan, net, small, new Momentum(0.9, 5e-4), [absent]);
+  const control = new Int32Array(kernels.memory.buffer, plan.control, 256);
+  control[CONTROL.ready] = 1;
+  const order = Array.from({ length: small.n }, (_, i) => i), rng = new Random(1);
+  const started = performance.now();
+  let steps = 0;
+  for (let epoch = 0; epoch < 2; epoch++) {
+    rng.shuffle(order);
+    for (let s = 0; s < small.n; s += 32, steps++) strategy.step(order, s, Math.min(32, small.n - s), 0.02);
+  }
+  const ms = performance.now() - started;
+  strategy.sync();
+  assert.equal(strategy.workerTasks, 0);
+  net.parameters().forEach((p, k) => assert.deepEqual(p.value, one.net.parameters()[k].value, p.name));
+  // the first step waits out the grace for the worker's items (its forward and step items), then the main
+  // thread stalls and takes the next steps alone (SOLO_STEPS), waking no one
+  assert.ok(ms >= 2 * GRACE_MS, `${ms} ms for ${steps} steps`);
+  control[CONTROL.exited] = 1; // the stand-in "leaves", so close() need not wait for it
+  strategy.close();
+});
 
 Deno.test("simd-columns: the panels depend on H only (≤ 4, ≥ 32 columns each), and threads beyond them are not started", () => {
   assert.deepEqual([30, 32, 64, 100, 128, 256, 800].map(columnPanels), [1, 1, 2, 3, 4, 4, 4]);
