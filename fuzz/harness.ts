@@ -137,7 +137,7 @@ async function gunzipOrNull(bytes: Uint8Array): Promise<Uint8Array | null> {
 
 /** The first `n` rows of the seed's training CSVs: images as CSV text and labels one-hot. */
 function seedRows(n: number): { x: string; labels: string; pixels: Uint8Array; digits: Uint8Array } {
-  const root = new URL("../../data/", import.meta.url);
+  const root = new URL("../data/", import.meta.url);
   const x = Deno.readTextFileSync(new URL("train_X.csv", root)).split("\n").slice(0, n);
   const labels = Deno.readTextFileSync(new URL("train_label.csv", root)).split("\n").slice(0, n);
   const pixels = new Uint8Array(x.flatMap((line) => line.split(",").map(Number)));
