@@ -7,6 +7,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isAbsolute, join, relative } from "node:path";
+import { createHash } from "node:crypto";
 import { InputError } from "../lib/errors.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
@@ -338,20 +339,30 @@ export async function existingFile(typed: string, what: string): Promise<string>
 }
 
 /**
- * A fingerprint of a dataset's contents, in hex: SHA-256 of the SHA-256s of
- * its pixels (float32 bytes) and of its labels (no copy of the pixels is
- * made). train records its training files' in the model file
+ * A fingerprint of a dataset's contents: SHA-256 of its pixels (float32
+ * bytes) then its labels, in hex, fed in slices so that no copy of the
+ * pixels is made. train records its training files' in the model file
  * (`train_data_sha256`), so that eval measures the "clean" accuracy only
  * against the training files the model was trained on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { datasetDigest } from "./common.ts";
+ * import { makeDataset } from "../lib/data/dataset.ts";
+ * const a = makeDataset(new Float32Array([0, 1]), new Uint8Array([3]), 2);
+ * const b = makeDataset(new Float32Array([0, 1]), new Uint8Array([4]), 2);
+ * assert.equal(datasetDigest(a), datasetDigest(makeDataset(new Float32Array([0, 1]), new Uint8Array([3]), 2)));
+ * assert.notEqual(datasetDigest(a), datasetDigest(b));
+ * assert.match(datasetDigest(a), /^[0-9a-f]{64}$/);
+ * ```
  */
-export async function datasetDigest(data: Dataset): Promise<string> {
-  const sha256 = async (bytes: Uint8Array<ArrayBuffer>) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const pixels = await sha256(new Uint8Array(data.x.buffer as ArrayBuffer, data.x.byteOffset, data.x.byteLength));
-  const labels = await sha256(new Uint8Array(data.labels));
-  const both = new Uint8Array(64);
-  both.set(pixels);
-  both.set(labels, 32);
-  return Array.from(await sha256(both), (b) => b.toString(16).padStart(2, "0")).join("");
+export function datasetDigest(data: Dataset): string {
+  const hash = createHash("sha256"), slice = 1 << 22;
+  const pixels = new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength);
+  for (let at = 0; at < pixels.length; at += slice) hash.update(pixels.subarray(at, at + slice));
+  hash.update(data.labels);
+  return hash.digest("hex");
 }
 
 /** The model file `deno task train` writes and eval, predict and serve read when no --model is given. */

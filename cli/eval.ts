@@ -87,7 +87,7 @@ async function cleanAccuracy(
   if (!await hasSplit(dir, "train")) return { unavailable: `${dir} holds no training files to compare with` };
   try {
     const train = await loadSplit(dir, "train");
-    if (trained !== undefined && trained !== await datasetDigest(train)) {
+    if (trained !== undefined && trained !== datasetDigest(train)) {
       return { unavailable: `the model was trained on other data than ${dir}'s training files` };
     }
     const clean = subset(test, cleanTestIndices(train, test));

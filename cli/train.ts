@@ -345,7 +345,7 @@ async function train(
       validation_examples: String(validation.n),
     }
     : {};
-  const trainDigest = await datasetDigest(trainFiles);
+  const trainDigest = datasetDigest(trainFiles);
   interrupt.check();
   const replacing = await Deno.stat(config.out).then(() => true, () => false);
   await interrupt.critical(() =>
