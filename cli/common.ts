@@ -379,7 +379,9 @@ export async function modelFlag(typed: string | undefined): Promise<string> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new InputError(
-        `${DEFAULT_MODEL}: model file not found; make one with deno task train, or name one with --model FILE`,
+        `${
+          shownPath(DEFAULT_MODEL)
+        }: model file not found; make one with deno task train, or name one with --model FILE`,
       );
     }
     throw error;

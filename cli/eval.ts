@@ -11,7 +11,7 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, wantsHelp } from "./common.ts";
+import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, shownPath, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval [--model FILE] [--data DIR] [--json]
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(
-    `model ${values.model ?? model} (` +
+    `model ${values.model ?? shownPath(model)} (` +
       (isMlp(net) ? `${net.sizes.join("-")}, ${net.activationNames.join(",")}` : `CNN ${net.describe()}`) + ")",
   );
   console.log(

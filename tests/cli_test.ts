@@ -69,6 +69,8 @@ Deno.test("cli flags: a negative number is a flag's value in both spellings, so 
 
 Deno.test("cli: without --model, eval and predict read models/mlp.safetensors, and say how to make it when missing", async () => {
   const here = Deno.cwd(), empty = await Deno.makeTempDir(), full = await Deno.makeTempDir();
+  const started = Deno.env.get("INIT_CWD");
+  Deno.env.delete("INIT_CWD"); // as if started where the task runs: paths are shown as they are
   try {
     Deno.chdir(empty);
     await assert.rejects(
@@ -85,6 +87,7 @@ Deno.test("cli: without --model, eval and predict read models/mlp.safetensors, a
     await assert.rejects(() => modelFlag("other.safetensors"), /other\.safetensors: model file not found/);
   } finally {
     Deno.chdir(here);
+    if (started !== undefined) Deno.env.set("INIT_CWD", started);
     await Deno.remove(empty, { recursive: true });
     await Deno.remove(full, { recursive: true });
   }
