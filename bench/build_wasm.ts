@@ -13,6 +13,7 @@
 
 import { parseArgs } from "node:util";
 import wabtInit from "wabt";
+import { closestName } from "../cli/suggest.ts";
 
 /** The WebAssembly modules of `lib/kernels/`. */
 export type WasmName = "simd" | "conv" | "warp";
@@ -127,7 +128,7 @@ function parseBuildArgs(args: string[]): { name: WasmName | null; help: boolean 
     } else if (token.name === "help") {
       problem ??= `${token.rawName} takes no value`;
     } else {
-      const near = token.rawName.startsWith("--") && editDistance(token.name, "help") <= 2;
+      const near = token.rawName.startsWith("--") && closestName(token.name, ["help"]) !== undefined;
       problem ??= `unknown option '${token.rawName}'${near ? "; did you mean --help?" : ""}`;
     }
   }
@@ -135,19 +136,6 @@ function parseBuildArgs(args: string[]): { name: WasmName | null; help: boolean 
   if (problem !== null) throw new BuildUsageError(problem);
   if (name === null) throw new BuildUsageError("no module named: give simd, conv or warp as the first argument");
   return { name, help };
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions. */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
 }
 
 if (import.meta.main) {

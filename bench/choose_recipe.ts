@@ -38,17 +38,9 @@ import { Network } from "../lib/nn/network.ts";
 import { Random } from "../lib/nn/random.ts";
 import { Sequential } from "../lib/nn/sequential.ts";
 import { SGD } from "../lib/nn/train.ts";
-import {
-  dataFolder,
-  nonNegativeInt,
-  numberInRange,
-  parseFlags,
-  positiveInt,
-  run,
-  UsageError,
-  wantsHelp,
-} from "../cli/common.ts";
+import { dataFolder, nonNegativeInt, numberInRange, positiveInt, run, UsageError, wantsHelp } from "../cli/common.ts";
 import { trainingHooks } from "../cli/recipe.ts";
+import { closestName } from "../cli/suggest.ts";
 import { parseTrainArgs } from "../cli/train.ts";
 
 const USAGE = `Usage: deno task bench:recipe [train flags…] [--splits K] [--fraction F] [--subset N] [--first-split S]
@@ -68,9 +60,6 @@ prints the validation accuracy per epoch and its mean. The test images are never
   -h, --help        this text`;
 
 const OWN_FLAGS = ["splits", "fraction", "subset", "first-split"] as const;
-
-/** This script's own flags, as {@linkcode parseFlags} options (for the "did you mean" of a mistyped one). */
-const OWN_OPTIONS = Object.fromEntries(OWN_FLAGS.map((name) => [name, { type: "string" as const }]));
 
 /**
  * Takes this script's own flags (`--splits 3` or `--splits=3`) out of `args`
@@ -116,15 +105,10 @@ function parseRecipeArgs(args: string[]) {
 /** A train flag parser's "unknown option" with no suggestion gets this script's nearest flag, if one is near. */
 function withOwnSuggestion(error: unknown): unknown {
   if (!(error instanceof UsageError) || error.message.includes("did you mean")) return error;
-  const unknown = /^unknown option '(--[^']+)'( \(in "[^"]*"\))?/.exec(error.message);
-  if (unknown === null) return error;
-  try {
-    parseFlags([unknown[1]], OWN_OPTIONS); // throws: the flag is none of them, but it may be near one
-  } catch (own) {
-    const near = /; did you mean --[\w-]+\?/.exec((own as Error).message);
-    if (near !== null) return new UsageError(unknown[0] + near[0] + error.message.slice(unknown[0].length));
-  }
-  return error;
+  const unknown = /^unknown option '--([^']+)'( \(in "[^"]*"\))?/.exec(error.message);
+  const near = unknown === null ? undefined : closestName(unknown[1], OWN_FLAGS);
+  if (unknown === null || near === undefined) return error;
+  return new UsageError(`${unknown[0]}; did you mean --${near}?${error.message.slice(unknown[0].length)}`);
 }
 
 /** "none", or the augmentation with the strengths it uses (the others have no effect). */

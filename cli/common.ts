@@ -12,6 +12,7 @@ import { InputError } from "../lib/errors.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
 import { MNIST_DATA, resolveDataDir } from "../lib/data/mnist.ts";
+import { closestName } from "./suggest.ts";
 
 /** Thrown for a bad command line; printed with a pointer to the tool's `--help`. */
 export class UsageError extends Error {
@@ -98,29 +99,6 @@ function parseErrorSentence(message: string, args: string[], allowPositionals: b
     return `unexpected argument '${positional[1]}': this task takes only flags (--name value)`;
   }
   return firstSentence(message);
-}
-
-/** The flag name within two edits of `name` (the closest), if there is one. */
-function closestName(name: string, names: string[]): string | undefined {
-  let best: string | undefined, bestDistance = 3;
-  for (const candidate of names) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions. */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
 }
 
 /** A whole number ≥ 1 from flag `--name`. */
@@ -369,24 +347,25 @@ export function datasetDigest(data: Dataset): string {
 export const DEFAULT_MODEL = "models/mlp.safetensors";
 
 /**
- * The `--model` value: a typed path as {@linkcode existingFile} takes it, or
- * {@linkcode DEFAULT_MODEL}, refused when missing with the way to make one.
+ * The `--model` value: where the file is (`path`, a typed path as
+ * {@linkcode existingFile} takes it, or {@linkcode DEFAULT_MODEL}) and how
+ * messages name it (`shown`: as typed, or the default seen from where deno
+ * task was started). A missing default is refused with the way to make one.
  */
-export async function modelFlag(typed: string | undefined): Promise<string> {
-  if (typed !== undefined) return await existingFile(typed, "model file");
+export async function modelFlag(typed: string | undefined): Promise<{ path: string; shown: string }> {
+  if (typed !== undefined) return { path: await existingFile(typed, "model file"), shown: typed };
+  const shown = shownPath(DEFAULT_MODEL);
   try {
     await Deno.stat(DEFAULT_MODEL);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new InputError(
-        `${
-          shownPath(DEFAULT_MODEL)
-        }: model file not found; make one with deno task train, or name one with --model FILE`,
+        `${shown}: model file not found; make one with deno task train, or name one with --model FILE`,
       );
     }
     throw error;
   }
-  return DEFAULT_MODEL;
+  return { path: DEFAULT_MODEL, shown };
 }
 
 /**
@@ -469,8 +448,8 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
  */
 export async function dataFolder(value: string, log: (line: string) => void): Promise<string> {
   // `--data mnist` looks for a folder named mnist where deno task was started, as other relative paths
-  const start = startFolder(), cwd = start === null ? undefined : relative(Deno.cwd(), start) || undefined;
-  const source = await resolveDataDir(value, { log, cwd });
+  const start = fromStartFolder(".");
+  const source = await resolveDataDir(value, { log, cwd: start === "." ? undefined : start });
   if (source.note !== "") log(source.note);
   await requireFolder("data", source.dir); // a missing folder is named as such, not as a missing train_X.csv
   return source.dir;

@@ -11,7 +11,7 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, shownPath, wantsHelp } from "./common.ts";
+import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval [--model FILE] [--data DIR] [--json]
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   });
   const model = await modelFlag(values.model);
   const dir = await dataFolder(dataFlag(values.data), values.json ? console.error : console.log);
-  const { net, metadata } = await loadModel(model);
-  requireDigitNetwork(net, values.model ?? model);
+  const { net, metadata } = await loadModel(model.path);
+  requireDigitNetwork(net, model.shown);
   const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);
   const clean = await cleanAccuracy(net, dir, test, metadata.train_data_sha256);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(
-    `model ${values.model ?? shownPath(model)} (` +
+    `model ${model.shown} (` +
       (isMlp(net) ? `${net.sizes.join("-")}, ${net.activationNames.join(",")}` : `CNN ${net.describe()}`) + ")",
   );
   console.log(

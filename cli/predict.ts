@@ -51,8 +51,8 @@ async function main(): Promise<void> {
   }, true);
   if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
   const model = await modelFlag(values.model);
-  const { net } = await loadModel(model);
-  requireDigitNetwork(net, values.model ?? model);
+  const { net } = await loadModel(model.path);
+  requireDigitNetwork(net, model.shown);
   let failed = 0;
   for (const file of positionals) {
     let prediction: Prediction;

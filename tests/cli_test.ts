@@ -83,7 +83,7 @@ Deno.test("cli: without --model, eval and predict read models/mlp.safetensors, a
     Deno.chdir(full);
     await Deno.mkdir("models");
     await Deno.writeTextFile(DEFAULT_MODEL, "x");
-    assert.equal(await modelFlag(undefined), DEFAULT_MODEL);
+    assert.deepEqual(await modelFlag(undefined), { path: DEFAULT_MODEL, shown: DEFAULT_MODEL });
     await assert.rejects(() => modelFlag("other.safetensors"), /other\.safetensors: model file not found/);
   } finally {
     Deno.chdir(here);
