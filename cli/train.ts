@@ -36,7 +36,6 @@ import {
   UsageError,
   wantsHelp,
 } from "./common.ts";
-import { relative } from "node:path";
 import { Progress } from "./progress.ts";
 import { Interrupt } from "./interrupt.ts";
 import { EarlyStopping } from "../lib/nn/early_stopping.ts";
@@ -189,8 +188,8 @@ async function requireWritable(flag: string, path: string, folder: "models" | "r
   const { state } = await Deno.permissions.query({ name: "write", path: path || "." });
   if (path === "" || state !== "granted") {
     // started in a subfolder: say how the folder is reached from there
-    const start = startFolder(), root = Deno.cwd();
-    const from = start === null ? "" : ` (from ${start}: ${relative(start, root) || "."}/${folder}/…)`;
+    const start = startFolder();
+    const from = start === null ? "" : ` (from ${start}: ${shownPath(folder)}/…)`;
     const advice = `choose a ${flag === "out" ? "path" : "folder"} inside ${folder}/`;
     throw new UsageError(
       `--${flag} ${path} is outside the folders this task may write (models/, reports/); ${advice}${from}`,

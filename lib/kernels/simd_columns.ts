@@ -405,14 +405,12 @@ export function columnsLaneStep(
     if (t > 0) Atomics.add(ctl, CONTROL.workerTasks, 1);
     arrive(ctl, slot);
   };
-  // the main thread lists its per-input lists first: by then a spinning worker has claimed its items
-  if (t === 0) listColumns(k, plan, t, B, s);
   items(1, (p) => {
     forwardItem(k, plan, p, B, f);
     done(CONTROL.doneForward);
   });
-  // a worker's per-input lists for the step items, while the other threads finish their forward items
-  if (t > 0) listColumns(k, plan, t, B, s);
+  // this lane's per-input lists for the step items, while the other threads finish their forward items
+  listColumns(k, plan, t, B, s);
   const slept = awaitCount(ctl, CONTROL.doneForward, step * P, WORKER_TIMEOUT_MS);
   let softmaxDone = false;
   items(3, (p) => {
