@@ -7,7 +7,7 @@
 import { loadSplit } from "../lib/data/load.ts";
 import { PIXELS, subset } from "../lib/data/dataset.ts";
 import { cleanTestIndices } from "../lib/data/audit.ts";
-import { type EpochRecord, writeReport } from "../lib/report.ts";
+import type { EpochRecord } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
@@ -240,6 +240,8 @@ async function train(
   setStage: (text: string) => void,
 ): Promise<void> {
   const log = config.json ? console.error : console.log;
+  // the report's chart and CSV libraries load only for a report (they take a fifth of a second), while the data loads
+  const reportModule = config.report !== null ? import("../lib/report.ts") : null;
   const source = { dir: await dataFolder(config.data, log) };
   const trainFiles = await loadSplit(source.dir, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
@@ -381,8 +383,8 @@ async function train(
       ` images): ${seconds(evalSeconds)}, ${(100 * evalSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}% ` +
       `of the ${seconds(wallSeconds)} of training and evaluating`,
   );
-  if (config.report !== null) {
-    const report = config.report;
+  if (config.report !== null && reportModule !== null) {
+    const report = config.report, { writeReport } = await reportModule;
     const files = await interrupt.critical(() =>
       writeReport(report, {
         title: `${shapeText} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
