@@ -355,21 +355,14 @@ function isNumberCell(bytes: Uint8Array, start: number, end: number): boolean {
   return k === end;
 }
 
-/** Up to this many values, {@linkcode readCheckedCsv} takes the whole table out of polars as one Series. */
-const SMALL_TABLE = 2 ** 16;
-
 /**
  * Reads CSV text already passed by {@linkcode checkCells} with polars, every
  * column as float64 (numbers, not strings: a fraction of the memory, and no
  * rounding before the integer checks). Returns the table's column `j` as a
  * Float64Array, one column at a time, so that only polars' table and one
- * column are held at once. A small table (at most {@linkcode SMALL_TABLE}
- * values) leaves polars as one Series instead, its rows joined and flattened
- * ([rows, width] row-major): each Series costs about 0.02 ms of wrapper objects
- * in nodejs-polars, so one per column took 18 ms for a 784-column file of 3
- * rows (against 7); for a large file that is nothing next to parsing it, and
- * flattening would cost more time and memory than it saves (245 ms against 22
- * for the 1000 training images).
+ * column are held at once. (Flattening the table into one Series instead took
+ * 245 ms against 22 for the 1000 training images, and was faster only below
+ * about five rows.)
  */
 function readCheckedCsv(
   bytes: Uint8Array,
@@ -395,13 +388,7 @@ function readCheckedCsv(
   };
   // the DataFrame is a Proxy that lists every column name on each property read: take its method once
   const getColumn = df.getColumn;
-  if (rows * width > SMALL_TABLE) return (j) => noNulls(getColumn(`c${j}`));
-  const table = noNulls(df.select(pl.concatList(pl.all()).alias("row")).getColumn("row").explode());
-  return (j) => {
-    const column = new Float64Array(rows);
-    for (let i = 0, k = j; i < rows; i++, k += width) column[i] = table[k];
-    return column;
-  };
+  return (j) => noNulls(getColumn(`c${j}`));
 }
 
 /**
