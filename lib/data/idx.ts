@@ -21,7 +21,6 @@
  */
 
 import { CLASSES, IMAGE_SIDE, PIXELS } from "./dataset.ts";
-import { createGunzip } from "node:zlib";
 import { InputError } from "../errors.ts";
 
 /** The IDX type code of unsigned bytes. */
@@ -244,12 +243,12 @@ export interface GunzipOptions {
  * await assert.rejects(gunzip(packed, "x.gz", { maxBytes: 2 }), /more than 2 bytes/);
  * ```
  */
-export function gunzip(bytes: Uint8Array, source: string, options: GunzipOptions = {}): Promise<Uint8Array> {
+export async function gunzip(bytes: Uint8Array, source: string, options: GunzipOptions = {}): Promise<Uint8Array> {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
-    return Promise.reject(
-      new InputError(`${source}: not gzip-compressed data (it does not start with the gzip signature 1f 8b)`),
-    );
+    throw new InputError(`${source}: not gzip-compressed data (it does not start with the gzip signature 1f 8b)`);
   }
+  // node:zlib takes 30 ms to load, so only a run that reads a gzip file loads it
+  const { createGunzip } = await import("node:zlib");
   const cap = options.maxBytes ?? MAX_GUNZIP_BYTES;
   return new Promise((resolve, reject) => {
     const inflater = createGunzip();
