@@ -8,7 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isAbsolute, join, relative } from "node:path";
 import { createHash } from "node:crypto";
-import { InputError } from "../lib/errors.ts";
+import { InputError, osReason } from "../lib/errors.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
 import { TrainingDivergedError } from "../lib/nn/train.ts";
 import { MNIST_DATA, resolveDataDir } from "../lib/data/mnist.ts";
@@ -179,8 +179,12 @@ export async function run(usage: string, main: () => Promise<void>): Promise<voi
       console.error(`error: ${error.message}`);
       Deno.exit(1);
     }
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    if (error instanceof Deno.errors.NotCapable) {
       console.error(`error: ${firstSentence((error as Error).message)} (the task's permissions do not allow it)`);
+      Deno.exit(1);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      console.error(`error: ${firstSentence((error as Error).message)} (the file system does not allow it)`);
       Deno.exit(1);
     }
     console.error(`internal error: ${firstSentence((error as Error)?.message ?? String(error))}`);
@@ -438,6 +442,16 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
     }
   } else if (!found.isDirectory) {
     throw new InputError(`--${flag} ${path}: ${found.path} is a file, so nothing can be written inside it`);
+  }
+  // the folder the files will be written in (or made in): does the file system let this user write there?
+  const folder = found.isDirectory ? found.path : found.path.slice(0, Math.max(found.path.lastIndexOf("/"), 0)) || ".";
+  try {
+    await Deno.remove(await Deno.makeTempFile({ dir: folder, prefix: ".write-check-" }));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return; // the task's own permissions, which requireWritable checks
+    throw new InputError(
+      `--${flag} ${path}: this user may not write in ${shownPath(folder)}: ${osReason(error)}`,
+    );
   }
 }
 

@@ -46,3 +46,22 @@ export function quote(value: unknown, max = 80): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/**
+ * The reason in an operating-system error, without the call and the path
+ * that Deno appends to it, for a sentence that names the path itself.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { osReason } from "./errors.ts";
+ * const error = new Error("Permission denied (os error 13): writefile 'models/m.safetensors.1.tmp'");
+ * assert.equal(osReason(error), "Permission denied (os error 13)");
+ * assert.equal(osReason("disk full"), "disk full");
+ * ```
+ */
+export function osReason(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const call = message.indexOf("): ");
+  return call < 0 ? message : message.slice(0, call + 1);
+}

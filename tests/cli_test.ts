@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { loadModel, saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
-import { DEFAULT_MODEL, fromStartFolder, modelFlag, parseFlags, shownPath, UsageError } from "../cli/common.ts";
+import {
+  DEFAULT_MODEL,
+  fromStartFolder,
+  modelFlag,
+  parseFlags,
+  requireOutputPath,
+  shownPath,
+  UsageError,
+} from "../cli/common.ts";
 import { InputError } from "../lib/errors.ts";
 import { parseTrainArgs } from "../cli/train.ts";
 import { PRESETS } from "../lib/nn/presets.ts";
@@ -263,6 +271,24 @@ Deno.test("cli train: --out naming a folder or --report naming a file is refused
   } finally {
     await scratch.remove();
     await Deno.remove(reports, { recursive: true });
+  }
+});
+
+Deno.test("cli: an output folder the file system will not let this user write in is refused before any work", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await requireOutputPath("out", `${dir}/new/m.safetensors`, "file"); // writable: fine, and nothing is left there
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    if (Deno.build.os === "linux") {
+      // /sys refuses new files even to root
+      await assert.rejects(
+        requireOutputPath("out", "/sys/m.safetensors", "file"),
+        /^InputError: --out \/sys\/m\.safetensors: this user may not write in \/sys: \S/,
+      );
+      await assert.rejects(requireOutputPath("report", "/sys/run1", "folder"), /may not write in \/sys/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { InputError } from "../errors.ts";
+import { InputError, osReason } from "../errors.ts";
 
 /**
  * Writes `data` (bytes, or text as UTF-8) to `path` atomically. A `path` that
@@ -36,7 +36,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
-    throw error;
+    if (error instanceof Deno.errors.NotCapable) throw error; // the program's own permissions: its caller says so
+    // the file system refused (no right to write there, a full disk, …): name the file, not the temporary one
+    throw new InputError(`${path} could not be written: ${osReason(error)}`);
   }
 }
 
@@ -60,7 +62,8 @@ export async function isFolder(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isDirectory;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    // nothing there, or a file on the way: not a folder (writing there fails, with its own message)
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
     throw error;
   }
 }

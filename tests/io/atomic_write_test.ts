@@ -21,3 +21,23 @@ Deno.test("writeFileAtomic: a folder as the target is refused before anything is
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writeFileAtomic: a write the file system refuses names the target, not its temporary file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    // a file where a folder should be; and /sys, where even root may not make files
+    const targets = [`${dir}/file/model.safetensors`, ...(Deno.build.os === "linux" ? ["/sys/model.safetensors"] : [])];
+    for (const target of targets) {
+      await assert.rejects(writeFileAtomic(target, "data"), (e: Error) => {
+        assert.ok(e instanceof InputError, `${e}`);
+        assert.ok(e.message.startsWith(`${target} could not be written: `), e.message);
+        assert.doesNotMatch(e.message, /\.tmp|\n/);
+        return true;
+      });
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["file"], "nothing left beside it");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
