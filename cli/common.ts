@@ -92,6 +92,11 @@ function parseErrorSentence(message: string, args: string[], allowPositionals: b
         ? `; a file name that starts with "-" goes after "--", as in: -- "${given}"`
         : "");
   }
+  const valueGiven = message.match(/^Option '(--[^']+)' does not take an argument/);
+  if (valueGiven !== null) {
+    const given = args.find((a) => a.startsWith(`${valueGiven[1]}=`)) ?? valueGiven[1];
+    return `${valueGiven[1]} takes no value (giving the flag turns it on), but got "${given}"`;
+  }
   const missing = message.match(/^Option '(--[^ ']+)[^']*' argument missing/);
   if (missing !== null) return `${missing[1]} needs a value`;
   const positional = message.match(/^Unexpected argument '([^']*)'/);

@@ -27,6 +27,12 @@ function assertCleanError(result: TaskResult, pattern: RegExp) {
 
 const badTrainFlags: [string[], RegExp][] = [
   [["--epoch", "3"], /unknown option '--epoch'; did you mean --epochs\?$/],
+  [["--batch", "10"], /unknown option '--batch'; did you mean --batch-size\?$/],
+  [["--bs", "10"], /unknown option '--bs'; did you mean --batch-size\?$/],
+  [["--learning-rate", "0.1"], /unknown option '--learning-rate'; did you mean --lr\?$/],
+  [["--model", "m.safetensors"], /unknown option '--model'; did you mean --out\?$/],
+  [["--zzz", "1"], /unknown option '--zzz'$/],
+  [["--json=yes"], /^error: --json takes no value \(giving the flag turns it on\), but got "--json=yes"$/],
   [["--epochs"], /^error: --epochs needs a value/],
   [["stray"], /unexpected argument 'stray'/],
   [["--threads", "1000"], /--threads must be at most \d+, this machine's number of cores, got "1000"/],
