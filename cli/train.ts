@@ -261,6 +261,14 @@ async function train(
   if (config.batchSize >= train.n) {
     log(`note: batch ${config.batchSize} holds the whole training set (full-batch training)`);
   }
+  // the per-epoch column says when its train accuracy is the sample's (the done line's is on the whole set)
+  const trainLabel = trainSample === train ? "train" : "train sample";
+  if (trainSample !== train) {
+    log(
+      `note: "train sample" is the accuracy on a fixed sample of ${trainSample.n} of the ${train.n} training images, ` +
+        `to keep evaluation quick; the done line's train accuracy is on all of them`,
+    );
+  }
   const { recipe } = config;
   if (recipe.preset !== "spec" || recipe.optimizer !== "sgd" || recipe.augment.kind !== "none" || validation) {
     log(
@@ -316,7 +324,7 @@ async function train(
       evalSeconds += evalTime;
       log(
         `epoch ${String(stats.epoch).padStart(String(config.epochs).length)}/${config.epochs}  ` +
-          `loss ${stats.loss.toFixed(4)}  train ${percent(last.trainAccuracy)}  test ${percent(last.testAccuracy)}  ` +
+          `loss ${stats.loss.toFixed(4)}  ${trainLabel} ${percent(last.trainAccuracy)}  test ${percent(last.testAccuracy)}  ` +
           (checked ? `val ${percent(checked.accuracy)}  ` : "") + `${stats.seconds.toFixed(3)} s` +
           (evalTime >= 0.05 ? ` (+${evalTime.toFixed(2)} s evaluating)` : ""),
       );
