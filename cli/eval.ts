@@ -11,14 +11,15 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, wantsHelp } from "./common.ts";
+import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, shownPath, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
 const USAGE = `Usage: deno task eval [--model FILE] [--data DIR] [--json]
 
 Evaluates a model on the test split of DIR (test_X.csv + test_label.csv, t10k-*-ubyte[.gz] or mnist_test.csv;
-only the test files are needed). When DIR also holds training files, also reports the "clean" accuracy on the
-test images that do not appear in the training set (not when the model file says it was trained on other data).
+only the test files are needed). Also reports the "clean" accuracy on the test images the model did not train on:
+those not in DIR's training files, or, for a model trained on other data, not in the training files at the folder
+its file names (when they are still there, with the fingerprint the file records).
 
   --model FILE   the model file (safetensors) to evaluate (default: models/mlp.safetensors, as train writes it)
   --data DIR     dataset folder (default: data); mnist: the official MNIST test set
@@ -39,12 +40,12 @@ async function main(): Promise<void> {
   requireDigitNetwork(net, model.shown);
   const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);
-  const clean = await cleanAccuracy(net, dir, test, metadata.train_data_sha256);
+  const clean: Clean = await cleanAccuracy(net, dir, test, metadata);
   if (values.json) {
     console.log(JSON.stringify({
       accuracy: result.accuracy,
       n: result.n,
-      clean_test_accuracy: "accuracy" in clean ? clean.accuracy : null,
+      clean_test_accuracy: "accuracy" in clean && clean.n > 0 ? clean.accuracy : null,
       clean_test_n: "accuracy" in clean ? clean.n : null,
       loss: result.loss,
       per_class: result.perClass,
@@ -62,10 +63,13 @@ async function main(): Promise<void> {
   console.log(
     !("accuracy" in clean)
       ? `clean accuracy: not available (${clean.unavailable})`
+      : clean.n === 0
+      ? `clean accuracy: none; all ${result.n} test images are among ${clean.against}, ` +
+        `so the accuracy above is on images the model trained on`
       : clean.n === result.n
-      ? `clean accuracy: the same (none of the ${result.n} test images is in the training files)`
+      ? `clean accuracy: the same (none of the ${result.n} test images is in ${clean.against})`
       : `clean accuracy ${(100 * clean.accuracy).toFixed(2)}% on the ${clean.n} of ${result.n} test images ` +
-        `that are not in the training files`,
+        `that are not in ${clean.against}`,
   );
   console.log("\nper-class accuracy:");
   result.perClass.forEach((a, k) => console.log(`  ${k}: ${Number.isNaN(a) ? "  n/a" : (100 * a).toFixed(1) + "%"}`));
@@ -73,30 +77,47 @@ async function main(): Promise<void> {
   console.log(formatConfusion(result.confusion));
 }
 
+/** The clean accuracy, and the training images it was measured against; or why it cannot be measured. */
+type Clean = { accuracy: number; n: number; against: string } | { unavailable: string };
+
 /**
- * Accuracy on the test images that do not appear in `dir`'s training files,
- * or why it cannot be measured: among others, when the model file records
- * the fingerprint of other training data (`trained`, see `datasetDigest`).
+ * Accuracy on the test images that the model has not seen in training:
+ * those not in `dir`'s training files, when the model file records their
+ * fingerprint (`train_data_sha256`, see `datasetDigest`) or none; else those
+ * not in the training files at the folder the model file names
+ * (`train_data`), if their fingerprint matches. Otherwise, why it cannot be
+ * measured.
  */
-async function cleanAccuracy(
-  net: Classifier,
-  dir: string,
-  test: Dataset,
-  trained: string | undefined,
-): Promise<{ accuracy: number; n: number } | { unavailable: string }> {
-  if (!await hasSplit(dir, "train")) return { unavailable: `${dir} holds no training files to compare with` };
+async function cleanAccuracy(net: Classifier, dir: string, test: Dataset, metadata: Record<string, string>) {
+  const trained = metadata.train_data_sha256, recorded = metadata.train_data;
+  const folders = recorded !== undefined && recorded !== dir ? [dir, recorded] : [dir];
+  let other = false; // dir holds training files, but not the model's
   try {
-    const train = await loadSplit(dir, "train");
-    if (trained !== undefined && trained !== datasetDigest(train)) {
-      return { unavailable: `the model was trained on other data than ${dir}'s training files` };
+    for (const folder of folders) {
+      if (!await hasSplit(folder, "train")) continue;
+      const train = await loadSplit(folder, "train");
+      if (trained !== undefined && trained !== datasetDigest(train)) {
+        other ||= folder === dir;
+        continue;
+      }
+      const clean = subset(test, cleanTestIndices(train, test));
+      const against = folder === dir
+        ? "the training files"
+        : `the model's ${train.n} training images in ${shownPath(folder)}`;
+      return { accuracy: clean.n > 0 ? evaluate(net, clean).accuracy : NaN, n: clean.n, against } satisfies Clean;
     }
-    const clean = subset(test, cleanTestIndices(train, test));
-    if (clean.n === 0) return { unavailable: "every test image also appears in the training files" };
-    return { accuracy: evaluate(net, clean).accuracy, n: clean.n };
   } catch (error) {
-    if (error instanceof InputError) return { unavailable: `the training files cannot be read: ${error.message}` };
+    if (error instanceof InputError) {
+      return { unavailable: `training files cannot be read: ${error.message}` } satisfies Clean;
+    }
     throw error;
   }
+  return {
+    unavailable: other || trained !== undefined
+      ? `the model was trained on other images than ${shownPath(dir)}'s training files, and they are not here to ` +
+        `compare with, so some of these test images may be among them`
+      : `${shownPath(dir)} holds no training files to compare with`,
+  } satisfies Clean;
 }
 
 if (import.meta.main) await run(USAGE, main);

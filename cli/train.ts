@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isAbsolute } from "node:path";
 import { loadSplit } from "../lib/data/load.ts";
 import { PIXELS, subset } from "../lib/data/dataset.ts";
 import { cleanTestIndices } from "../lib/data/audit.ts";
@@ -324,7 +325,9 @@ async function train(
       evalSeconds += evalTime;
       log(
         `epoch ${String(stats.epoch).padStart(String(config.epochs).length)}/${config.epochs}  ` +
-          `loss ${stats.loss.toFixed(4)}  ${trainLabel} ${percent(last.trainAccuracy)}  test ${percent(last.testAccuracy)}  ` +
+          `loss ${stats.loss.toFixed(4)}  ${trainLabel} ${percent(last.trainAccuracy)}  test ${
+            percent(last.testAccuracy)
+          }  ` +
           (checked ? `val ${percent(checked.accuracy)}  ` : "") + `${stats.seconds.toFixed(3)} s` +
           (evalTime >= 0.05 ? ` (+${evalTime.toFixed(2)} s evaluating)` : ""),
       );
@@ -367,6 +370,8 @@ async function train(
       threads: String(threadsUsed),
       train_examples: String(train.n),
       train_data_sha256: trainDigest,
+      // where they were (inside the repository only: no user's folder names in a model file), for eval's clean accuracy
+      ...(isAbsolute(source.dir) || source.dir.startsWith("..") ? {} : { train_data: source.dir }),
       epochs_run: String(history.length),
       ...recipeMetadata(recipe),
       ...chosen,

@@ -444,6 +444,46 @@ Deno.test("cli train: a batch bigger than the training set trains full-batch, wi
   }
 });
 
+Deno.test("cli eval: the clean accuracy is measured against the data the model trained on, wherever it is", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const [a, b, model] = [`${scratch.dir}/a`, `${scratch.dir}/b`, `${scratch.dir}/m.safetensors`];
+    await Deno.mkdir(a);
+    await Deno.mkdir(b);
+    for (const name of ["train_X.csv", "train_label.csv", "test_X.csv", "test_label.csv"]) {
+      await Deno.copyFile(`data/${name}`, `${a}/${name}`);
+    }
+    // b's test images are 50 of a's training images; its training files are other images (a's test files)
+    const head = async (from: string, to: string) =>
+      await Deno.writeTextFile(to, (await Deno.readTextFile(from)).split("\n").slice(0, 50).join("\n") + "\n");
+    await head("data/train_X.csv", `${b}/test_X.csv`);
+    await head("data/train_label.csv", `${b}/test_label.csv`);
+    await Deno.copyFile("data/test_X.csv", `${b}/train_X.csv`);
+    await Deno.copyFile("data/test_label.csv", `${b}/train_label.csv`);
+    assert.equal((await runTask("train", ["--epochs", "1", "--data", a, "--out", model])).code, 0);
+    const seen = await runTask("eval", ["--model", model, "--data", b]);
+    assert.equal(seen.code, 0, seen.stderr);
+    assert.match(
+      seen.stdout,
+      /clean accuracy: none; all 50 test images are among the model's 1000 training images in \S+\/a, so the accuracy above is on images the model trained on/,
+    );
+    assert.equal(lastJson(await runTask("eval", ["--model", model, "--data", b, "--json"])).clean_test_n, 0);
+    // its own data: the usual clean accuracy
+    assert.match(
+      (await runTask("eval", ["--model", model, "--data", a])).stdout,
+      /clean accuracy \S+% on the 318 of 350/,
+    );
+    // the data it trained on gone: not available, and why
+    await Deno.remove(a, { recursive: true });
+    assert.match(
+      (await runTask("eval", ["--model", model, "--data", b])).stdout,
+      /clean accuracy: not available \(the model was trained on other images than \S+\/b's training files, and they are not here/,
+    );
+  } finally {
+    await scratch.remove();
+  }
+});
+
 Deno.test("cli eval: needs only the test files; a missing or broken model is one clear error", async () => {
   const scratch = await scratchModelsDir();
   const data = await Deno.makeTempDir();
