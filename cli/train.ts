@@ -12,7 +12,7 @@ import type { EpochRecord } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { saveModel } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
-import { type ArchItem, formatArch, parseArch } from "../lib/nn/arch.ts";
+import { type ArchItem, formatArch, parameterCount, parseArch } from "../lib/nn/arch.ts";
 import type { Classifier } from "../lib/nn/classifier.ts";
 import { Sequential } from "../lib/nn/sequential.ts";
 import { InputError } from "../lib/errors.ts";
@@ -149,6 +149,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
 function checkedArch(text: string, activation: (typeof ACTIVATIONS)[number]): ArchItem[] {
   try {
     const arch = parseArch(text);
+    requireTrainableSize("arch", text, [1, 28, 28], arch);
     buildNetwork(arch, [], activation);
     return arch;
   } catch (error) {
@@ -178,7 +179,27 @@ function seed32(text: string | undefined): number {
 }
 
 function parseHidden(text: string): number[] {
-  return text.split(",").map((part) => positiveInt("hidden", part, 0));
+  const hidden = text.split(",").map((part) => positiveInt("hidden", part, 0));
+  requireTrainableSize("hidden", text, [PIXELS], hidden.map((units) => ({ kind: "fc", units })));
+  return hidden;
+}
+
+/**
+ * The most weights and biases a network may have here: far above any MNIST network of the literature (784-60000-10
+ * has 48 million), and training one takes several times their 4 or 8 bytes each, so that a typo such as
+ * --hidden 2000000 (1.6 billion) is refused at once instead of filling the memory.
+ */
+const MAX_PARAMETERS = 50_000_000;
+
+/** Refuses (before anything is allocated) a network of more than {@linkcode MAX_PARAMETERS} parameters. */
+function requireTrainableSize(flag: string, text: string, inputShape: number[], arch: ArchItem[]): void {
+  const count = parameterCount(inputShape, arch, 10);
+  if (count > MAX_PARAMETERS) {
+    throw new UsageError(
+      `--${flag} ${text} makes a network of ${count.toLocaleString("en-US")} weights and biases; ` +
+        `this tool trains at most ${MAX_PARAMETERS.toLocaleString("en-US")}`,
+    );
+  }
 }
 
 /**

@@ -49,6 +49,11 @@ const badTrainFlags: [string[], RegExp][] = [
   [["--momentum", "0.5"], /--momentum has no effect without --optimizer momentum; add that, or leave --momentum out/],
   [["--out", "-m.safetensors"], /--out needs a value, but "-m\.safetensors" .*write --out=-m\.safetensors/],
   [["--hidden", "0"], /--hidden/],
+  [
+    ["--hidden", "2000000"],
+    /--hidden 2000000 makes a network of 1,590,000,010 weights and biases; this tool trains at most 50,000,000$/,
+  ],
+  [["--arch", "conv5x5x4096:same,fc100"], /--arch conv5x5x4096:same,fc100 makes a network of 321,234,006 weights/],
   [["--hidden", "30,,10"], /--hidden/],
   [["--activation", "swish"], /--activation must be one of relu, tanh, sigmoid/],
   [["--seed", "x"], /--seed/],

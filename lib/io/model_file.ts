@@ -39,7 +39,7 @@ import { InputError, quote } from "../errors.ts";
 import { Network } from "../nn/network.ts";
 import type { Classifier } from "../nn/classifier.ts";
 import { Sequential } from "../nn/sequential.ts";
-import { type ArchItem, parseArch } from "../nn/arch.ts";
+import { type ArchItem, parameterCount, parseArch } from "../nn/arch.ts";
 import { Conv2d } from "../nn/conv2d.ts";
 import { Linear } from "../nn/layer.ts";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.ts";
@@ -281,36 +281,6 @@ function sequentialFromTensors(
     if (!p.value.every(Number.isFinite)) fail(`tensor ${p.name} holds NaN or infinite values`);
   }
   return net;
-}
-
-/**
- * The number of parameters (weights and biases) of the layer-list network
- * `arch` on `inputShape` with `classes` outputs, from the shapes alone,
- * without allocating anything: a convolution K×K×O on [C, H, W] has
- * O·C·K² + O and gives [O, H + 2P − K + 1, W + 2P − K + 1] (P = (K − 1)/2 for
- * "same", else 0), a pool gives [C, ⌊H/2⌋, ⌊W/2⌋], a dense layer of U units on
- * I inputs has I·U + U. A float, exact below 2⁵³. Shapes the layers refuse are
- * counted as they come (the constructor then names the problem).
- */
-function parameterCount(inputShape: readonly number[], arch: readonly ArchItem[], classes: number): number {
-  let shape = [...inputShape];
-  let count = 0;
-  for (const item of [...arch, { kind: "fc", units: classes } as const]) {
-    if (item.kind === "fc") {
-      const inputs = shape.reduce((a, b) => a * b, 1);
-      count += inputs * item.units + item.units;
-      shape = [item.units];
-    } else if (shape.length === 3) {
-      const [C, H, W] = shape;
-      if (item.kind === "pool") shape = [C, Math.floor(H / 2), Math.floor(W / 2)];
-      else {
-        const grow = item.padding === "same" ? 0 : 1 - item.kernel;
-        count += item.channels * C * item.kernel ** 2 + item.channels;
-        shape = [item.channels, Math.max(H + grow, 1), Math.max(W + grow, 1)];
-      }
-    }
-  }
-  return count;
 }
 
 /**

@@ -93,3 +93,43 @@ export function formatArch(arch: readonly ArchItem[]): string {
     }
   }).join(",");
 }
+
+/**
+ * The number of parameters (weights and biases) of the layer-list network
+ * `arch` on `inputShape` with `classes` outputs, from the shapes alone,
+ * without allocating anything: a convolution K×K×O on [C, H, W] has
+ * O·C·K² + O and gives [O, H + 2P − K + 1, W + 2P − K + 1] (P = (K − 1)/2 for
+ * "same", else 0), a pool gives [C, ⌊H/2⌋, ⌊W/2⌋], a dense layer of U units on
+ * I inputs has I·U + U. A float, exact below 2⁵³. Shapes the layers refuse are
+ * counted as they come (the constructor then names the problem).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parameterCount, parseArch } from "./arch.ts";
+ * // conv 5×5×16: 16·1·25 + 16; pool → [16, 12, 12]; fc 10: 2304·10 + 10
+ * assert.equal(parameterCount([1, 28, 28], parseArch("conv5x5x16,pool2"), 10), 416 + 23050);
+ * // an MLP 784-30-10 is the list fc30 on 784 inputs
+ * assert.equal(parameterCount([784], parseArch("fc30"), 10), 784 * 30 + 30 + 30 * 10 + 10);
+ * ```
+ */
+export function parameterCount(inputShape: readonly number[], arch: readonly ArchItem[], classes: number): number {
+  let shape = [...inputShape];
+  let count = 0;
+  for (const item of [...arch, { kind: "fc", units: classes } as const]) {
+    if (item.kind === "fc") {
+      const inputs = shape.reduce((a, b) => a * b, 1);
+      count += inputs * item.units + item.units;
+      shape = [item.units];
+    } else if (shape.length === 3) {
+      const [C, H, W] = shape;
+      if (item.kind === "pool") shape = [C, Math.floor(H / 2), Math.floor(W / 2)];
+      else {
+        const grow = item.padding === "same" ? 0 : 1 - item.kernel;
+        count += item.channels * C * item.kernel ** 2 + item.channels;
+        shape = [item.channels, Math.max(H + grow, 1), Math.max(W + grow, 1)];
+      }
+    }
+  }
+  return count;
+}
