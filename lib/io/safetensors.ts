@@ -111,6 +111,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     throw new InputError(`${source}: not a valid safetensors file: ${what}`);
   };
   if (bytes.length < 8) fail(`it is ${bytes.length} bytes long, too short for the 8-byte header length`);
+  const kind = knownFileKind(bytes);
+  if (kind !== null) fail(`it is ${kind}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
@@ -227,4 +229,14 @@ export function jsonDepth(bytes: Uint8Array, limit: number): number {
     } else if (b === 0x5d || b === 0x7d) depth--;
   }
   return deepest;
+}
+
+/** What a file that is not safetensors is, from its first bytes, when it is a common kind a user might pick by mistake. */
+function knownFileKind(bytes: Uint8Array): string | null {
+  const starts = (...signature: number[]) => signature.every((b, i) => bytes[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return "a PNG image, not a model";
+  if (starts(0xff, 0xd8, 0xff)) return "a JPEG image, not a model";
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return "a ZIP archive (as PyTorch's .pt files are), not safetensors";
+  if (starts(0x1f, 0x8b)) return "gzip-compressed (decompress it first)";
+  return null;
 }

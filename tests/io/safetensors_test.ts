@@ -113,3 +113,17 @@ Deno.test("safetensors: a header length over the limit says so, without contradi
     /not a valid safetensors file: it does not begin like one \(its first 8 bytes, the header length field, say 100000001 bytes, more than the 100000000 allowed\)$/,
   );
 });
+
+Deno.test("safetensors: an image, an archive or a gzip file given as a model is named for what it is", () => {
+  const start = (...bytes: number[]) => new Uint8Array([...bytes, ...new Array(64).fill(0)]);
+  const cases: [Uint8Array, RegExp][] = [
+    [
+      start(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+      /: not a valid safetensors file: it is a PNG image, not a model$/,
+    ],
+    [start(0xff, 0xd8, 0xff, 0xe0), /: it is a JPEG image, not a model$/],
+    [start(0x50, 0x4b, 0x03, 0x04), /: it is a ZIP archive \(as PyTorch's \.pt files are\), not safetensors$/],
+    [start(0x1f, 0x8b, 0x08), /: it is gzip-compressed \(decompress it first\)$/],
+  ];
+  for (const [bytes, pattern] of cases) assertRejects(bytes, pattern);
+});
