@@ -75,18 +75,21 @@ const WIDTH = 720;
  * import { metricsCsv } from "./report.ts";
  * const csv = metricsCsv([{ epoch: 1, loss: 0.5, trainAccuracy: 0.8, testAccuracy: 0.75, lr: 0.01, seconds: 0.2 }]);
  * assert.equal(csv.split("\n")[0], "epoch,loss,train_accuracy,test_accuracy,lr,seconds");
+ * const noisy = metricsCsv([{ epoch: 1, loss: 0.1, trainAccuracy: 1, testAccuracy: 272 / 318, lr: 0.15 / 4, seconds: 0.123456 }]);
+ * assert.equal(noisy.split("\n")[1], "1,0.1,1.0,0.85534591,0.0375,0.1235");
  * ```
  */
 export function metricsCsv(epochs: EpochRecord[]): string {
+  // 8 significant digits (a learning rate of 0.037500000000000006 is written 0.0375); seconds to the 0.1 ms
   const column = (name: string, f: (e: EpochRecord) => number, type: pl.DataType = pl.Float64) =>
-    pl.Series(name, epochs.map(f), type);
+    pl.Series(name, epochs.map((e) => type === pl.Float64 ? Number(f(e).toPrecision(8)) : f(e)), type);
   const df = pl.DataFrame([
     column("epoch", (e) => e.epoch, pl.Int32),
     column("loss", (e) => e.loss),
     column("train_accuracy", (e) => e.trainAccuracy),
     column("test_accuracy", (e) => e.testAccuracy),
     column("lr", (e) => e.lr),
-    column("seconds", (e) => e.seconds),
+    column("seconds", (e) => Math.round(e.seconds * 1e4) / 1e4),
     // only with a validation split: the accuracy that chose the kept epoch
     ...(epochs.some((e) => e.validationAccuracy !== undefined)
       ? [column("validation_accuracy", (e) => e.validationAccuracy ?? NaN)]
