@@ -71,7 +71,7 @@ async function main(): Promise<void> {
 
 /** Reads, preprocesses and classifies one image file. */
 async function predictFile(net: Classifier, file: string): Promise<Prediction> {
-  const image = await readImage(await existingFile(file, "file"));
+  const image = await readImage(await existingFile(file, "file"), file);
   const pixels = mnistPreprocess(image);
   if (pixels === null) {
     throw new InputError(`${file}: no digit found: the picture is blank (nothing stands out from the background)`);

@@ -15,7 +15,7 @@
 import { PNG } from "pngjs";
 import { Buffer } from "node:buffer";
 import jpeg from "jpeg-js";
-import { InputError } from "../errors.ts";
+import { InputError, osReason } from "../errors.ts";
 import { type GrayImage, rgbaToGray } from "./preprocess.ts";
 
 /** The image formats this module decodes. */
@@ -181,7 +181,7 @@ export function orient(image: GrayImage, o: number): GrayImage {
 
 /**
  * Reads and decodes the image file at `path`; a missing file, a folder or a bad image throws an
- * {@linkcode InputError} naming the file.
+ * {@linkcode InputError} naming the file as `name` (default: `path`; e.g. the name the user typed).
  *
  * @example
  * ```ts ignore
@@ -190,17 +190,17 @@ export function orient(image: GrayImage, o: number): GrayImage {
  * console.log(image.width, image.height);
  * ```
  */
-export async function readImage(path: string): Promise<GrayImage> {
+export async function readImage(path: string, name = path): Promise<GrayImage> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new InputError(`${path}: file not found`);
-    if (error instanceof Deno.errors.IsADirectory) throw new InputError(`${path}: is a folder, not an image`);
-    if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) throw error;
-    throw new InputError(`${path}: cannot read the file (${String((error as Error).message).split("\n")[0]})`);
+    if (error instanceof Deno.errors.NotFound) throw new InputError(`${name}: file not found`);
+    if (error instanceof Deno.errors.IsADirectory) throw new InputError(`${name}: is a folder, not an image`);
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    throw new InputError(`${name}: cannot read the file (${osReason(error)})`);
   }
-  return decodeImage(bytes, path);
+  return decodeImage(bytes, name);
 }
 
 /**
