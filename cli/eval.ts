@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   requireDigitNetwork(net, model.shown);
   const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);
-  const clean: Clean = await cleanAccuracy(net, dir, test, metadata);
+  const clean = await cleanAccuracy(net, dir, test, metadata);
   if (values.json) {
     console.log(JSON.stringify({
       accuracy: result.accuracy,
@@ -88,7 +88,12 @@ type Clean = { accuracy: number; n: number; against: string } | { unavailable: s
  * (`train_data`), if their fingerprint matches. Otherwise, why it cannot be
  * measured.
  */
-async function cleanAccuracy(net: Classifier, dir: string, test: Dataset, metadata: Record<string, string>) {
+async function cleanAccuracy(
+  net: Classifier,
+  dir: string,
+  test: Dataset,
+  metadata: Record<string, string>,
+): Promise<Clean> {
   const trained = metadata.train_data_sha256, recorded = metadata.train_data;
   const folders = recorded !== undefined && recorded !== dir ? [dir, recorded] : [dir];
   let other = false; // dir holds training files, but not the model's
@@ -104,20 +109,24 @@ async function cleanAccuracy(net: Classifier, dir: string, test: Dataset, metada
       const against = folder === dir
         ? "the training files"
         : `the model's ${train.n} training images in ${shownPath(folder)}`;
-      return { accuracy: clean.n > 0 ? evaluate(net, clean).accuracy : NaN, n: clean.n, against } satisfies Clean;
+      return { accuracy: clean.n > 0 ? evaluate(net, clean).accuracy : NaN, n: clean.n, against };
     }
   } catch (error) {
     if (error instanceof InputError) {
-      return { unavailable: `training files cannot be read: ${error.message}` } satisfies Clean;
+      return { unavailable: `training files cannot be read: ${error.message}` };
     }
     throw error;
   }
+  if (other) {
+    return {
+      unavailable: `the model was trained on other images than ${shownPath(dir)}'s training files, and they are not ` +
+        `here to compare with, so some of these test images may be among them`,
+    };
+  }
   return {
-    unavailable: other || trained !== undefined
-      ? `the model was trained on other images than ${shownPath(dir)}'s training files, and they are not here to ` +
-        `compare with, so some of these test images may be among them`
-      : `${shownPath(dir)} holds no training files to compare with`,
-  } satisfies Clean;
+    unavailable: `${shownPath(dir)} holds no training files to compare with` +
+      (folders.length > 1 ? `, nor does ${shownPath(recorded!)}, where the model's were` : ""),
+  };
 }
 
 if (import.meta.main) await run(USAGE, main);
