@@ -38,8 +38,13 @@ Deno.test("report: metrics.csv has the documented columns and reads back with po
   assert.deepEqual(df.columns, ["epoch", "loss", "train_accuracy", "test_accuracy", "lr", "seconds"]);
   assert.equal(df.height, EPOCHS.length);
   assert.deepEqual(df.getColumn("epoch").toArray(), [1, 2, 3, 4, 5, 6]);
-  assert.deepEqual(df.getColumn("test_accuracy").toArray(), EPOCHS.map((e) => e.testAccuracy));
-  assert.deepEqual(df.getColumn("loss").toArray(), EPOCHS.map((e) => e.loss));
+  // to 8 significant digits: 0.45 + 0.06 · 2 is written 0.57, not 0.5700000000000001
+  const digits8 = (x: number) => Number(x.toPrecision(8));
+  assert.deepEqual(df.getColumn("test_accuracy").toArray(), EPOCHS.map((e) => digits8(e.testAccuracy)));
+  assert.deepEqual(df.getColumn("loss").toArray(), EPOCHS.map((e) => digits8(e.loss)));
+  assert.equal(df.getColumn("test_accuracy").toArray()[2], 0.57);
+  const losses = df.getColumn("loss").toArray() as number[];
+  losses.forEach((x, i) => assert.ok(Math.abs(x - EPOCHS[i].loss) < 1e-8, `${x} for ${EPOCHS[i].loss}`));
 });
 
 Deno.test("report: the training chart has a title, axis labels, a legend and a point per epoch and series", () => {
