@@ -39,7 +39,7 @@ import { InputError, quote } from "../errors.ts";
 import { Network } from "../nn/network.ts";
 import type { Classifier } from "../nn/classifier.ts";
 import { Sequential } from "../nn/sequential.ts";
-import { type ArchItem, parameterCount, parseArch } from "../nn/arch.ts";
+import { parameterCount, parseArch } from "../nn/arch.ts";
 import { Conv2d } from "../nn/conv2d.ts";
 import { Linear } from "../nn/layer.ts";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.ts";
