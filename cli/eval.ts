@@ -62,14 +62,14 @@ async function main(): Promise<void> {
   );
   console.log(
     !("accuracy" in clean)
-      ? `clean accuracy: not available (${clean.unavailable})`
+      ? `clean test accuracy: not available (${clean.unavailable})`
       : clean.n === 0
-      ? `clean accuracy: none; all ${result.n} test images are among ${clean.against}, ` +
+      ? `clean test accuracy: none; all ${result.n} test images are among ${clean.against}, ` +
         `so the accuracy above is on images the model trained on`
       : clean.n === result.n
-      ? `clean accuracy: the same (none of the ${result.n} test images is in ${clean.against})`
-      : `clean accuracy ${(100 * clean.accuracy).toFixed(2)}% on the ${clean.n} of ${result.n} test images ` +
-        `that are not in ${clean.against}`,
+      ? `clean test accuracy: the same (none of the ${result.n} test images is in ${clean.against})`
+      : `clean test accuracy ${(100 * clean.accuracy).toFixed(2)}% on the ${clean.n} of ${result.n} test images ` +
+        `not in ${clean.against}`,
   );
   console.log("\nper-class accuracy:");
   result.perClass.forEach((a, k) => console.log(`  ${k}: ${Number.isNaN(a) ? "  n/a" : (100 * a).toFixed(1) + "%"}`));

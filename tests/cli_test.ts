@@ -399,8 +399,10 @@ Deno.test("cli end to end: the spec defaults reach ≥ 84% test accuracy, and ev
       assert.match(
         elsewhere.stdout,
         new RegExp(
-          `^clean accuracy ${(100 * Number(summary.clean_test_accuracy)).toFixed(2)}% on the 318 of 350 test images ` +
-            `that are not in the model's 1000 training images in data$`,
+          `^clean test accuracy ${
+            (100 * Number(summary.clean_test_accuracy)).toFixed(2)
+          }% on the 318 of 350 test images ` +
+            `not in the model's 1000 training images in data$`,
           "m",
         ),
       );
@@ -480,19 +482,19 @@ Deno.test("cli eval: the clean accuracy is measured against the data the model t
     assert.equal(seen.code, 0, seen.stderr);
     assert.match(
       seen.stdout,
-      /clean accuracy: none; all 50 test images are among the model's 1000 training images in \S+\/a, so the accuracy above is on images the model trained on/,
+      /clean test accuracy: none; all 50 test images are among the model's 1000 training images in \S+\/a, so the accuracy above is on images the model trained on/,
     );
     assert.equal(lastJson(await runTask("eval", ["--model", model, "--data", b, "--json"])).clean_test_n, 0);
     // its own data: the usual clean accuracy
     assert.match(
       (await runTask("eval", ["--model", model, "--data", a])).stdout,
-      /clean accuracy \S+% on the 318 of 350/,
+      /clean test accuracy \S+% on the 318 of 350/,
     );
     // the data it trained on gone: not available, and why
     await Deno.remove(a, { recursive: true });
     assert.match(
       (await runTask("eval", ["--model", model, "--data", b])).stdout,
-      /clean accuracy: not available \(the model was trained on other images than \S+\/b's training files, and they are not here/,
+      /clean test accuracy: not available \(the model was trained on other images than \S+\/b's training files, and they are not here/,
     );
   } finally {
     await scratch.remove();

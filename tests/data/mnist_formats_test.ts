@@ -218,7 +218,7 @@ Deno.test("formats: deno task train and eval run on IDX and mnist-csv fixtures, 
     const testOnly = await runTask("eval", ["--model", model, "--data", csvTestOnly.dir]);
     assert.equal(testOnly.code, 0, testOnly.stderr);
     assert.match(testOnly.stdout, /on 15 test images/);
-    assert.match(testOnly.stdout, /clean accuracy: not available \(.* holds no training files to compare with\)/);
+    assert.match(testOnly.stdout, /clean test accuracy: not available \(.* holds no training files to compare with\)/);
     // bad input through the CLI: one line, exit 1, no model written
     await Deno.writeFile(`${idx.dir}/train-labels-idx1-ubyte.gz`, await gzip(encodeIdx(new Uint8Array(39), [39])));
     const broken = `${models.dir}/broken.safetensors`;
