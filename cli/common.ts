@@ -448,15 +448,15 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
   } else if (!found.isDirectory) {
     throw new InputError(`--${flag} ${path}: ${found.path} is a file, so nothing can be written inside it`);
   }
-  // the folder the files will be written in (or made in): does the file system let this user write there?
-  const folder = found.isDirectory ? found.path : found.path.slice(0, Math.max(found.path.lastIndexOf("/"), 0)) || ".";
+  // the folder the files will be written in (or made in): does the file system let us write there? Only asked
+  // where the task's own permissions allow writing (requireWritable checks those), so that Deno never prompts
+  const slash = found.path.lastIndexOf("/");
+  const folder = found.isDirectory ? found.path : slash > 0 ? found.path.slice(0, slash) : slash === 0 ? "/" : ".";
+  if ((await Deno.permissions.query({ name: "write", path: folder })).state !== "granted") return;
   try {
     await Deno.remove(await Deno.makeTempFile({ dir: folder, prefix: ".write-check-" }));
   } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) return; // the task's own permissions, which requireWritable checks
-    throw new InputError(
-      `--${flag} ${path}: this user may not write in ${shownPath(folder)}: ${osReason(error)}`,
-    );
+    throw new InputError(`--${flag} ${path}: cannot write in ${shownPath(folder)}: ${osReason(error)}`);
   }
 }
 

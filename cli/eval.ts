@@ -13,6 +13,7 @@ import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
 import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, shownPath, wantsHelp } from "./common.ts";
 import { formatConfusion } from "./format.ts";
+import { isAbsolute, normalize } from "node:path";
 
 const USAGE = `Usage: deno task eval [--model FILE] [--data DIR] [--json]
 
@@ -94,15 +95,21 @@ async function cleanAccuracy(
   test: Dataset,
   metadata: Record<string, string>,
 ): Promise<Clean> {
-  const trained = metadata.train_data_sha256, recorded = metadata.train_data;
+  const trained = metadata.train_data_sha256;
+  // the folder train recorded: a path inside the repository, as train writes it (a model file from elsewhere could
+  // name any folder; eval does not go looking outside)
+  const recorded = metadata.train_data !== undefined && !isAbsolute(metadata.train_data) &&
+      !normalize(metadata.train_data).startsWith("..")
+    ? metadata.train_data
+    : undefined;
   const folders = recorded !== undefined && recorded !== dir ? [dir, recorded] : [dir];
-  let other = false; // dir holds training files, but not the model's
+  const changed: string[] = []; // folders holding training files, but not the model's
   try {
     for (const folder of folders) {
       if (!await hasSplit(folder, "train")) continue;
       const train = await loadSplit(folder, "train");
       if (trained !== undefined && trained !== datasetDigest(train)) {
-        other ||= folder === dir;
+        changed.push(folder);
         continue;
       }
       const clean = subset(test, cleanTestIndices(train, test));
@@ -117,15 +124,18 @@ async function cleanAccuracy(
     }
     throw error;
   }
-  if (other) {
-    return {
-      unavailable: `the model was trained on other images than ${shownPath(dir)}'s training files, and they are not ` +
-        `here to compare with, so some of these test images may be among them`,
-    };
-  }
+  const here = changed.includes(dir)
+    ? `the model was trained on other images than ${shownPath(dir)}'s training files`
+    : `${shownPath(dir)} holds no training files`;
+  const there = folders.length === 1
+    ? ""
+    : changed.includes(folders[1])
+    ? `, and those at ${shownPath(folders[1])}, where the model's were, have changed since`
+    : `, and ${shownPath(folders[1])}, where the model's were, holds none now`;
   return {
-    unavailable: `${shownPath(dir)} holds no training files to compare with` +
-      (folders.length > 1 ? `, nor does ${shownPath(recorded!)}, where the model's were` : ""),
+    unavailable: changed.length > 0
+      ? `${here}${there}, so some of these test images may be among the images it trained on`
+      : `${here} to compare with${there}`,
   };
 }
 

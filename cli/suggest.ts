@@ -1,6 +1,6 @@
 /**
  * "Did you mean …?" for a mistyped flag: a name other tools use for the same
- * thing (`--learning-rate` for `--lr`), the one flag it begins (`--batch`
+ * thing (`--learning-rate` for `--lr`; only where it means that one thing), the one flag it begins (`--batch`
  * for `--batch-size`), or the nearest name by edit distance. It imports
  * nothing, so that scripts which must not load the library
  * (`bench/build_wasm.ts`, which regenerates files the library imports) can
@@ -13,8 +13,8 @@
 const SYNONYMS: readonly (readonly string[])[] = [
   ["lr", "learning-rate", "rate", "eta"],
   ["batch-size", "batch", "bs", "batchsize", "mini-batch-size", "minibatch"],
-  ["epochs", "epoch", "n-epochs", "iterations", "iters"],
-  ["out", "output", "model", "save"],
+  ["epochs", "epoch", "n-epochs"],
+  ["out", "output", "save"],
   ["hidden", "hidden-size", "units", "neurons"],
   ["data", "dataset", "data-dir"],
   ["threads", "workers", "jobs", "cores"],

@@ -264,6 +264,7 @@ async function train(
   const log = config.json ? console.error : console.log;
   // the report's chart and CSV libraries load only for a report (they take a fifth of a second), while the data loads
   const reportModule = config.report !== null ? import("../lib/report.ts") : null;
+  reportModule?.catch(() => {}); // a failure is reported where it is awaited, not as an unhandled rejection meanwhile
   const source = { dir: await dataFolder(config.data, log) };
   const trainFiles = await loadSplit(source.dir, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);

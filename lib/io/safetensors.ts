@@ -108,11 +108,12 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, metadata: Record
  */
 export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensors {
   const fail = (what: string): never => {
-    throw new InputError(`${source}: not a valid safetensors file: ${what}`);
+    // a file that fails a check and begins like a common other kind is named as that kind (a valid safetensors file
+    // may begin with the same bytes: its 8-byte header length is any number)
+    const kind = knownFileKind(bytes);
+    throw new InputError(`${source}: not a valid safetensors file: ${kind === null ? what : `it is ${kind}`}`);
   };
   if (bytes.length < 8) fail(`it is ${bytes.length} bytes long, too short for the 8-byte header length`);
-  const kind = knownFileKind(bytes);
-  if (kind !== null) fail(`it is ${kind}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {

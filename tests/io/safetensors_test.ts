@@ -127,3 +127,17 @@ Deno.test("safetensors: an image, an archive or a gzip file given as a model is 
   ];
   for (const [bytes, pattern] of cases) assertRejects(bytes, pattern);
 });
+
+Deno.test("safetensors: a valid file whose header length begins like a gzip signature is read, not refused", () => {
+  // header length 35615 = 0x8b1f: the file's first two bytes are 1f 8b, as gzip's; the spec does not require padding
+  const json = JSON.stringify({ b: { dtype: "F32", shape: [1], data_offsets: [0, 4] } });
+  const header = new TextEncoder().encode(json.padEnd(35615, " "));
+  const bytes = new Uint8Array(8 + header.length + 4);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+  bytes.set(header, 8);
+  assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b]);
+  assert.deepEqual(decodeSafetensors(bytes, "m.safetensors").tensors.get("b"), {
+    shape: [1],
+    data: new Float32Array([0]),
+  });
+});
