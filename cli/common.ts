@@ -6,7 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isAbsolute, join, relative } from "node:path";
+import { dirname, isAbsolute, join, normalize, relative } from "node:path";
 import { createHash } from "node:crypto";
 import { InputError, osReason } from "../lib/errors.ts";
 import type { Dataset } from "../lib/data/dataset.ts";
@@ -251,7 +251,25 @@ export function fromStartFolder(path: string): string {
   const start = startFolder();
   if (start === null || isAbsolute(path)) return path;
   const full = join(start, path), inside = relative(Deno.cwd(), full);
-  return inside === "" ? "." : inside.startsWith("..") || isAbsolute(inside) ? full : inside;
+  return inside === "" ? "." : insideRepository(inside) ? inside : full;
+}
+
+/**
+ * Whether `path`, taken from the repository root, stays inside it: relative
+ * and not climbing out with "..", once normalised. train records only such a
+ * training folder in a model file, and eval follows only such a one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { insideRepository } from "./common.ts";
+ * assert.equal(insideRepository("data"), true);
+ * assert.equal(insideRepository("./../elsewhere"), false);
+ * assert.equal(insideRepository("/tmp/data"), false);
+ * ```
+ */
+export function insideRepository(path: string): boolean {
+  return !isAbsolute(path) && !normalize(path).startsWith("..");
 }
 
 /**
@@ -450,8 +468,7 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
   }
   // the folder the files will be written in (or made in): does the file system let us write there? Only asked
   // where the task's own permissions allow writing (requireWritable checks those), so that Deno never prompts
-  const slash = found.path.lastIndexOf("/");
-  const folder = found.isDirectory ? found.path : slash > 0 ? found.path.slice(0, slash) : slash === 0 ? "/" : ".";
+  const folder = found.isDirectory ? found.path : dirname(found.path);
   if ((await Deno.permissions.query({ name: "write", path: folder })).state !== "granted") return;
   try {
     await Deno.remove(await Deno.makeTempFile({ dir: folder, prefix: ".write-check-" }));

@@ -11,9 +11,18 @@ import { InputError } from "../lib/errors.ts";
 import { evaluate } from "../lib/metrics.ts";
 import { type Classifier, isMlp } from "../lib/nn/classifier.ts";
 import { loadModel, requireDigitNetwork } from "../lib/io/model_file.ts";
-import { dataFlag, dataFolder, datasetDigest, modelFlag, parseFlags, run, shownPath, wantsHelp } from "./common.ts";
+import {
+  dataFlag,
+  dataFolder,
+  datasetDigest,
+  insideRepository,
+  modelFlag,
+  parseFlags,
+  run,
+  shownPath,
+  wantsHelp,
+} from "./common.ts";
 import { formatConfusion } from "./format.ts";
-import { isAbsolute, normalize } from "node:path";
 
 const USAGE = `Usage: deno task eval [--model FILE] [--data DIR] [--json]
 
@@ -98,8 +107,7 @@ async function cleanAccuracy(
   const trained = metadata.train_data_sha256;
   // the folder train recorded: a path inside the repository, as train writes it (a model file from elsewhere could
   // name any folder; eval does not go looking outside)
-  const recorded = metadata.train_data !== undefined && !isAbsolute(metadata.train_data) &&
-      !normalize(metadata.train_data).startsWith("..")
+  const recorded = metadata.train_data !== undefined && insideRepository(metadata.train_data)
     ? metadata.train_data
     : undefined;
   const folders = recorded !== undefined && recorded !== dir ? [dir, recorded] : [dir];

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { isAbsolute } from "node:path";
 import { loadSplit } from "../lib/data/load.ts";
 import { PIXELS, subset } from "../lib/data/dataset.ts";
 import { cleanTestIndices } from "../lib/data/audit.ts";
@@ -25,6 +24,7 @@ import {
   datasetDigest,
   DEFAULT_MODEL,
   fromStartFolder,
+  insideRepository,
   nonNegativeInt,
   oneOf,
   parseFlags,
@@ -393,7 +393,7 @@ async function train(
       train_examples: String(train.n),
       train_data_sha256: trainDigest,
       // where they were (inside the repository only: no user's folder names in a model file), for eval's clean accuracy
-      ...(isAbsolute(source.dir) || source.dir.startsWith("..") ? {} : { train_data: source.dir }),
+      ...(insideRepository(source.dir) ? { train_data: source.dir } : {}),
       epochs_run: String(history.length),
       ...recipeMetadata(recipe),
       ...chosen,
