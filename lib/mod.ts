@@ -43,6 +43,7 @@
  * | `io/safetensors.ts`   | the safetensors format                               |
  * | `io/model_file.ts`    | a network saved to and loaded from a model file      |
  * | `io/atomic_write.ts`  | writing a file whole or not at all (temp + rename)   |
+ * | `io/file_kind.ts`     | what a file is, from its first bytes (signatures)    |
  * | `image/decode.ts`     | PNG and JPEG files decoded to grayscale              |
  * | `image/preprocess.ts` | any digit picture → MNIST's 28 × 28 (browser-safe)   |
  * | `metrics.ts`          | accuracy, confusion matrix, evaluate                 |
@@ -62,6 +63,7 @@
 
 export * from "./nn/activations.ts";
 export * from "./io/atomic_write.ts";
+export * from "./io/file_kind.ts";
 export * from "./data/audit.ts";
 export * from "./data/augment.ts";
 export * from "./data/load.ts";

@@ -152,7 +152,7 @@ Deno.test({
     const bad: [string, Uint8Array | string | null, RegExp][] = [
       ["empty.png", new Uint8Array(0), /the file is empty/],
       ["notes.png", "just some text, not a picture\n", /not a PNG or JPEG image/],
-      ["anim.png", new TextEncoder().encode("GIF89a\x01\x00\x01\x00"), /is a GIF file; only PNG and JPEG/],
+      ["anim.png", new TextEncoder().encode("GIF89a\x01\x00\x01\x00"), /is a GIF image; only PNG and JPEG/],
       ["cut.png", png.subarray(0, Math.floor(png.length / 2)), /the PNG image is truncated or damaged/],
       ["cut.jpg", jpg.subarray(0, Math.floor(jpg.length / 2)), /the JPEG image is truncated or damaged/],
       ["white.png", encodePng({ width: 60, height: 40, pixels: new Float32Array(2400).fill(255) }), /blank/],

@@ -22,6 +22,7 @@
 
 import { CLASSES, IMAGE_SIDE, PIXELS } from "./dataset.ts";
 import { InputError } from "../errors.ts";
+import { FILE_KIND_NAMES, fileKind } from "../io/file_kind.ts";
 
 /** The IDX type code of unsigned bytes. */
 export const IDX_UBYTE = 0x08;
@@ -98,10 +99,14 @@ export function decodeIdx(bytes: Uint8Array, source: string): Idx {
   const type = bytes[2];
   const ndims = bytes[3];
   if (bytes[0] !== 0 || bytes[1] !== 0 || !(type in TYPE_NAMES) || ndims === 0) {
-    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    const kind = fileKind(bytes);
     throw new InputError(
       `${source}: wrong magic number ${hex(magic)}, not an IDX file` +
-        (gzipped ? " (it is gzip-compressed: give it a .gz name)" : ""),
+        (kind === "gzip"
+          ? " (it is gzip-compressed: give it a .gz name)"
+          : kind === null
+          ? ""
+          : ` (it is ${FILE_KIND_NAMES[kind]})`),
     );
   }
   if (type !== IDX_UBYTE) {
@@ -244,7 +249,7 @@ export interface GunzipOptions {
  * ```
  */
 export async function gunzip(bytes: Uint8Array, source: string, options: GunzipOptions = {}): Promise<Uint8Array> {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+  if (fileKind(bytes) !== "gzip") {
     throw new InputError(`${source}: not gzip-compressed data (it does not start with the gzip signature 1f 8b)`);
   }
   // node:zlib takes 30 ms to load, so only a run that reads a gzip file loads it

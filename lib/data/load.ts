@@ -45,6 +45,7 @@ import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { CLASSES, type Dataset, INPUT_SCALE, makeDataset, PIXELS } from "./dataset.ts";
 import { InputError } from "../errors.ts";
+import { FILE_KIND_NAMES, fileKind } from "../io/file_kind.ts";
 import { decodeIdxImages, decodeIdxLabels, gunzip, idxDeclaredSize } from "./idx.ts";
 
 /** Which part of a dataset folder. */
@@ -470,11 +471,17 @@ function scaledPixel(v: number, path: string, line: number, column: number): num
   return v * INPUT_SCALE;
 }
 
-/** The bytes of `path`; a file holding nothing but whitespace is an error. */
+/** The bytes of the CSV file `path`; a file holding nothing but whitespace, or a binary file, is an error. */
 async function readNonEmptyFile(path: string): Promise<Uint8Array> {
   const bytes = await readFileOrFail(path);
   if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
     throw new InputError(`${path}: the file is empty`);
+  }
+  const kind = fileKind(bytes, { binaryOnly: true });
+  if (kind !== null) {
+    throw new InputError(
+      `${path}: not a CSV file: it is ${FILE_KIND_NAMES[kind]}` + (kind === "gzip" ? " (decompress it first)" : ""),
+    );
   }
   return bytes;
 }

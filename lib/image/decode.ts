@@ -16,6 +16,7 @@ import { PNG } from "pngjs";
 import { Buffer } from "node:buffer";
 import jpeg from "jpeg-js";
 import { InputError, osReason } from "../errors.ts";
+import { FILE_KIND_NAMES, fileKind } from "../io/file_kind.ts";
 import { type GrayImage, rgbaToGray } from "./preprocess.ts";
 
 /** The image formats this module decodes. */
@@ -23,19 +24,6 @@ export type ImageFormat = "png" | "jpeg";
 
 /** The largest picture accepted, in pixels (100 megapixels, jpeg-js's own default). */
 export const MAX_IMAGE_PIXELS = 100_000_000;
-
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
-
-/** Formats we recognise but do not decode, by their magic number, to say what a rejected file is. */
-const OTHER_FORMATS: [string, number[]][] = [
-  ["GIF", [0x47, 0x49, 0x46, 0x38]],
-  ["BMP", [0x42, 0x4d]],
-  ["TIFF", [0x49, 0x49, 0x2a, 0x00]],
-  ["TIFF", [0x4d, 0x4d, 0x00, 0x2a]],
-  ["WebP", [0x52, 0x49, 0x46, 0x46]],
-  ["PDF", [0x25, 0x50, 0x44, 0x46]],
-];
 
 /**
  * The format of an image from its first bytes, or null when it is neither PNG nor JPEG.
@@ -49,9 +37,8 @@ const OTHER_FORMATS: [string, number[]][] = [
  * ```
  */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | null {
-  if (startsWith(bytes, PNG_MAGIC)) return "png";
-  if (startsWith(bytes, JPEG_MAGIC)) return "jpeg";
-  return null;
+  const kind = fileKind(bytes);
+  return kind === "png" || kind === "jpeg" ? kind : null;
 }
 
 /**
@@ -73,10 +60,10 @@ export function decodeImage(bytes: Uint8Array, source: string): GrayImage {
   if (bytes.length === 0) throw new InputError(`${source}: the file is empty`);
   const format = detectImageFormat(bytes);
   if (format === null) {
-    const other = OTHER_FORMATS.find(([, magic]) => startsWith(bytes, magic));
+    const other = fileKind(bytes);
     throw new InputError(
       other
-        ? `${source}: is a ${other[0]} file; only PNG and JPEG images can be read`
+        ? `${source}: is ${FILE_KIND_NAMES[other]}; only PNG and JPEG images can be read`
         : `${source}: not a PNG or JPEG image (its first bytes are not an image signature)`,
     );
   }
@@ -337,8 +324,4 @@ function checkPixelCount(width: number, height: number): void {
 function toBuffer(bytes: Uint8Array): Parameters<typeof PNG.sync.read>[0] {
   // pngjs wants a Node Buffer; Uint8Array is its base class and shares the bytes.
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function startsWith(bytes: Uint8Array, magic: number[]): boolean {
-  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }

@@ -19,6 +19,7 @@
  */
 
 import { InputError, quote } from "../errors.ts";
+import { FILE_KIND_NAMES, fileKind } from "./file_kind.ts";
 
 /** One tensor of 32-bit floats with its shape. */
 export interface Tensor {
@@ -234,10 +235,9 @@ export function jsonDepth(bytes: Uint8Array, limit: number): number {
 
 /** What a file that is not safetensors is, from its first bytes, when it is a common kind a user might pick by mistake. */
 function knownFileKind(bytes: Uint8Array): string | null {
-  const starts = (...signature: number[]) => signature.every((b, i) => bytes[i] === b);
-  if (starts(0x89, 0x50, 0x4e, 0x47)) return "a PNG image, not a model";
-  if (starts(0xff, 0xd8, 0xff)) return "a JPEG image, not a model";
-  if (starts(0x50, 0x4b, 0x03, 0x04)) return "a ZIP archive (as PyTorch's .pt files are), not safetensors";
-  if (starts(0x1f, 0x8b)) return "gzip-compressed (decompress it first)";
-  return null;
+  const kind = fileKind(bytes);
+  if (kind === null) return null;
+  if (kind === "zip") return "a ZIP archive (as PyTorch's .pt files are), not safetensors";
+  if (kind === "gzip") return "gzip-compressed (decompress it first)";
+  return `${FILE_KIND_NAMES[kind]}, not a model`;
 }

@@ -47,6 +47,10 @@ Deno.test("idx: bad headers are one clear sentence naming the file", () => {
   throwsInput(() => decodeIdx(new Uint8Array([1, 2, 3, 4, 5]), "m.idx"), /^m\.idx: wrong magic number 0x01020304/);
   throwsInput(() => decodeIdx(new Uint8Array([0x1f, 0x8b, 8, 0, 0]), "g.idx"), /gzip-compressed: give it a \.gz name/);
   throwsInput(
+    () => decodeIdx(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]), "p.idx"),
+    /^p\.idx: wrong magic number 0x89504e47, not an IDX file \(it is a PNG image\)$/,
+  );
+  throwsInput(
     () => decodeIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]), "f.idx"),
     /^f\.idx: holds 32-bit floats \(magic number 0x00000d01\); only unsigned bytes are supported$/,
   );

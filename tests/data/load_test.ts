@@ -3,6 +3,8 @@ import process from "node:process";
 import { loadSplit } from "../../lib/data/load.ts";
 import { classCounts, PIXELS } from "../../lib/data/dataset.ts";
 import { InputError } from "../../lib/errors.ts";
+import { gzip } from "../../lib/data/idx.ts";
+import { encodePng } from "../../lib/image/decode.ts";
 
 /** A seed-layout folder with `rows` small valid rows, then `edit` applied to the files' text. */
 async function fixture(edit: (files: Record<string, string[]>) => void, rows = 3): Promise<string> {
@@ -143,6 +145,22 @@ Deno.test("data: an empty file, a missing file and a blank line are refused", as
   await assertLoadError((f) => (f["train_X.csv"] = []), /train_X\.csv: the file is empty/);
   await assertLoadError((f) => delete f["train_label.csv"], /train_label\.csv: file not found/);
   await assertLoadError((f) => f["train_X.csv"].splice(1, 0, ""), /train_X\.csv, line 2: expected 784 values, found 0/);
+});
+
+Deno.test("data: a PNG image or a gzip file given as a CSV table is named for what it is", async () => {
+  const dir = await fixture(() => {});
+  const refused = (pattern: RegExp) =>
+    assert.rejects(loadSplit(dir, "train"), (e: unknown) => e instanceof InputError && pattern.test(e.message));
+  try {
+    const text = await Deno.readFile(`${dir}/train_X.csv`);
+    await Deno.writeFile(`${dir}/train_X.csv`, encodePng({ width: 28, height: 28, pixels: new Float32Array(784) }));
+    await refused(/train_X\.csv: not a CSV file: it is a PNG image$/);
+    await Deno.writeFile(`${dir}/train_X.csv`, text);
+    await Deno.writeFile(`${dir}/train_label.csv`, await gzip(await Deno.readFile(`${dir}/train_label.csv`)));
+    await refused(/train_label\.csv: not a CSV file: it is gzip-compressed \(decompress it first\)$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("data: Windows line endings and a trailing newline are accepted", async () => {

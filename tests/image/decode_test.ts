@@ -112,8 +112,8 @@ Deno.test("image: each bad file is an InputError naming it", () => {
   const cases: [Uint8Array, RegExp][] = [
     [new Uint8Array(0), /^x\.img: the file is empty$/],
     [new TextEncoder().encode("<html></html>"), /^x\.img: not a PNG or JPEG image/],
-    [new TextEncoder().encode("GIF89a......"), /^x\.img: is a GIF file; only PNG and JPEG images can be read$/],
-    [new TextEncoder().encode("BM......"), /^x\.img: is a BMP file/],
+    [new TextEncoder().encode("GIF89a......"), /^x\.img: is a GIF image; only PNG and JPEG images can be read$/],
+    [new TextEncoder().encode("BM......"), /^x\.img: is a BMP image/],
     [png.subarray(0, 60), /^x\.img: the PNG image is truncated or damaged/],
     [jpg.subarray(0, jpg.length - 10), /^x\.img: the JPEG image is truncated or damaged/],
     [huge, /^x\.img: the image is 20000 × 20000 pixels, more than the 100 MP allowed$/],
