@@ -5,7 +5,7 @@
  */
 
 import { loadSplit } from "../lib/data/load.ts";
-import { PIXELS, subset } from "../lib/data/dataset.ts";
+import { type Dataset, PIXELS, subset } from "../lib/data/dataset.ts";
 import { cleanTestIndices } from "../lib/data/audit.ts";
 import type { EpochRecord } from "../lib/report.ts";
 import { evaluate } from "../lib/metrics.ts";
@@ -254,29 +254,37 @@ async function main(): Promise<void> {
   }
 }
 
-/** Loads the data, trains and writes the model (and report); `setStage` says where an interruption would stop it. */
-async function train(
-  config: TrainConfig,
-  progress: Progress,
-  interrupt: Interrupt,
-  setStage: (text: string) => void,
-): Promise<void> {
-  const log = config.json ? console.error : console.log;
-  // the report's chart and CSV libraries load only for a report (they take a fifth of a second), while the data loads
-  const reportModule = config.report !== null ? import("../lib/report.ts") : null;
-  reportModule?.catch(() => {}); // a failure is reported where it is awaited, not as an unhandled rejection meanwhile
-  const source = { dir: await dataFolder(config.data, log) };
-  const trainFiles = await loadSplit(source.dir, "train");
+/** The data of one run. */
+interface RunData {
+  /** The dataset folder. */
+  dir: string;
+  /** Every training image, the validation images included. */
+  trainFiles: Dataset;
+  /** The images trained on, and those held out to choose the epoch (or null). */
+  train: Dataset;
+  validation: Dataset | null;
+  test: Dataset;
+  /** The per-epoch train accuracy's images: all of `train`, or a fixed sample of a large set. */
+  trainSample: Dataset;
+  /** The "clean" test images: those that do not also appear in the training files. */
+  cleanTest: Dataset;
+}
+
+/** Loads the train and test splits of `config.data` and makes the sets a run evaluates. */
+async function loadRunData(config: TrainConfig, log: (line: string) => void): Promise<RunData> {
+  const dir = await dataFolder(config.data, log);
+  const trainFiles = await loadSplit(dir, "train");
   const { train, validation } = splitForValidation(trainFiles, config.recipe, config.seed);
-  const test = await loadSplit(source.dir, "test");
+  const test = await loadSplit(dir, "test");
   // per-epoch train accuracy: on a fixed seeded sample when the set is large, so evaluation stays a small part
   const trainSample = train.n > TRAIN_SAMPLE ? subset(train, sampleIndices(train.n, TRAIN_SAMPLE, config.seed)) : train;
-  // "clean" test images: those that do not also appear in the training files
   const cleanTest = subset(test, cleanTestIndices(trainFiles, test));
-  const records: EpochRecord[] = [];
-  const rng = new Random(config.seed);
-  const net = buildNetwork(config.arch, config.hidden, config.activation).init(rng);
-  const shapeText = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
+  return { dir, trainFiles, train, validation, test, trainSample, cleanTest };
+}
+
+/** The lines printed before training: the network, the data, the hyper-parameters and the recipe. */
+function describeRun(config: TrainConfig, data: RunData, shapeText: string, log: (line: string) => void): void {
+  const { train, validation, test, trainSample } = data;
   log(
     `training ${shapeText} (${config.activation}) on ${train.n} images, testing on ${test.n}: ` +
       `${plural(config.epochs, "epoch")}, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`,
@@ -284,8 +292,6 @@ async function train(
   if (config.batchSize >= train.n) {
     log(`note: batch ${config.batchSize} holds the whole training set (full-batch training)`);
   }
-  // the per-epoch column says when its train accuracy is the sample's (the done line's is on the whole set)
-  const trainLabel = trainSample === train ? "train" : "train sample";
   if (trainSample !== train) {
     log(
       `note: "train sample" is the accuracy on a fixed sample of ${trainSample.n} of the ${train.n} training images, ` +
@@ -302,10 +308,118 @@ async function train(
         (validation ? `, ${validation.n} validation images held out` : ""),
     );
   }
+}
+
+/** What a training run ended with: the figures of the weights kept. */
+interface Outcome {
+  trainAccuracy: number;
+  testAccuracy: number;
+  loss: number;
+  /** Epochs run (fewer than asked when early stopping ended the run). */
+  epochsRun: number;
+  /** Threads the step strategy ran on. */
+  threads: number;
+  trainSeconds: number;
+  /** The per-epoch evaluations on the test, (sampled) train and validation sets. */
+  evalSeconds: number;
+}
+
+/** The model file's metadata: how it was trained, on what, and (with a validation split) which epoch was kept. */
+function modelMetadata(
+  config: TrainConfig,
+  data: RunData,
+  outcome: Outcome,
+  stopper: EarlyStopping,
+): Record<string, string> {
+  const { validation } = data;
+  return {
+    epochs: String(config.epochs),
+    batch_size: String(config.batchSize),
+    lr: String(config.lr),
+    ...(config.arch === null ? { hidden: config.hidden.join(",") } : {}),
+    seed: String(config.seed),
+    threads: String(outcome.threads),
+    train_examples: String(data.train.n),
+    train_data_sha256: datasetDigest(data.trainFiles),
+    // where they were (inside the repository only: no user's folder names in a model file), for eval's clean accuracy
+    ...(insideRepository(data.dir) ? { train_data: data.dir } : {}),
+    epochs_run: String(outcome.epochsRun),
+    ...recipeMetadata(config.recipe),
+    ...(validation
+      ? {
+        best_epoch: String(stopper.bestEpoch),
+        validation_accuracy: String(stopper.bestAccuracy),
+        validation_examples: String(validation.n),
+      }
+      : {}),
+  };
+}
+
+/** The last line of `--json`: the results and the settings of the run. */
+function jsonSummary(
+  config: TrainConfig,
+  data: RunData,
+  outcome: Outcome,
+  stopper: EarlyStopping,
+  cleanAccuracy: number,
+): string {
+  const { recipe } = config, { validation, cleanTest } = data;
+  return JSON.stringify({
+    test_accuracy: outcome.testAccuracy,
+    clean_test_accuracy: cleanTest.n > 0 ? cleanAccuracy : null,
+    clean_test_n: cleanTest.n,
+    train_accuracy: outcome.trainAccuracy,
+    loss: outcome.loss,
+    train_seconds: outcome.trainSeconds,
+    eval_seconds: outcome.evalSeconds,
+    data: data.dir,
+    epochs: config.epochs,
+    batch_size: config.batchSize,
+    lr: config.lr,
+    hidden: config.arch === null ? config.hidden : null,
+    arch: config.arch === null ? null : formatArch(config.arch),
+    activation: config.activation,
+    seed: config.seed,
+    threads: outcome.threads,
+    model: config.out,
+    report: config.report,
+    preset: recipe.preset,
+    optimizer: recipe.optimizer,
+    weight_decay: recipe.weightDecay,
+    schedule: recipe.schedule,
+    augment: recipe.augment.kind,
+    val_split: recipe.valSplit,
+    validation_accuracy: validation ? stopper.bestAccuracy : null,
+    best_epoch: validation ? stopper.bestEpoch : null,
+    epochs_run: outcome.epochsRun,
+  });
+}
+
+/** Loads the data, trains and writes the model (and report); `setStage` says where an interruption would stop it. */
+async function train(
+  config: TrainConfig,
+  progress: Progress,
+  interrupt: Interrupt,
+  setStage: (text: string) => void,
+): Promise<void> {
+  const log = config.json ? console.error : console.log;
+  // the report's chart and CSV libraries load only for a report (they take a fifth of a second), while the data loads
+  const reportModule = config.report !== null ? import("../lib/report.ts") : null;
+  reportModule?.catch(() => {}); // a failure is reported where it is awaited, not as an unhandled rejection meanwhile
+  const data = await loadRunData(config, log);
+  const { train, validation, test, trainSample, cleanTest } = data;
+  const rng = new Random(config.seed);
+  const net = buildNetwork(config.arch, config.hidden, config.activation).init(rng);
+  const shapeText = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
+  describeRun(config, data, shapeText, log);
+  // the per-epoch column says when its train accuracy is the sample's (the done line's is on all of them)
+  const trainLabel = trainSample === train ? "train" : "train sample";
+  const { recipe } = config;
   const stopper = new EarlyStopping(recipe.patience);
+  const records: EpochRecord[] = [];
   setStage(`in epoch 1 of ${config.epochs}; no model written`);
   let trainSeconds = 0;
-  let evalSeconds = 0; // the per-epoch evaluations on the test, (sampled) train and validation sets
+  let evalSeconds = 0;
   const started = performance.now();
   let last = { trainAccuracy: NaN, testAccuracy: NaN, loss: NaN };
   let testResult: ReturnType<typeof evaluate> | null = null; // the latest evaluation on the test set
@@ -366,39 +480,23 @@ async function train(
     const loss = validation ? records[stopper.bestEpoch - 1].loss : last.loss;
     last = { trainAccuracy: evaluate(net, train).accuracy, testAccuracy: testResult.accuracy, loss };
   }
+  const outcome: Outcome = {
+    ...last,
+    epochsRun: history.length,
+    threads: threadsUsed,
+    trainSeconds,
+    evalSeconds,
+  };
   if (validation) {
     log(
       `kept the weights of epoch ${stopper.bestEpoch} (best validation accuracy ${percent(stopper.bestAccuracy)})` +
         (history.length < config.epochs ? `; stopped after ${history.length} epochs` : ""),
     );
   }
-  const chosen: Record<string, string> = validation
-    ? {
-      best_epoch: String(stopper.bestEpoch),
-      validation_accuracy: String(stopper.bestAccuracy),
-      validation_examples: String(validation.n),
-    }
-    : {};
-  const trainDigest = datasetDigest(trainFiles);
+  const metadata = modelMetadata(config, data, outcome, stopper);
   interrupt.check();
   const replacing = await Deno.stat(config.out).then(() => true, () => false);
-  await interrupt.critical(() =>
-    saveModel(config.out, net, {
-      epochs: String(config.epochs),
-      batch_size: String(config.batchSize),
-      lr: String(config.lr),
-      ...(config.arch === null ? { hidden: config.hidden.join(",") } : {}),
-      seed: String(config.seed),
-      threads: String(threadsUsed),
-      train_examples: String(train.n),
-      train_data_sha256: trainDigest,
-      // where they were (inside the repository only: no user's folder names in a model file), for eval's clean accuracy
-      ...(insideRepository(source.dir) ? { train_data: source.dir } : {}),
-      epochs_run: String(history.length),
-      ...recipeMetadata(recipe),
-      ...chosen,
-    })
-  );
+  await interrupt.critical(() => saveModel(config.out, net, metadata));
   setStage(`after writing the model to ${config.out}`);
   const cleanAccuracy = cleanTest.n > 0 ? evaluate(net, cleanTest).accuracy : NaN;
   const cleanText = cleanTest.n === test.n
@@ -437,7 +535,7 @@ async function train(
               `on ${validation.n} images)`,
             ]
             : []),
-          `data: ${source.dir}; model: ${config.out}`,
+          `data: ${data.dir}; model: ${config.out}`,
         ],
         epochs: records,
         confusion: (testResult ?? evaluate(net, test)).confusion,
@@ -446,37 +544,7 @@ async function train(
     );
     log(`report written: ${files.map(shownPath).join(", ")}`);
   }
-  if (config.json) {
-    console.log(JSON.stringify({
-      test_accuracy: last.testAccuracy,
-      clean_test_accuracy: cleanTest.n > 0 ? cleanAccuracy : null,
-      clean_test_n: cleanTest.n,
-      train_accuracy: last.trainAccuracy,
-      loss: last.loss,
-      train_seconds: trainSeconds,
-      eval_seconds: evalSeconds,
-      data: source.dir,
-      epochs: config.epochs,
-      batch_size: config.batchSize,
-      lr: config.lr,
-      hidden: config.arch === null ? config.hidden : null,
-      arch: config.arch === null ? null : formatArch(config.arch),
-      activation: config.activation,
-      seed: config.seed,
-      threads: threadsUsed,
-      model: config.out,
-      report: config.report,
-      preset: recipe.preset,
-      optimizer: recipe.optimizer,
-      weight_decay: recipe.weightDecay,
-      schedule: recipe.schedule,
-      augment: recipe.augment.kind,
-      val_split: recipe.valSplit,
-      validation_accuracy: validation ? stopper.bestAccuracy : null,
-      best_epoch: validation ? stopper.bestEpoch : null,
-      epochs_run: history.length,
-    }));
-  }
+  if (config.json) console.log(jsonSummary(config, data, outcome, stopper, cleanAccuracy));
 }
 
 /** --threads: 1 up to this machine's cores (its default); more threads than cores only wait for each other. */
