@@ -653,7 +653,8 @@ export function cnnLaneForward(
  * and returns the rows' loss sum. The rows go in chunks of plan.laneRows
  * (at most CHUNK_ROWS), each chunk's gradient added to the previous ones' in
  * order, so that the buffers stay small enough for the caches whatever the
- * batch size.
+ * batch size. A lane with no rows (a batch smaller than the thread count)
+ * leaves zero gradients and a loss sum of 0.
  */
 export function cnnLaneGradient(
   k: SimdKernels,
@@ -664,8 +665,16 @@ export function cnnLaneGradient(
   B: number,
   scratch: CnnScratch,
 ): number {
+  if (rows === 0) {
+    const lane = plan.lanes[t];
+    plan.params.forEach((q, j) => {
+      k.f32.fill(0, lane.gradWeight[j] / 4, lane.gradWeight[j] / 4 + q.rows * q.Op);
+      k.f32.fill(0, lane.gradBias[j] / 4, lane.gradBias[j] / 4 + q.Op);
+    });
+    return 0;
+  }
   let lossSum = 0;
-  for (let done = 0; done === 0 || done < rows; done += plan.laneRows) {
+  for (let done = 0; done < rows; done += plan.laneRows) {
     const n = Math.min(plan.laneRows, rows - done);
     lossSum += chunkGradient(k, plan, t, first + done, n, B, scratch, done > 0);
   }
