@@ -1,4 +1,4 @@
-"""An independent reader of MiniMNIST model files, for tests/model_file_test.ts.
+"""An independent reader of MiniMNIST model files, for tests/io/model_file_test.ts.
 
 It shares no code with lib/: it parses safetensors with struct + json + numpy
 (the published layout: u64 little-endian header length, JSON header, raw
