@@ -74,7 +74,9 @@ async function predictFile(net: Classifier, file: string): Promise<Prediction> {
   const image = await readImage(await existingFile(file, "file"), file);
   const pixels = mnistPreprocess(image);
   if (pixels === null) {
-    throw new InputError(`${file}: no digit found: the picture is blank (nothing stands out from the background)`);
+    throw new InputError(
+      `${file}: no digit found: the picture is blank or holds only specks (nothing digit-sized stands out from the background)`,
+    );
   }
   const x = new Float32Array(PIXELS); // [1, 784], scaled as the training data
   for (let i = 0; i < PIXELS; i++) x[i] = pixels[i] * INPUT_SCALE;

@@ -54,6 +54,13 @@ function scaledUp(i: number, scale: number, light: boolean, rng: Random) {
   return { width, height, pixels };
 }
 
+/** A white 300 × 400 page with nothing on it but a 4 × 4 speck of dust. */
+function speckOnly() {
+  const pixels = new Float32Array(300 * 400).fill(250);
+  for (let y = 50; y < 54; y++) for (let x = 200; x < 204; x++) pixels[y * 300 + x] = 60;
+  return { width: 300, height: 400, pixels };
+}
+
 /** The JSON lines of a --json run. */
 function jsonLines(result: TaskResult): { file: string; digit: number; probabilities: number[] }[] {
   return result.stdout.trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
@@ -157,6 +164,7 @@ Deno.test({
       ["cut.jpg", jpg.subarray(0, Math.floor(jpg.length / 2)), /the JPEG image is truncated or damaged/],
       ["white.png", encodePng({ width: 60, height: 40, pixels: new Float32Array(2400).fill(255) }), /blank/],
       ["black.jpg", encodeJpeg({ width: 60, height: 40, pixels: new Float32Array(2400) }), /blank/],
+      ["speck.png", encodePng(speckOnly()), /no digit found: the picture is blank or holds only specks/],
       ["missing.png", null, /file not found/],
       ["folder.png", "folder", /is a folder, not an image/],
     ];

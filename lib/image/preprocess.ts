@@ -6,12 +6,17 @@
  * goes through the same ones:
  *
  * 1. grayscale, and white ink on black: the background level is the median of
- *    the border pixels; a light background means dark ink on paper, so the
+ *    the border band (the outer tenth of the picture, so that a thin frame or
+ *    a scanner's dark edge does not decide it); when more ink stands out darker
+ *    than the background than lighter, the ink is dark on paper and the
  *    picture is inverted. The background level and the paper's noise (how far
- *    the border strays towards ink: uneven light, JPEG noise) are subtracted
- *    and the strongest ink stretched to 255 (a photo's gray paper becomes black);
- * 2. crop to the ink's bounding box (ink below a tenth of the strongest is
- *    treated as paper noise);
+ *    the band strays towards ink: uneven light, JPEG noise) are subtracted and
+ *    the strongest ink stretched to 255 (a photo's gray paper becomes black);
+ * 2. keep the digit and crop to it: of the patches of connected ink (ink below
+ *    a tenth of the strongest is paper noise), the one with the most ink is the
+ *    digit, with the patches near it that hold a real share of ink (a stroke
+ *    the pen broke); a speck of dust elsewhere, or a frame along the picture's
+ *    edge, is left out. Ink too small to be a digit is no digit;
  * 3. scale to fit 20 × 20 keeping the aspect ratio: area averaging when
  *    shrinking, bilinear when enlarging. Strokes that would come out much
  *    thinner than MNIST's (a pen line in a large photo shrinks to a faint
@@ -62,6 +67,17 @@ export const THIN_STROKE = 1.5;
 export const MAX_NOISE = 0.25;
 /** Ink weaker than this fraction of the strongest is paper noise: it is zeroed and does not widen the crop. */
 export const NOISE_FLOOR = 0.1;
+/**
+ * The border band's width as a share of the picture's shorter side: the background is measured there, and a patch
+ * of ink that lies mostly there and runs along most of a side is a frame or the page's edge, not the digit.
+ */
+export const BORDER_BAND = 0.1;
+/** A patch of ink joins the digit when it holds this share of the digit's main patch's ink… */
+export const PIECE_SHARE = 0.02;
+/** …and is no farther from the digit's box than this share of the box's longer side. */
+export const PIECE_REACH = 0.3;
+/** Ink whose box is smaller than this share of the picture's shorter side (and than 3 pixels) is a speck, not a digit. */
+export const MIN_DIGIT = 0.02;
 
 /**
  * RGBA bytes (e.g. canvas ImageData or a decoded PNG) → luminance, alpha composited over a backdrop:
@@ -135,8 +151,9 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
   const { width: W, height: H, pixels } = image;
   checkSize(W, H);
   if (pixels.length !== W * H) throw new RangeError(`${pixels.length} pixels do not make a ${W} × ${H} image`);
-  const background = borderMedian(image);
-  const light = background >= 128;
+  const band = borderBand(image);
+  const background = backgroundLevel(band);
+  const light = darkInk(pixels, background);
 
   // 1. ink: white on black, background and paper noise subtracted, strongest ink stretched to 255.
   let peak = 0;
@@ -144,7 +161,7 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
     const ink = light ? background - pixels[i] : pixels[i] - background;
     if (ink > peak) peak = ink;
   }
-  const noise = Math.min(MAX_NOISE * peak, paperNoise(image, background, light));
+  const noise = Math.min(MAX_NOISE * peak, paperNoise(band, background, light));
   if (peak - noise < MIN_CONTRAST) return null;
   // already MNIST-like: 28 × 28 on pure black (every MNIST row is); a grey background still needs steps 1–4
   if (W === IMAGE_SIDE && H === IMAGE_SIDE && background === 0 && noise === 0) return Float32Array.from(pixels);
@@ -156,7 +173,13 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
     ink[i] = v < floor ? 0 : v;
   }
 
-  // 2. crop to the ink's bounding box.
+  // 2. keep the digit's patches of ink, and crop to them; the digit's strongest ink is stretched to 255 in turn
+  // (a darker frame or speck left out no longer sets the scale)
+  if (!keepDigit(ink, W, H)) return null;
+  let strongest = 0;
+  for (let i = 0; i < ink.length; i++) if (ink[i] > strongest) strongest = ink[i];
+  if (strongest / gain < MIN_CONTRAST) return null;
+  if (strongest < 255) for (let i = 0; i < ink.length; i++) ink[i] *= 255 / strongest;
   let { pixels: crop, width: bw, height: bh } = cropToInk(ink, W, H);
 
   // 3. fit into 20 × 20 keeping the aspect ratio, thickening strokes that would come out too thin.
@@ -182,49 +205,202 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
 }
 
 /**
- * How far the paper strays towards ink: the 90th percentile, over the border pixels, of their difference from the
- * background level in the direction of ink (darker on light paper, lighter on dark). 0 for an evenly lit,
+ * Whether the picture's ink is darker than its background (dark ink on light paper): whether more ink stands out
+ * darker than `background`, by over {@linkcode MIN_CONTRAST} levels, than lighter. On a tie (no ink either way), a
+ * light background is taken for paper. So a dim photo (paper at 110, ink at 20) is dark ink on paper, and a chalk
+ * board (board at 60, chalk at 230) light ink on dark.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { darkInk } from "./preprocess.ts";
+ * assert.equal(darkInk([110, 110, 20, 110], 110), true); // dim paper, dark ink
+ * assert.equal(darkInk([60, 230, 60, 60], 60), false); // chalk on a board
+ * ```
+ */
+export function darkInk(pixels: ArrayLike<number>, background: number): boolean {
+  let darker = 0, lighter = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const d = background - pixels[i];
+    if (d > MIN_CONTRAST) darker += d - MIN_CONTRAST;
+    else if (-d > MIN_CONTRAST) lighter += -d - MIN_CONTRAST;
+  }
+  return darker === lighter ? background >= 128 : darker > lighter;
+}
+
+/**
+ * The values of the border band: the pixels within {@linkcode BORDER_BAND} of the shorter side (at least one) of
+ * the picture's edge, every k-th of them when there are more than 200,000 (a photo of many megapixels).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { borderBand } from "./preprocess.ts";
+ * // 20 × 20: a band 2 pixels wide, 20·20 − 16·16 = 144 pixels
+ * assert.equal(borderBand({ width: 20, height: 20, pixels: new Float32Array(400) }).length, 144);
+ * ```
+ */
+export function borderBand(image: GrayImage): Float32Array {
+  const { width: W, height: H, pixels } = image;
+  const b = bandWidth(W, H);
+  const count = W * H - Math.max(0, W - 2 * b) * Math.max(0, H - 2 * b);
+  const step = Math.max(1, Math.ceil(count / 200_000));
+  const band = new Float32Array(Math.ceil(count / step));
+  let n = 0, k = 0;
+  for (let y = 0; y < H; y++) {
+    const edgeRow = y < b || y >= H - b;
+    for (let x = 0; x < W; x++) {
+      if (!edgeRow && x >= b && x < W - b) {
+        x = W - b - 1; // skip the inside of the row
+        continue;
+      }
+      if (k++ % step === 0) band[n++] = pixels[y * W + x];
+    }
+  }
+  return band.subarray(0, n);
+}
+
+/**
+ * The background level: the median of the {@linkcode borderBand}'s values (sorted in place). A digit or a frame
+ * covering less than half of the band does not move it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { backgroundLevel, borderBand } from "./preprocess.ts";
+ * const pixels = new Float32Array(9).fill(250);
+ * pixels[4] = 0; // the centre pixel is not in the band
+ * pixels[0] = 10; // a dark corner is outvoted
+ * assert.equal(backgroundLevel(borderBand({ width: 3, height: 3, pixels })), 250);
+ * ```
+ */
+export function backgroundLevel(band: Float32Array): number {
+  band.sort();
+  const m = band.length >> 1;
+  return band.length % 2 === 1 ? band[m] : (band[m - 1] + band[m]) / 2;
+}
+
+/**
+ * How far the paper strays towards ink: the 90th percentile, over the border band's values, of their difference from
+ * the background level in the direction of ink (darker on light paper, lighter on dark). 0 for an evenly lit,
  * noiseless picture; a photo's uneven lighting and JPEG noise make it a few to a few tens of levels.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { paperNoise } from "./preprocess.ts";
- * // light paper 200…220 from left to right; the median is 210 and the darkest tenth of the border ~200
- * const pixels = new Float32Array(21 * 21).map((_, i) => 200 + (i % 21));
- * const noise = paperNoise({ width: 21, height: 21, pixels }, 210, true);
+ * // light paper 200…220: the median is 210 and the darkest tenth ~200
+ * const band = new Float32Array(21).map((_, i) => 200 + i);
+ * const noise = paperNoise(band, 210, true);
  * assert.ok(noise >= 8 && noise <= 10);
  * ```
  */
-export function paperNoise(image: GrayImage, background: number, light: boolean): number {
-  const deviations = borderRing(image).map((v) => Math.max(0, light ? background - v : v - background));
-  deviations.sort((a, b) => a - b);
+export function paperNoise(band: Float32Array, background: number, light: boolean): number {
+  const deviations = band.map((v) => Math.max(0, light ? background - v : v - background)).sort();
   return deviations[Math.min(deviations.length - 1, Math.floor(0.9 * deviations.length))];
 }
 
+/** The border band's width in pixels: {@linkcode BORDER_BAND} of the shorter side, at least 1. */
+function bandWidth(W: number, H: number): number {
+  return Math.max(1, Math.round(BORDER_BAND * Math.min(W, H)));
+}
+
+/** A patch of 8-connected ink: its ink, its box [x0, x1) × [y0, y1), the ink in the border band. */
+interface Patch {
+  label: number;
+  mass: number;
+  bandMass: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 /**
- * The median of the outermost ring of pixels: the background level of a picture whose digit does not cover
- * most of its border.
+ * Step 2's choice, in place: zeroes every patch of ink[H, W] that is not the digit's (see the module text) and
+ * returns whether what is kept is large enough to be a digit.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { borderMedian } from "./preprocess.ts";
- * const pixels = new Float32Array(9).fill(250);
- * pixels[4] = 0; // the centre pixel is not on the border
- * assert.equal(borderMedian({ width: 3, height: 3, pixels }), 250);
+ * import { keepDigit } from "./preprocess.ts";
+ * // 100 × 100: a 30 × 40 block of ink and, far from it, a 2 × 2 speck
+ * const ink = new Float32Array(100 * 100);
+ * for (let y = 30; y < 70; y++) for (let x = 20; x < 50; x++) ink[y * 100 + x] = 255;
+ * ink[90 * 100 + 90] = ink[90 * 100 + 91] = ink[91 * 100 + 90] = ink[91 * 100 + 91] = 200;
+ * assert.equal(keepDigit(ink, 100, 100), true);
+ * assert.equal(ink[90 * 100 + 90], 0); // the speck is gone
+ * assert.equal(ink[50 * 100 + 30], 255); // the block stays
+ * // the speck alone is no digit
+ * const speck = new Float32Array(100 * 100);
+ * speck[90 * 100 + 90] = 255;
+ * assert.equal(keepDigit(speck, 100, 100), false);
  * ```
  */
-export function borderMedian(image: GrayImage): number {
-  const ring = borderRing(image);
-  ring.sort((a, b) => a - b);
-  const m = ring.length >> 1;
-  return ring.length % 2 === 1 ? ring[m] : (ring[m - 1] + ring[m]) / 2;
+export function keepDigit(ink: Float32Array, W: number, H: number): boolean {
+  const { labels, patches } = inkPatches(ink, W, H);
+  if (patches.length === 0) return false;
+  // a patch lying mostly in the border band and running along most of a side is a frame or the page's edge
+  const frame = (p: Patch) => p.bandMass >= 0.5 * p.mass && (p.x1 - p.x0 >= 0.8 * W || p.y1 - p.y0 >= 0.8 * H);
+  const pool = patches.some((p) => !frame(p)) ? patches.filter((p) => !frame(p)) : patches;
+  const main = pool.reduce((a, p) => (p.mass > a.mass ? p : a));
+  const kept = new Set([main.label]);
+  const box = { x0: main.x0, y0: main.y0, x1: main.x1, y1: main.y1 };
+  for (let grown = true; grown;) {
+    grown = false;
+    const reach = PIECE_REACH * Math.max(box.x1 - box.x0, box.y1 - box.y0);
+    for (const p of pool) {
+      if (kept.has(p.label) || p.mass < PIECE_SHARE * main.mass) continue;
+      const gap = Math.max(box.x0 - p.x1, p.x0 - box.x1, box.y0 - p.y1, p.y0 - box.y1, 0);
+      if (gap > reach) continue;
+      kept.add(p.label);
+      box.x0 = Math.min(box.x0, p.x0), box.y0 = Math.min(box.y0, p.y0);
+      box.x1 = Math.max(box.x1, p.x1), box.y1 = Math.max(box.y1, p.y1);
+      grown = true;
+    }
+  }
+  if (kept.size < patches.length) {
+    for (let i = 0; i < ink.length; i++) if (labels[i] > 0 && !kept.has(labels[i])) ink[i] = 0;
+  }
+  return Math.max(box.x1 - box.x0, box.y1 - box.y0) >= Math.max(3, MIN_DIGIT * Math.min(W, H));
 }
 
-/** The values of the outermost ring of pixels, each once. */
-function borderRing(image: GrayImage): number[] {
-  return borderIndices(image.width, image.height).map((i) => image.pixels[i]);
+/** The 8-connected patches of ink > 0 in ink[H, W], numbered from 1 in labels[H, W] (0: no ink). */
+function inkPatches(ink: Float32Array, W: number, H: number): { labels: Int32Array; patches: Patch[] } {
+  const labels = new Int32Array(W * H), patches: Patch[] = [];
+  const b = bandWidth(W, H);
+  let stack = new Int32Array(1024);
+  for (let start = 0; start < ink.length; start++) {
+    if (!(ink[start] > 0) || labels[start] !== 0) continue;
+    const p: Patch = { label: patches.length + 1, mass: 0, bandMass: 0, x0: W, y0: H, x1: 0, y1: 0 };
+    patches.push(p);
+    labels[start] = p.label;
+    let top = 0;
+    stack[top++] = start;
+    while (top > 0) {
+      const i = stack[--top], x = i % W, y = (i - x) / W, v = ink[i];
+      p.mass += v;
+      if (x < b || x >= W - b || y < b || y >= H - b) p.bandMass += v;
+      if (x < p.x0) p.x0 = x;
+      if (x >= p.x1) p.x1 = x + 1;
+      if (y < p.y0) p.y0 = y;
+      if (y >= p.y1) p.y1 = y + 1;
+      for (let ny = Math.max(0, y - 1); ny <= Math.min(H - 1, y + 1); ny++) {
+        for (let nx = Math.max(0, x - 1); nx <= Math.min(W - 1, x + 1); nx++) {
+          const j = ny * W + nx;
+          if (!(ink[j] > 0) || labels[j] !== 0) continue;
+          labels[j] = p.label;
+          if (top === stack.length) {
+            const bigger = new Int32Array(stack.length * 2);
+            bigger.set(stack);
+            stack = bigger;
+          }
+          stack[top++] = j;
+        }
+      }
+    }
+  }
+  return { labels, patches };
 }
 
 /** The indices of the outermost ring of pixels of a width × height image, each once. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
-  borderMedian,
+  backgroundLevel,
+  borderBand,
   centreOfMass,
   type GrayImage,
   inkBoundingBox,
@@ -98,7 +99,7 @@ Deno.test("mnistPreprocess: a light background is inverted even when the digit t
   const x = mnistPreprocess(page(200, 200, 240, 20, ell(-5, -5)))!;
   assert.equal(x[0], 0, "background becomes black");
   assert.ok(Math.max(...x) > 254.5, "strokes at full strength");
-  assert.equal(borderMedian(page(200, 200, 240, 20, ell(-5, -5))), 240);
+  assert.equal(backgroundLevel(borderBand(page(200, 200, 240, 20, ell(-5, -5)))), 240);
 });
 
 Deno.test("mnistPreprocess: crop to the ink makes the result independent of where the digit is", () => {
@@ -161,6 +162,76 @@ Deno.test("mnistPreprocess: a digit cropped tight, touching the border, keeps it
   assert.deepEqual(boxSize(one), [3, 20]);
 });
 
+/** `image` with `mark` drawn at level `level` wherever it says so. */
+function withMark(image: GrayImage, level: number, mark: (x: number, y: number) => boolean): GrayImage {
+  const pixels = image.pixels.slice();
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) if (mark(x, y)) pixels[y * image.width + x] = level;
+  }
+  return { ...image, pixels };
+}
+
+Deno.test("mnistPreprocess: a speck of dust away from the digit is left out, and a speck alone is no digit", () => {
+  const clean = page(600, 800, 235, 40, ell(200, 300));
+  const reference = mnistPreprocess(clean)!;
+  // a 4 × 4 grey speck 200 pixels from the digit; a darker one in a corner
+  const specks = withMark(
+    withMark(clean, 120, (x, y) => x >= 500 && x < 504 && y >= 60 && y < 64),
+    30,
+    (x, y) => x >= 20 && x < 26 && y >= 760 && y < 766,
+  );
+  assert.deepEqual([...mnistPreprocess(specks)!], [...reference]);
+  const onlySpeck = withMark(
+    page(600, 800, 235, 40, () => false),
+    120,
+    (x, y) => x >= 500 && x < 504 && y >= 60 && y < 64,
+  );
+  assert.equal(mnistPreprocess(onlySpeck), null);
+});
+
+Deno.test("mnistPreprocess: a scan's dark frame, thin or thick, is not taken for the digit", () => {
+  const clean = page(600, 800, 235, 40, ell(200, 300));
+  const reference = mnistPreprocess(clean)!;
+  for (const edge of [3, 25]) {
+    const framed = withMark(clean, 30, (x, y) => x < edge || y < edge || x >= 600 - edge || y >= 800 - edge);
+    assert.deepEqual([...mnistPreprocess(framed)!], [...reference], `a frame ${edge} pixels wide`);
+  }
+});
+
+Deno.test("mnistPreprocess: dark ink on dim paper (below mid-grey) is read as ink, not as a blank page", () => {
+  const reference = mnistPreprocess(page(300, 240, 250, 10, ell(40, 30)))!;
+  for (const paper of [90, 127]) {
+    const dim = mnistPreprocess(page(300, 240, paper, 20, ell(40, 30)));
+    assert.notEqual(dim, null, `paper at ${paper}`);
+    assert.deepEqual(boxSize(dim!), boxSize(reference), `paper at ${paper}`);
+  }
+});
+
+Deno.test("mnistPreprocess: the pieces of a stroke the pen broke stay in the digit", () => {
+  // the L's foot cut off from its stem by a 6-pixel gap: both pieces are the digit
+  const broken = page(300, 240, 250, 10, (x, y) => ell(40, 30)(x, y) && !(y >= 149 && y < 155));
+  assert.deepEqual(boxSize(mnistPreprocess(broken)!), boxSize(mnistPreprocess(page(300, 240, 250, 10, ell(40, 30)))!));
+});
+
+Deno.test("mnistPreprocess: noisy paper under uneven light does not shrink the digit", () => {
+  const rng = new Random(3);
+  const width = 600, height = 800;
+  const photo = page(width, height, 0, 0, () => false);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      // light falling off by 25 levels across and 15 down, and grain of σ = 6 levels (a sum of 12 uniforms)
+      let grain = -6;
+      for (let k = 0; k < 12; k++) grain += rng.uniform();
+      const paper = 225 + 25 * (x / width) - 15 * (y / height) + 6 * grain;
+      photo.pixels[y * width + x] = ell(200, 300)(x, y) ? paper - 180 : paper;
+    }
+  }
+  assert.deepEqual(
+    boxSize(mnistPreprocess(photo)!),
+    boxSize(mnistPreprocess(page(width, height, 235, 40, ell(200, 300)))!),
+  );
+});
+
 Deno.test("mnistPreprocess: a blank page, a black page and paper texture without ink are null", () => {
   assert.equal(mnistPreprocess(page(100, 80, 255, 0, () => false)), null);
   assert.equal(mnistPreprocess(page(100, 80, 0, 0, () => false)), null);
@@ -203,7 +274,11 @@ Deno.test("mnistPreprocess: a 28 × 28 data row on a grey background is normalis
       // the row's ink laid on grey paper: background grey, the strongest ink still 255
       const onGrey = Float32Array.from(row, (v) => grey + (v * (255 - grey)) / 255);
       const out = mnistPreprocess({ width: 28, height: 28, pixels: onGrey })!;
-      assert.equal(borderMedian({ width: 28, height: 28, pixels: out }), 0, `grey ${grey}: background removed`);
+      assert.equal(
+        backgroundLevel(borderBand({ width: 28, height: 28, pixels: out })),
+        0,
+        `grey ${grey}: background removed`,
+      );
       assert.equal(Math.max(...out), 255, `grey ${grey}: contrast stretched`);
       let diff = 0, ink = 0;
       for (let i = 0; i < 784; i++) {
