@@ -126,11 +126,14 @@ export function nonNegativeInt(name: string, value: string | undefined, fallback
   return n;
 }
 
+/** A number written in decimal, as 0.01, 5e-4 or 30 are (not 0x10, 0b1 or Infinity, which Number() also takes). */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
 /** A finite number > 0 from flag `--name`. */
 export function positiveNumber(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) {
     throw new UsageError(`--${name} must be a number > 0, got "${value}"`);
   }
   return n;
@@ -146,8 +149,9 @@ export function numberInRange(
 ): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < lo || n >= hi) {
-    throw new UsageError(`--${name} must be a number from ${lo} up to (not including) ${hi}, got "${value}"`);
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n < lo || n >= hi) {
+    const range = hi === Infinity ? `≥ ${lo}` : `from ${lo} up to (not including) ${hi}`;
+    throw new UsageError(`--${name} must be a number ${range}, got "${value}"`);
   }
   return n;
 }

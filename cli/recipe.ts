@@ -139,7 +139,7 @@ function nonNegativeNumber(name: string, value: string | undefined, fallback: nu
 export function parseRecipe(values: FlagValues, epochs: number): Recipe {
   const text = (flag: string) => values[flag] as string | undefined;
   const warmup = nonNegativeInt("warmup", text("warmup"), 0);
-  if (warmup >= epochs) throw new UsageError(`--warmup must be fewer than the ${epochs} epochs, got ${warmup}`);
+  if (warmup >= epochs) throw new UsageError(`--warmup must be less than --epochs (${epochs}), got ${warmup}`);
   const kind: AugmentName = oneOf("augment", text("augment"), AUGMENTATIONS, "none");
   const valSplit = numberInRange("val-split", text("val-split"), 0, 0, 0.9);
   const patience = nonNegativeInt("patience", text("patience"), 0);

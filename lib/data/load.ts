@@ -44,7 +44,7 @@
 import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { CLASSES, type Dataset, INPUT_SCALE, makeDataset, PIXELS } from "./dataset.ts";
-import { InputError } from "../errors.ts";
+import { InputError, quote } from "../errors.ts";
 import { FILE_KIND_NAMES, fileKind } from "../io/file_kind.ts";
 import { decodeIdxImages, decodeIdxLabels, gunzip, idxDeclaredSize } from "./idx.ts";
 
@@ -319,7 +319,8 @@ function checkCells(bytes: Uint8Array, path: string, width: number, first: numbe
       throw new InputError(
         cell === ""
           ? `${path}, line ${line}, column ${count}: the cell is empty`
-          : `${path}, line ${line}, column ${count}: ${JSON.stringify(cell)} is not a number`,
+          : `${path}, line ${line}, column ${count}: ${quote(cell, 40)} is not a number` +
+            (/[;\t]/.test(cell) ? " (the values must be separated by commas)" : ""),
       );
     }
     start = k + 1;

@@ -63,7 +63,8 @@ export function decodeImage(bytes: Uint8Array, source: string): GrayImage {
     const other = fileKind(bytes);
     throw new InputError(
       other
-        ? `${source}: is ${FILE_KIND_NAMES[other]}; only PNG and JPEG images can be read`
+        ? `${source}: is ${FILE_KIND_NAMES[other]}; only PNG and JPEG images can be read` +
+          (/image/.test(FILE_KIND_NAMES[other]) ? " (save it as a PNG or JPEG first)" : "")
         : `${source}: not a PNG or JPEG image (its first bytes are not an image signature)`,
     );
   }

@@ -179,7 +179,7 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
   let strongest = 0;
   for (let i = 0; i < ink.length; i++) if (ink[i] > strongest) strongest = ink[i];
   if (strongest / gain < MIN_CONTRAST) return null;
-  if (strongest < 255) for (let i = 0; i < ink.length; i++) ink[i] *= 255 / strongest;
+  if (strongest < 255) { for (let i = 0; i < ink.length; i++) ink[i] *= 255 / strongest; }
   let { pixels: crop, width: bw, height: bh } = cropToInk(ink, W, H);
 
   // 3. fit into 20 × 20 keeping the aspect ratio, thickening strokes that would come out too thin.

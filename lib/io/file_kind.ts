@@ -8,7 +8,18 @@
  */
 
 /** The kinds of file recognised by their signature. */
-export type FileKind = "png" | "jpeg" | "gif" | "bmp" | "tiff" | "webp" | "pdf" | "zip" | "gzip";
+export type FileKind =
+  | "png"
+  | "jpeg"
+  | "gif"
+  | "bmp"
+  | "tiff"
+  | "webp"
+  | "heic"
+  | "avif"
+  | "pdf"
+  | "zip"
+  | "gzip";
 
 /** Each kind's signature: the bytes a file of that kind begins with (null: any byte). */
 const SIGNATURES: readonly (readonly [FileKind, readonly (number | null)[]])[] = [
@@ -19,10 +30,18 @@ const SIGNATURES: readonly (readonly [FileKind, readonly (number | null)[]])[] =
   ["tiff", [0x49, 0x49, 0x2a, 0x00]], // II*\0, little-endian
   ["tiff", [0x4d, 0x4d, 0x00, 0x2a]], // MM\0*, big-endian
   ["webp", [0x52, 0x49, 0x46, 0x46, null, null, null, null, 0x57, 0x45, 0x42, 0x50]], // RIFF, size, WEBP
+  // ISO media files: a box size, "ftyp", then the brand (an iPhone's photos are HEIC)
+  ...["heic", "heix", "hevc", "heim", "heis", "mif1", "msf1"].map((brand) => ["heic", ftyp(brand)] as const),
+  ["avif", ftyp("avif")],
   ["pdf", [0x25, 0x50, 0x44, 0x46, 0x2d]], // %PDF-
   ["zip", [0x50, 0x4b, 0x03, 0x04]], // PK\3\4 (also PyTorch's .pt files, .docx, .xlsx)
   ["gzip", [0x1f, 0x8b]],
 ];
+
+/** An ISO media file's first bytes with this major brand: any box size, "ftyp", the brand. */
+function ftyp(brand: string): (number | null)[] {
+  return [null, null, null, null, ..."ftyp", ...brand].map((c) => (c === null ? null : c.charCodeAt(0)));
+}
 
 /** Each kind's name in a sentence ("it is a PNG image"). */
 export const FILE_KIND_NAMES: Readonly<Record<FileKind, string>> = {
@@ -32,6 +51,8 @@ export const FILE_KIND_NAMES: Readonly<Record<FileKind, string>> = {
   bmp: "a BMP image",
   tiff: "a TIFF image",
   webp: "a WebP image",
+  heic: "a HEIC image (as a phone's photos often are)",
+  avif: "an AVIF image",
   pdf: "a PDF document",
   zip: "a ZIP archive",
   gzip: "gzip-compressed",

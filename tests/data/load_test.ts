@@ -163,6 +163,13 @@ Deno.test("data: a PNG image or a gzip file given as a CSV table is named for wh
   }
 });
 
+Deno.test("data: a semicolon-separated file is refused with a short quote and the separator to use", async () => {
+  await assertLoadError(
+    (f) => (f["train_X.csv"] = f["train_X.csv"].map((line) => line.replaceAll(",", ";"))),
+    /train_X\.csv, line 1, column 1: "(0;){19}… is not a number \(the values must be separated by commas\)$/,
+  );
+});
+
 Deno.test("data: Windows line endings and a trailing newline are accepted", async () => {
   const dir = await fixture((f) => {
     f["train_X.csv"] = [f["train_X.csv"].join("\r\n") + "\r\n"];

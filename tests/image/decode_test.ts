@@ -112,7 +112,14 @@ Deno.test("image: each bad file is an InputError naming it", () => {
   const cases: [Uint8Array, RegExp][] = [
     [new Uint8Array(0), /^x\.img: the file is empty$/],
     [new TextEncoder().encode("<html></html>"), /^x\.img: not a PNG or JPEG image/],
-    [new TextEncoder().encode("GIF89a......"), /^x\.img: is a GIF image; only PNG and JPEG images can be read$/],
+    [
+      new TextEncoder().encode("GIF89a......"),
+      /^x\.img: is a GIF image; only PNG and JPEG images can be read \(save it as a PNG or JPEG first\)$/,
+    ],
+    [
+      new TextEncoder().encode("\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+      /^x\.img: is a HEIC image \(as a phone's photos often are\); only PNG and JPEG images can be read/,
+    ],
     [new TextEncoder().encode("BM......"), /^x\.img: is a BMP image/],
     [png.subarray(0, 60), /^x\.img: the PNG image is truncated or damaged/],
     [jpg.subarray(0, jpg.length - 10), /^x\.img: the JPEG image is truncated or damaged/],

@@ -22,6 +22,10 @@ Deno.test("file kind: each signature, and what is not one", () => {
     [new Uint8Array([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8]), "tiff"],
     [text("RIFF\x24\x00\x00\x00WEBPVP8 "), "webp"],
     [text("RIFF\x24\x00\x00\x00WAVEfmt "), null], // a WAV sound is a RIFF file too, not an image
+    [text("\0\0\0\x18ftypheic\0\0\0\0mif1heic"), "heic"], // an iPhone photo
+    [text("\0\0\0\x1cftypmif1\0\0\0\0"), "heic"],
+    [text("\0\0\0\x20ftypavif\0\0\0\0"), "avif"],
+    [text("\0\0\0\x20ftypisom\0\0\0\0"), null], // an MP4 video
     [text("%PDF-1.7\n"), "pdf"],
     [new Uint8Array([0x50, 0x4b, 0x03, 0x04, 20, 0]), "zip"],
     [new Uint8Array([0x89, 0x50, 0x4e, 0x47]), null], // half a PNG signature
