@@ -160,6 +160,8 @@ async function main(): Promise<void> {
   let data = await loadSplit(await dataFolder(config.data, log), "train");
   if (subsetSize !== null && subsetSize < data.n) {
     data = subset(data, stratifiedSplit(data.labels, subsetSize / data.n, new Random(0x50b5e7)).validation);
+  } else if (subsetSize !== null) {
+    log(`note: --subset ${subsetSize} is not fewer than the ${data.n} training images: all of them are used`);
   }
   const shape = config.arch === null ? [PIXELS, ...config.hidden, 10].join("-") : formatArch(config.arch);
   const { recipe } = config;

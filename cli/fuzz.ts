@@ -32,10 +32,11 @@ const NAMES = ["safetensors", "idx", "idx.gz", "seed-csv", "mnist-csv", "png", "
 
 function line(r: TargetResult): string {
   const mib = (r.maxMemory.bytes / 2 ** 20).toFixed(1);
-  return `${r.target.padEnd(12)} ${String(r.cases).padStart(6)} cases: ${String(r.loaded).padStart(6)} loaded, ` +
+  const cases = `${String(r.cases).padStart(6)} ${r.cases === 1 ? "case: " : "cases:"}`;
+  return `${r.target.padEnd(12)} ${cases} ${String(r.loaded).padStart(6)} loaded, ` +
     `${String(r.refused).padStart(6)} refused, ${r.failed} failed${r.known > 0 ? ` (+${r.known} known)` : ""}; ` +
     `slowest #${r.slowest.caseNumber} ${r.slowest.mutation} ${(1000 * r.slowest.seconds).toFixed(0)} ms CPU; ` +
-    `most memory #${r.maxMemory.caseNumber} +${mib} MiB`;
+    (r.maxMemory.caseNumber < 0 ? "no case grew the heap" : `most memory #${r.maxMemory.caseNumber} +${mib} MiB`);
 }
 
 async function main(): Promise<void> {
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     Deno.addSignalListener(signal, stop);
     return () => Deno.removeSignalListener(signal, stop);
   });
-  console.log(`fuzzing ${(only ?? NAMES).join(", ")}: ${cases} cases each, seed ${seed}`);
+  console.log(`fuzzing ${(only ?? NAMES).join(", ")}: ${cases} ${cases === 1 ? "case" : "cases"} each, seed ${seed}`);
   const started = performance.now();
   let results;
   try {
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   const total = results.reduce((s, r) => s + r.cases, 0);
   const failed = results.reduce((s, r) => s + r.failed, 0);
   console.log(
-    `${total} cases in ${((performance.now() - started) / 1000).toFixed(1)} s: ${failed} failed` +
+    `${total} ${total === 1 ? "case" : "cases"} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${failed} failed` +
       (failed > 0 ? ` (seed ${seed}; replay each with the command above)` : ""),
   );
   if (failed > 0) Deno.exitCode = 1;

@@ -168,7 +168,8 @@ function train(): void {
       logBody.append(row);
       progress.dataset.kind = "info";
       progress.textContent = message.epoch === 0
-        ? `Untrained: test accuracy ${percent(message.testAccuracy)}. Training ${epochs} epochs…`
+        ? `Untrained: test accuracy ${percent(message.testAccuracy)}. Training ${epochs} epochs on ` +
+          `${message.trainExamples} images…`
         : `Epoch ${message.epoch}/${epochs}: loss ${message.loss.toFixed(4)}, train ${
           percent(message.trainAccuracy)
         }, test ${percent(message.testAccuracy)}`;
@@ -199,6 +200,6 @@ function train(): void {
 trainButton.addEventListener("click", train);
 const epochs = epochsFromQuery(location.search);
 trainButton.title = `Trains 784-30-10 (ReLU) by SGD: batch ${SPEC_TRAINING.batchSize}, lr ${SPEC_TRAINING.lr}, ` +
-  `${epochs} epochs, on the 1000 training images`;
+  `${epochs} epochs, on the server's training images`;
 update();
 await loadModel();

@@ -39,6 +39,8 @@ export interface EpochMessage {
   testAccuracy: number;
   /** Seconds of training in the epoch. */
   seconds: number;
+  /** The number of training images (the server's data folder's). */
+  trainExamples: number;
 }
 
 /** What the worker sends to the page. */

@@ -48,6 +48,7 @@ async function train(request: TrainRequest): Promise<void> {
       trainAccuracy: evaluate(net, trainSet).accuracy,
       testAccuracy: evaluate(net, testSet).accuracy,
       seconds,
+      trainExamples: trainSet.n,
     });
   };
   report(0, evaluate(net, trainSet).loss, 0);
