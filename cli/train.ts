@@ -518,6 +518,7 @@ async function train(
   );
   if (config.report !== null && reportModule !== null) {
     const report = config.report, { writeReport } = await reportModule;
+    const replacingReport = await Deno.stat(`${report}/index.html`).then(() => true, () => false);
     const files = await interrupt.critical(() =>
       writeReport(report, {
         title: `${shapeText} (${config.activation}), batch ${config.batchSize}, lr ${config.lr}, ` +
@@ -542,7 +543,10 @@ async function train(
         keptEpoch: validation ? stopper.bestEpoch : undefined,
       })
     );
-    log(`report written: ${files.map(shownPath).join(", ")}`);
+    log(
+      `report written: ${files.map(shownPath).join(", ")}` +
+        (replacingReport ? " (replacing the report there; --report NAME keeps both)" : ""),
+    );
   }
   if (config.json) console.log(jsonSummary(config, data, outcome, stopper, cleanAccuracy));
 }

@@ -169,6 +169,18 @@ Deno.test("report: deno task train --report writes the run's figures; a folder o
     assert.equal(csv.getColumn("lr").toArray()[0], 0.01);
     const svg = Deno.readTextFileSync(`${report}/confusion.svg`);
     assert.match(svg, /350 test images, accuracy/);
+    assert.doesNotMatch(run.stderr, /replacing the report/);
+    // a second run into the same folder says it replaces the report
+    const again = await runTask("train", ["--epochs", "1", "--out", model, "--report", report]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /report written: .*index\.html \(replacing the report there; --report NAME keeps both\)/,
+    );
+    assert.equal(
+      pl.readCSV(Buffer.from(Deno.readTextFileSync(`${report}/metrics.csv`)), { hasHeader: true }).height,
+      1,
+    );
     const outside = await Deno.makeTempDir();
     const refused = await runTask("train", [
       "--epochs",
