@@ -90,7 +90,7 @@ function portIsFree(port: number): boolean {
 export async function startNotebookServer(options: NotebookServerOptions = {}): Promise<NotebookServer> {
   const python = pythonPath();
   // Debian's python gets the packages through apt; another one (MINIMNIST_PYTHON) must bring its own
-  if (python === "/usr/bin/python3") await ensurePackages(NOTEBOOK_PACKAGES);
+  if (python === "/usr/bin/python3") await ensurePackages(NOTEBOOK_PACKAGES, { quietWhenPresent: true });
   if (!await pythonImports(python, ["notebook.notebookapp"])) {
     throw new Error(
       `${python} cannot import the classic Notebook server; install it: ` +

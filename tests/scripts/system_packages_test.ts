@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { installedPackages, planInstall, TEST_PACKAGES } from "../../scripts/system_packages.ts";
+import { ensurePackages, installedPackages, planInstall, TEST_PACKAGES } from "../../scripts/system_packages.ts";
 
 const APT = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"];
 
@@ -40,4 +40,31 @@ Deno.test("dpkg-query decides per package: dpkg is installed, a made-up name is 
   const installed = await installedPackages(["dpkg", "no-such-package-minimnist"]);
   assert.ok(installed.has("dpkg"));
   assert.ok(!installed.has("no-such-package-minimnist"));
+});
+
+Deno.test({
+  name:
+    "ensurePackages with quietWhenPresent: everything installed, so no apt-get and not a word (the notebook's start)",
+  ignore: !(() => {
+    try {
+      return Deno.statSync("/usr/bin/dpkg-query").isFile;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    const printed: unknown[] = [];
+    const [log, error] = [console.log, console.error];
+    console.log = console.error = (...args: unknown[]) => printed.push(args);
+    try {
+      // dpkg itself is installed wherever dpkg-query is
+      assert.equal(
+        await ensurePackages([{ name: "dpkg", why: "the package manager" }], { quietWhenPresent: true }),
+        true,
+      );
+    } finally {
+      [console.log, console.error] = [log, error];
+    }
+    assert.deepEqual(printed, []);
+  },
 });
