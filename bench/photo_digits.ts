@@ -78,6 +78,8 @@ interface Condition {
   unevenLight?: boolean;
   pen?: number;
   mark?: (pixels: Float32Array, W: number, H: number) => void;
+  /** Drawn on the paper before the ink (printed lines). */
+  under?: (pixels: Float32Array, W: number, H: number) => void;
 }
 
 const CONDITIONS: [string, Condition][] = [
@@ -94,7 +96,16 @@ const CONDITIONS: [string, Condition][] = [
   ["a 4-pixel pen", { pen: 4, grain: 3 }],
   ["a scanner's dark frame (25 px)", { mark: (p, W, H) => frame(p, W, H, 25) }],
   ["a thin dark edge (3 px)", { mark: (p, W, H) => frame(p, W, H, 3) }],
+  ["ruled paper (2-px lines every 40 px)", { under: (p, W, H) => ruled(p, W, H, false) }],
+  ["squared paper (a 40-px grid)", { under: (p, W, H) => ruled(p, W, H, true) }],
 ];
+
+/** Printed lines at level 195, 2 pixels thick every 40 (the first 20 from the edge), under the ink; columns too for squared paper. */
+function ruled(p: Float32Array, W: number, H: number, squared: boolean): void {
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) if ((y + 20) % 40 < 2 || (squared && (x + 20) % 40 < 2)) p[y * W + x] = 195;
+  }
+}
 
 function frame(p: Float32Array, W: number, H: number, e: number): void {
   for (let y = 0; y < H; y++) {
@@ -115,11 +126,14 @@ function picture(digit: number, c: Condition, rng: Random): { width: number; hei
   const pen = c.pen ?? [14, 30, 16][digit % 3];
   const ink = render(digit, W, H, box, pen, 24 * (rng.uniform() - 0.5));
   const paper = c.paper ?? 235, level = c.ink ?? 40;
+  const sheet = new Float32Array(W * H).fill(paper);
+  c.under?.(sheet, W, H);
   const pixels = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const light = c.unevenLight ? -15 + 25 * (x / W) - 10 + 15 * (y / H) : 0;
-      const v = (paper + light) * (1 - ink[y * W + x]) + level * ink[y * W + x] + (c.grain ?? 0) * normal(rng);
+      const v = (sheet[y * W + x] + light) * (1 - ink[y * W + x]) + level * ink[y * W + x] +
+        (c.grain ?? 0) * normal(rng);
       pixels[y * W + x] = Math.min(255, Math.max(0, v));
     }
   }

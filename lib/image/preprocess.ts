@@ -12,7 +12,8 @@
  *    picture is inverted. The background level and the paper's noise (how far
  *    the band strays towards ink: uneven light, JPEG noise) are subtracted and
  *    the strongest ink stretched to 255 (a photo's gray paper becomes black);
- * 2. keep the digit and crop to it: of the patches of connected ink (ink below
+ * 2. keep the digit and crop to it: ruled or squared paper's printed lines
+ *    are left out; of the patches of connected ink (ink below
  *    a tenth of the strongest is paper noise), the one with the most ink is the
  *    digit, with the patches near it that hold a real share of ink (a stroke
  *    the pen broke); a speck of dust elsewhere, or a frame along the picture's
@@ -76,6 +77,14 @@ export const BORDER_BAND = 0.1;
 export const PIECE_SHARE = 0.02;
 /** …and is no farther from the digit's box than this share of the box's longer side. */
 export const PIECE_REACH = 0.3;
+/**
+ * Ruled or squared paper: a row (column) of a picture at least 64 pixels on each side whose ink spans this share of
+ * its width (height), in a band at most {@linkcode LINE_THICKNESS} thick, is a printed line, when there are at least
+ * two such bands: a digit's own bar (a 7's top) is one band at most.
+ */
+export const LINE_SPAN = 0.6;
+/** The thickest printed line, as a share of the picture's height (width), and at least 2 pixels. */
+export const LINE_THICKNESS = 0.01;
 /** Ink whose box is smaller than this share of the picture's shorter side (and than 3 pixels) is a speck, not a digit. */
 export const MIN_DIGIT = 0.02;
 
@@ -173,8 +182,9 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
     ink[i] = v < floor ? 0 : v;
   }
 
-  // 2. keep the digit's patches of ink, and crop to them; the digit's strongest ink is stretched to 255 in turn
+  // 2. leave out ruled paper's lines, keep the digit's patches of ink, and crop to them; the digit's strongest ink is stretched to 255 in turn
   // (a darker frame or speck left out no longer sets the scale)
+  removeRuledLines(ink, W, H);
   if (!keepDigit(ink, W, H)) return null;
   let strongest = 0;
   for (let i = 0; i < ink.length; i++) if (ink[i] > strongest) strongest = ink[i];
@@ -303,6 +313,56 @@ export function paperNoise(band: Float32Array, background: number, light: boolea
 /** The border band's width in pixels: {@linkcode BORDER_BAND} of the shorter side, at least 1. */
 function bandWidth(W: number, H: number): number {
   return Math.max(1, Math.round(BORDER_BAND * Math.min(W, H)));
+}
+
+/**
+ * Zeroes, in place, the printed lines of ruled or squared paper in ink[H, W] (see {@linkcode LINE_SPAN}): the rows,
+ * then the columns, of the thin bands whose ink spans most of the picture, when there are two bands or more. A
+ * digit's stroke crossing a line loses those rows; its two parts are joined again as pieces of one digit
+ * ({@linkcode keepDigit}). Returns the number of lines removed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { removeRuledLines } from "./preprocess.ts";
+ * // 100 × 100: lines 2 pixels thick at rows 30 and 70, and a digit's stem from row 20 to 80
+ * const ink = new Float32Array(100 * 100);
+ * for (const y of [30, 31, 70, 71]) ink.fill(80, y * 100, y * 100 + 100);
+ * for (let y = 20; y < 80; y++) ink.fill(255, y * 100 + 45, y * 100 + 55);
+ * assert.equal(removeRuledLines(ink, 100, 100), 2);
+ * assert.equal(ink[30 * 100 + 10], 0); // the line is gone
+ * assert.equal(ink[50 * 100 + 50], 255); // the stem stays, but for the rows of the lines
+ * ```
+ */
+export function removeRuledLines(ink: Float32Array, W: number, H: number): number {
+  if (Math.min(W, H) < 64) return 0;
+  const lines = (n: number, span: number, count: (k: number) => number, thickest: number): number[][] => {
+    const bands: number[][] = [];
+    for (let k = 0; k < n; k++) {
+      if (count(k) < LINE_SPAN * span) continue;
+      const last = bands.at(-1);
+      if (last !== undefined && last.at(-1) === k - 1) last.push(k);
+      else bands.push([k]);
+    }
+    const thin = bands.filter((band) => band.length <= thickest);
+    return thin.length >= 2 ? thin : [];
+  };
+  const thickest = (side: number) => Math.max(2, Math.round(LINE_THICKNESS * side));
+  const inRow = (y: number) => {
+    let c = 0;
+    for (let x = 0; x < W; x++) if (ink[y * W + x] > 0) c++;
+    return c;
+  };
+  const rows = lines(H, W, inRow, thickest(H));
+  for (const band of rows) for (const y of band) ink.fill(0, y * W, (y + 1) * W);
+  const inColumn = (x: number) => {
+    let c = 0;
+    for (let y = 0; y < H; y++) if (ink[y * W + x] > 0) c++;
+    return c;
+  };
+  const columns = lines(W, H, inColumn, thickest(W));
+  for (const band of columns) for (const x of band) for (let y = 0; y < H; y++) ink[y * W + x] = 0;
+  return rows.length + columns.length;
 }
 
 /** A patch of 8-connected ink: its ink, its box [x0, x1) × [y0, y1), the ink in the border band. */

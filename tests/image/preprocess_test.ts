@@ -213,6 +213,24 @@ Deno.test("mnistPreprocess: the pieces of a stroke the pen broke stay in the dig
   assert.deepEqual(boxSize(mnistPreprocess(broken)!), boxSize(mnistPreprocess(page(300, 240, 250, 10, ell(40, 30)))!));
 });
 
+Deno.test("mnistPreprocess: ruled and squared paper's printed lines are left out, a 7's bar is not", () => {
+  const reference = mnistPreprocess(page(600, 800, 235, 40, ell(200, 300)))!;
+  for (const squared of [false, true]) {
+    // lines at level 195, 2 pixels thick every 40, under the ink: the L's foot and stem cross several
+    const paper = page(600, 800, 235, 40, (x, y) => ell(200, 300)(x, y));
+    paper.pixels.forEach((v, i) => {
+      const x = i % 600, y = (i - x) / 600;
+      if (v === 235 && ((y + 20) % 40 < 2 || (squared && (x + 20) % 40 < 2))) paper.pixels[i] = 195;
+    });
+    assert.deepEqual(boxSize(mnistPreprocess(paper)!), boxSize(reference), squared ? "squared" : "ruled");
+  }
+  // a 7 cropped tight, drawn with a pen 3 pixels wide: its bar spans the picture, and stays
+  const seven = page(200, 300, 245, 20, (x, y) => (y >= 2 && y < 5) || (Math.abs(x - (198 - (y - 2) * 0.5)) < 1.5));
+  const out = mnistPreprocess(seven)!;
+  const bar = Array.from({ length: 28 }, (_, y) => out.slice(y * 28, y * 28 + 28).filter((v) => v > 200).length);
+  assert.ok(Math.max(...bar) >= 10, `the bar is still there: strong pixels per row ${bar}`);
+});
+
 Deno.test("mnistPreprocess: noisy paper under uneven light does not shrink the digit", () => {
   const rng = new Random(3);
   const width = 600, height = 800;
