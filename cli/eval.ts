@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   });
   const model = await modelFlag(values.model);
   const dir = await dataFolder(dataFlag(values.data), values.json ? console.error : console.log);
-  const { net, metadata } = await loadModel(model.path);
+  const { net, metadata } = await loadModel(model.path, model.shown);
   requireDigitNetwork(net, model.shown);
   const test = await loadSplit(dir, "test");
   const result = evaluate(net, test);

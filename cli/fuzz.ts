@@ -106,7 +106,9 @@ async function main(): Promise<void> {
   const total = results.reduce((s, r) => s + r.cases, 0);
   const failed = results.reduce((s, r) => s + r.failed, 0);
   console.log(
-    `${total} ${total === 1 ? "case" : "cases"} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${failed} failed` +
+    `${total} ${total === 1 ? "case" : "cases"} in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s: ${failed} failed` +
       (failed > 0 ? ` (seed ${seed}; replay each with the command above)` : ""),
   );
   if (failed > 0) Deno.exitCode = 1;

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   }, true);
   if (positionals.length === 0) throw new UsageError("give at least one IMAGE file");
   const model = await modelFlag(values.model);
-  const { net } = await loadModel(model.path);
+  const { net } = await loadModel(model.path, model.shown);
   requireDigitNetwork(net, model.shown);
   let failed = 0;
   for (const file of positionals) {

@@ -199,6 +199,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "predict: a bad model file is named as typed, not as the path it resolves to",
+  async fn() {
+    const image = `${dir}/for_typed.png`;
+    await Deno.writeFile(image, encodePng({ width: 28, height: 28, pixels: row(ROWS[0]) }));
+    const name = `.bad-typed-${crypto.randomUUID().slice(0, 8)}.safetensors`;
+    await Deno.writeTextFile(`models/${name}`, "hello");
+    try {
+      // typed in notebooks/ as ../models/NAME: said so, not as models/NAME (the path from the repository root)
+      const result = await runTask("predict", ["--model", `../models/${name}`, image], {
+        INIT_CWD: `${REPOSITORY_ROOT}/notebooks`,
+      });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`^error: \\.\\./models/${escape(name)}: not a valid safetensors file`));
+    } finally {
+      await Deno.remove(`models/${name}`);
+    }
+  },
+});
+
+Deno.test({
   name: "predict: a bad model file or a bad command line is one clear error line, exit 1",
   async fn() {
     const image = `${dir}/for_model.png`;

@@ -336,7 +336,8 @@ export async function saveModel(path: string, net: Classifier, extra: Record<str
 }
 
 /**
- * Reads and validates the model at `path`; a missing or bad file throws an {@linkcode InputError}.
+ * Reads and validates the model at `path`; a missing or bad file throws an {@linkcode InputError} naming it `name`
+ * (the path as the user typed it, by default `path`).
  *
  * @example
  * ```ts
@@ -357,14 +358,14 @@ export async function saveModel(path: string, net: Classifier, extra: Record<str
  * }
  * ```
  */
-export async function loadModel(path: string): Promise<Model> {
+export async function loadModel(path: string, name = path): Promise<Model> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new InputError(`${path}: model file not found`);
-    if (error instanceof Deno.errors.IsADirectory) throw new InputError(`${path}: is a folder, not a model file`);
-    throw new InputError(`${path}: cannot read the model file (${(error as Error).message})`);
+    if (error instanceof Deno.errors.NotFound) throw new InputError(`${name}: model file not found`);
+    if (error instanceof Deno.errors.IsADirectory) throw new InputError(`${name}: is a folder, not a model file`);
+    throw new InputError(`${name}: cannot read the model file (${(error as Error).message})`);
   }
-  return modelFromBytes(bytes, path);
+  return modelFromBytes(bytes, name);
 }
