@@ -3,7 +3,8 @@
  * network was trained on.
  *
  * MNIST was made from scanned digits in four steps, and a person's own picture
- * goes through the same ones:
+ * goes through the same ones (a picture over 1024 pixels on its longer side,
+ * a phone's photo, is first shrunk to that by area averaging):
  *
  * 1. grayscale, and white ink on black: the background level is the median of
  *    the border band (the outer tenth of the picture, so that a thin frame or
@@ -85,6 +86,12 @@ export const PIECE_REACH = 0.3;
 export const LINE_SPAN = 0.6;
 /** The thickest printed line, as a share of the picture's height (width), and at least 2 pixels. */
 export const LINE_THICKNESS = 0.01;
+/**
+ * The longest side a picture is worked on at: a larger one (a phone photo of 12 or 48 megapixels) is first shrunk to
+ * it by area averaging. The digit ends up 20 pixels tall, so this loses nothing, and it bounds the time and memory
+ * every later step takes.
+ */
+export const WORKING_SIDE = 1024;
 /** Ink whose box is smaller than this share of the picture's shorter side (and than 3 pixels) is a speck, not a digit. */
 export const MIN_DIGIT = 0.02;
 
@@ -156,10 +163,14 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
  * assert.equal(mnistPreprocess({ width, height, pixels: new Float32Array(width * height).fill(255) }), null);
  * ```
  */
-export function mnistPreprocess(image: GrayImage): Float32Array | null {
+export function mnistPreprocess(picture: GrayImage): Float32Array | null {
+  checkSize(picture.width, picture.height);
+  if (picture.pixels.length !== picture.width * picture.height) {
+    throw new RangeError(`${picture.pixels.length} pixels do not make a ${picture.width} × ${picture.height} image`);
+  }
+  // a photo of many megapixels is first shrunk (area averaging) to at most WORKING_SIDE on its longer side
+  const image = workingSize(picture);
   const { width: W, height: H, pixels } = image;
-  checkSize(W, H);
-  if (pixels.length !== W * H) throw new RangeError(`${pixels.length} pixels do not make a ${W} × ${H} image`);
   const band = borderBand(image);
   const background = backgroundLevel(band);
   const light = darkInk(pixels, background);
@@ -212,6 +223,15 @@ export function mnistPreprocess(image: GrayImage): Float32Array | null {
   const out = new Float32Array(PIXELS);
   for (let y = 0; y < oh; y++) out.set(digit.subarray(y * ow, (y + 1) * ow), (dy + y) * IMAGE_SIDE + dx);
   return out;
+}
+
+/** `image` shrunk by area averaging to at most {@linkcode WORKING_SIDE} on its longer side, or itself. */
+function workingSize(image: GrayImage): GrayImage {
+  const { width: W, height: H } = image;
+  if (Math.max(W, H) <= WORKING_SIDE) return image;
+  const s = WORKING_SIDE / Math.max(W, H);
+  const width = Math.max(1, Math.round(W * s)), height = Math.max(1, Math.round(H * s));
+  return { width, height, pixels: resize(image.pixels, W, H, width, height) };
 }
 
 /**

@@ -231,6 +231,13 @@ Deno.test("mnistPreprocess: ruled and squared paper's printed lines are left out
   assert.ok(Math.max(...bar) >= 10, `the bar is still there: strong pixels per row ${bar}`);
 });
 
+Deno.test("mnistPreprocess: a 12-megapixel photo is worked on at 1024 pixels: the result of the same picture at that size", () => {
+  const small = page(1024, 768, 235, 40, ell(400, 300));
+  // every pixel of the small picture as a 4 × 4 block: area averaging gives the small picture back exactly
+  const big = page(4096, 3072, 235, 40, (x, y) => ell(400, 300)(Math.floor(x / 4), Math.floor(y / 4)));
+  assert.deepEqual([...mnistPreprocess(big)!], [...mnistPreprocess(small)!]);
+});
+
 Deno.test("mnistPreprocess: noisy paper under uneven light does not shrink the digit", () => {
   const rng = new Random(3);
   const width = 600, height = 800;
