@@ -146,8 +146,18 @@ function mlpFast(net: Network, rows: number, C: number): { forward(x: Float32Arr
 export function evaluate(net: Classifier, data: Dataset, batch = 250): Evaluation {
   const C = net.outputSize;
   const F = data.features;
+  if (F !== net.inputSize) {
+    throw new RangeError(`evaluate: the data's examples have ${F} values each, but the network takes ${net.inputSize}`);
+  }
+  for (let i = 0; i < data.n; i++) {
+    if (data.labels[i] >= C) {
+      throw new RangeError(
+        `evaluate: label ${data.labels[i]} of example ${i} is not one of the network's ${C} classes`,
+      );
+    }
+  }
   const rows = Math.max(1, Math.min(batch, data.n));
-  const fast = F !== net.inputSize ? null : isMlp(net) ? mlpFast(net, rows, C) : cnnInference(net);
+  const fast = isMlp(net) ? mlpFast(net, rows, C) : cnnInference(net);
   const predictions = new Uint8Array(data.n);
   let lossSum = 0;
   for (let start = 0; start < data.n; start += rows) {

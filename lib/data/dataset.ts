@@ -34,7 +34,7 @@ export interface Dataset {
 }
 
 /**
- * A dataset from its arrays, checking that their sizes agree.
+ * A dataset from its arrays, checking that their sizes agree and that every label is a digit 0–9.
  *
  * @example
  * ```ts
@@ -42,11 +42,17 @@ export interface Dataset {
  * import { makeDataset } from "./dataset.ts";
  * const d = makeDataset(new Float32Array(2 * 784), new Uint8Array([3, 7]));
  * assert.equal(d.n, 2);
+ * assert.throws(() => makeDataset(new Float32Array(784), new Uint8Array([12])), /label 12 of example 0/);
  * ```
  */
 export function makeDataset(x: Float32Array, labels: Uint8Array, features = PIXELS): Dataset {
   if (x.length !== labels.length * features) {
     throw new RangeError(`${x.length} pixel values do not make ${labels.length} images of ${features}`);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= CLASSES) {
+      throw new RangeError(`label ${labels[i]} of example ${i} is not a digit 0–${CLASSES - 1}`);
+    }
   }
   return { x, labels, n: labels.length, features };
 }

@@ -22,7 +22,7 @@ import { type Activation, activation, type ActivationName } from "./activations.
 import { Dense, type InitScheme } from "./dense.ts";
 import { crossEntropyLoss, softmaxCrossEntropyBackward, softmaxForward } from "./loss.ts";
 import type { Random } from "./random.ts";
-import { argmax, type DType, type Floats, zeros } from "./tensor.ts";
+import { argmax, type DType, type Floats, requireExamples, zeros } from "./tensor.ts";
 
 /** What defines a network's shape. */
 export interface NetworkShape {
@@ -150,6 +150,7 @@ export class Network {
    * [B, outputSize] (a view of an internal buffer, overwritten by the next call).
    */
   forward(x: Floats, B: number): Floats {
+    requireExamples("forward", x, B, this.inputSize);
     this.#reserve(B);
     let input = x;
     this.layers.forEach((layer, l) => {
@@ -166,6 +167,7 @@ export class Network {
    * with ∂L/∂W and ∂L/∂b of the batch's mean cross-entropy L, and returns L.
    */
   backprop(x: Floats, labels: ArrayLike<number>, B: number): number {
+    requireExamples("backprop", x, B, this.inputSize);
     this.#reserve(B);
     this.layers[0].forward(this.#outputs[0], x, B); // z⁰ = x · W⁰ + b⁰   [B, n₁]
     const loss = this.backpropAboveFirstLayer(labels, B);
@@ -233,6 +235,7 @@ export class Network {
 
   /** The most probable class of each of the n examples in x[n, inputSize]. */
   predict(x: Floats, n: number, batch = 256): Uint8Array {
+    requireExamples("predict", x, n, this.inputSize);
     const out = new Uint8Array(n);
     const I = this.inputSize;
     const C = this.outputSize;

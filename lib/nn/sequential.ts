@@ -25,7 +25,7 @@ import type { Parameter } from "./network.ts";
 import { MaxPool2d } from "./pool.ts";
 import type { Random } from "./random.ts";
 import { InputError } from "../errors.ts";
-import { argmax, type DType, type Floats, zeros } from "./tensor.ts";
+import { argmax, type DType, type Floats, requireExamples, zeros } from "./tensor.ts";
 
 /** What defines a layer-list network. */
 export interface SequentialShape {
@@ -182,6 +182,7 @@ export class Sequential {
   }
 
   #forward(x: Floats, B: number, training: boolean): Floats {
+    requireExamples(training ? "backprop" : "forward", x, B, this.inputSize);
     this.#reserve(B);
     let input = x;
     this.layers.forEach((layer, l) => {
@@ -230,6 +231,7 @@ export class Sequential {
 
   /** The most probable class of each of the n examples in x[n, inputSize]. */
   predict(x: Floats, n: number, batch = 256): Uint8Array {
+    requireExamples("predict", x, n, this.inputSize);
     const out = new Uint8Array(n);
     const I = this.inputSize, C = this.outputSize;
     for (let start = 0; start < n; start += batch) {

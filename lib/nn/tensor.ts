@@ -51,3 +51,21 @@ export function argmax(values: ArrayLike<number>, offset = 0, n = values.length 
   }
   return best;
 }
+
+/**
+ * Checks that x holds B examples of `size` values each (at least B·size values), and throws a RangeError naming
+ * `what` otherwise: a network given examples of another size says so instead of reading past them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireExamples } from "./tensor.ts";
+ * requireExamples("forward", new Float32Array(2 * 784), 2, 784); // fine
+ * assert.throws(() => requireExamples("predict", new Float32Array(784), 2, 784), /predict: 2 examples of 784 values/);
+ * ```
+ */
+export function requireExamples(what: string, x: ArrayLike<number>, B: number, size: number): void {
+  if (!(Number.isInteger(B) && B >= 0 && x.length >= B * size)) {
+    throw new RangeError(`${what}: ${B} examples of ${size} values need ${B * size} values, got ${x.length}`);
+  }
+}

@@ -116,6 +116,7 @@ export class TrainingDivergedError extends Error {
  * ```
  */
 export function SGD(net: Classifier, data: Dataset, options: TrainOptions): EpochStats[] {
+  checkTraining(net, data, options);
   const { epochs, rng } = options;
   const B = Math.max(1, Math.min(options.batchSize, data.n)); // buffers sized by the data: a batch is at most all of it
   const optimizer = options.optimizer ?? new GradientDescent();
@@ -169,4 +170,26 @@ export function SGD(net: Classifier, data: Dataset, options: TrainOptions): Epoc
     strategy.close?.();
   }
   return history;
+}
+
+/** {@linkcode SGD}'s arguments checked, each fault a RangeError of one sentence (before any work). */
+function checkTraining(net: Classifier, data: Dataset, options: TrainOptions): void {
+  const fail = (what: string): never => {
+    throw new RangeError(`SGD: ${what}`);
+  };
+  if (data.n === 0) fail("the dataset holds no example");
+  if (data.features !== net.inputSize) {
+    fail(`the data's examples have ${data.features} values each, but the network takes ${net.inputSize}`);
+  }
+  const C = net.outputSize;
+  for (let i = 0; i < data.n; i++) {
+    if (data.labels[i] >= C) fail(`label ${data.labels[i]} of example ${i} is not one of the network's ${C} classes`);
+  }
+  const { batchSize, epochs, lr, threads } = options;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) fail(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
+  if (!(Number.isInteger(epochs) && epochs >= 0)) fail(`epochs must be a whole number ≥ 0, got ${epochs}`);
+  if (typeof lr === "number" && !(lr > 0 && Number.isFinite(lr))) fail(`lr must be a finite number > 0, got ${lr}`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    fail(`threads must be a whole number ≥ 1, got ${threads}`);
+  }
 }

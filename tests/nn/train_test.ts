@@ -104,3 +104,31 @@ Deno.test("SGD: a batch size beyond the data is full-batch training, with buffer
   assert.deepEqual(huge.loss, whole.loss);
   assert.deepEqual(huge.weights, whole.weights);
 });
+
+Deno.test("SGD, evaluate, predict and forward refuse data of the wrong shape with one sentence, before any work", () => {
+  const net = new Network({ sizes: [784, 8, 10], activations: "relu" }).init(new Random(0));
+  const small = makeDataset(new Float32Array(3 * 20), new Uint8Array([1, 2, 3]), 20); // 20 values, not 784
+  const options = { epochs: 1, batchSize: 2, lr: 0.1, rng: new Random(0) };
+  const refuses = (fn: () => unknown, pattern: RegExp) =>
+    assert.throws(fn, (e: unknown) => e instanceof RangeError && pattern.test(e.message) && !e.message.includes("\n"));
+  refuses(() => SGD(net, small, options), /^SGD: the data's examples have 20 values each, but the network takes 784$/);
+  refuses(() => evaluate(net, small), /^evaluate: the data's examples have 20 values each, but the network takes 784$/);
+  refuses(() => net.predict(new Float32Array(784), 2), /^predict: 2 examples of 784 values need 1568 values, got 784$/);
+  refuses(() => net.probabilities(new Float32Array(100), 1), /^forward: 1 examples of 784 values need 784 values/);
+  const good = makeDataset(new Float32Array(4 * 784), new Uint8Array([0, 1, 2, 3]));
+  const before = net.parameters().map((p) => p.value.slice());
+  refuses(
+    () => SGD(net, good, { ...options, batchSize: 2.5 }),
+    /^SGD: batchSize must be a whole number ≥ 1, got 2\.5$/,
+  );
+  refuses(() => SGD(net, good, { ...options, epochs: -1 }), /^SGD: epochs must be a whole number ≥ 0, got -1$/);
+  refuses(() => SGD(net, good, { ...options, lr: -1 }), /^SGD: lr must be a finite number > 0, got -1$/);
+  refuses(
+    () => SGD(net, makeDataset(new Float32Array(0), new Uint8Array(0)), options),
+    /^SGD: the dataset holds no example$/,
+  );
+  const five = new Network({ sizes: [784, 8, 5], activations: "relu" }).init(new Random(0));
+  const seven = makeDataset(new Float32Array(2 * 784), new Uint8Array([1, 7]));
+  refuses(() => SGD(five, seven, options), /^SGD: label 7 of example 1 is not one of the network's 5 classes$/);
+  net.parameters().forEach((p, k) => assert.deepEqual(p.value, before[k], "nothing trained"));
+});
