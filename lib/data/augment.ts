@@ -253,7 +253,9 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
 /**
  * Applies a random augmentation to each image of a minibatch in place, every
  * draw coming from the given {@linkcode Random}, so the same seed gives the
- * same images. Plugs into `SGD`'s `augment` hook.
+ * same images. Plugs into `SGD`'s `augment` hook as
+ * `augment: (x, B, rng) => augmenter.apply(x, B, rng)` (a method: pass it in
+ * an arrow function, or bound, not as `augmenter.apply`).
  *
  * @example
  * ```ts

@@ -15,7 +15,7 @@ import type { Sequential } from "./sequential.ts";
 export type Classifier = Network | Sequential;
 
 /**
- * Whether `net` is the MLP (the training loop's fast paths apply to it only).
+ * Whether `net` is the MLP (the fast paths for dense layers apply to it; a convolutional network has `simd-cnn`).
  *
  * @example
  * ```ts

@@ -49,7 +49,9 @@ export interface Optimizer {
 export class GradientDescent implements Optimizer {
   readonly name = "sgd";
   /** `weightDecay`: λ, applied to weights only. */
-  constructor(readonly weightDecay = 0) {}
+  constructor(readonly weightDecay = 0) {
+    inRange("weight decay", weightDecay, 0, Infinity);
+  }
 
   step(params: readonly Parameter[], lr: number): void {
     for (const { value, grad, decay } of params) {
@@ -78,7 +80,10 @@ export class Momentum implements Optimizer {
   readonly name = "momentum";
   #velocity = new Map<Floats, Floats>();
   /** `momentum`: μ, the share of the last velocity kept; `weightDecay`: λ, applied to weights only. */
-  constructor(readonly momentum = 0.9, readonly weightDecay = 0) {}
+  constructor(readonly momentum = 0.9, readonly weightDecay = 0) {
+    inRange("momentum", momentum, 0, 1);
+    inRange("weight decay", weightDecay, 0, Infinity);
+  }
 
   /** The velocity v kept for the parameter tensor `value` (zeros before its first step). */
   velocity(value: Floats): Floats {
@@ -124,7 +129,12 @@ export class Adam implements Optimizer {
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-8,
-  ) {}
+  ) {
+    inRange("weight decay", weightDecay, 0, Infinity);
+    inRange("beta1", beta1, 0, 1);
+    inRange("beta2", beta2, 0, 1);
+    if (!(epsilon > 0 && Number.isFinite(epsilon))) throw new RangeError(`epsilon must be > 0, got ${epsilon}`);
+  }
 
   /** Steps taken so far (t of the bias correction); kernels that step elsewhere set it back. */
   get steps(): number {
@@ -185,6 +195,16 @@ export function createOptimizer(
       return new Momentum(options.momentum ?? 0.9, wd);
     case "adam":
       return new Adam(wd);
+  }
+  throw new RangeError(`no optimiser is called ${JSON.stringify(name)}: sgd, momentum or adam`);
+}
+
+/** Throws a RangeError unless lo ≤ value < hi. */
+function inRange(what: string, value: number, lo: number, hi: number): void {
+  if (!(value >= lo && value < hi)) {
+    throw new RangeError(
+      `${what} must be ${hi === Infinity ? `≥ ${lo}` : `from ${lo} up to (not including) ${hi}`}, got ${value}`,
+    );
   }
 }
 

@@ -47,6 +47,9 @@ export function makeSchedule(name: ScheduleName, lr: number, epochs: number, war
   if (!(Number.isInteger(warmup) && warmup >= 0 && warmup < epochs)) {
     throw new RangeError(`warm-up epochs must be a whole number from 0 to ${epochs - 1}, got ${warmup}`);
   }
+  if (name !== "constant" && name !== "step" && name !== "cosine") {
+    throw new RangeError(`no schedule is called ${JSON.stringify(name)}: constant, step or cosine`);
+  }
   const span = epochs - warmup;
   const after: Schedule = name === "constant"
     ? () => lr

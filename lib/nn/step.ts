@@ -79,7 +79,7 @@ export interface StepOptions {
   augment?: (x: Float32Array, B: number, rng: Random) => void;
   /** Which path computes the steps (default `"auto"`): see {@linkcode chooseStep}. */
   path?: StepPath;
-  /** Threads computing each step on the SIMD general path (default 1); the other paths use one. */
+  /** Threads computing each step on `simd`, `simd-columns` and `simd-cnn` (default 1); the other paths use one. */
   threads?: number;
 }
 

@@ -25,7 +25,7 @@ import { chooseStep, type StepPath, type StepStrategy } from "./step.ts";
 export interface EpochStats {
   /** 1-based epoch number. */
   epoch: number;
-  /** Mean of the minibatch losses seen during the epoch. */
+  /** Mean loss per example over the epoch: each minibatch's mean loss weighted by its size (the last may be smaller). */
   loss: number;
   /** The learning rate used in the epoch. */
   lr: number;
@@ -73,7 +73,10 @@ export interface TrainOptions {
    * gives the same model bytes on any number of threads. Plain SGD leaves
    * its one-thread `sparse-mlp` path for them when the step is large enough
    * (`THREADED_SGD_MIN` in `step.ts`; `sparse-mlp`'s bytes differ from
-   * theirs by float32 rounding); the other paths run on one thread.
+   * theirs by float32 rounding). A convolutional network on `simd-cnn` splits
+   * each step's examples between the threads and sums their gradients in a
+   * fixed order (the same bytes for a seed and a thread count). The other
+   * paths run on one thread.
    */
   threads?: number;
   /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Parameter } from "../../lib/nn/network.ts";
-import { Adam, createOptimizer, GradientDescent, Momentum } from "../../lib/nn/optimizers.ts";
+import { Adam, createOptimizer, GradientDescent, Momentum, type OptimizerName } from "../../lib/nn/optimizers.ts";
+import { makeSchedule, type ScheduleName } from "../../lib/nn/schedule.ts";
 
 function param(value: number[], grad: number[], decay = true): Parameter {
   return { name: "p", value: Float64Array.from(value), grad: Float64Array.from(grad), decay };
@@ -52,4 +53,19 @@ Deno.test("createOptimizer: builds each named optimiser", () => {
   assert.ok(createOptimizer("sgd") instanceof GradientDescent);
   assert.ok(createOptimizer("momentum", { momentum: 0.5 }) instanceof Momentum);
   assert.ok(createOptimizer("adam") instanceof Adam);
+});
+
+Deno.test("optimisers and schedules refuse a name or a setting that is none, in one sentence", () => {
+  assert.throws(
+    () => createOptimizer("bogus" as OptimizerName),
+    /^RangeError: no optimiser is called "bogus": sgd, momentum or adam$/,
+  );
+  assert.throws(() => new Momentum(-1), /^RangeError: momentum must be from 0 up to \(not including\) 1, got -1$/);
+  assert.throws(() => new Momentum(1), /momentum must be from 0 up to/);
+  assert.throws(() => new GradientDescent(-0.1), /^RangeError: weight decay must be ≥ 0, got -0\.1$/);
+  assert.throws(() => new Adam(0, 1), /beta1 must be from 0 up to/);
+  assert.throws(
+    () => makeSchedule("bogus" as ScheduleName, 0.1, 10),
+    /^RangeError: no schedule is called "bogus": constant, step or cosine$/,
+  );
 });
