@@ -143,10 +143,12 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
 }
 
 /**
- * MNIST's own recipe (see the module text): invert when the background is light (decided from the border
- * pixels), crop to the ink's bounding box, scale to fit 20×20 keeping aspect ratio (area-averaging /
- * bilinear), paste into 28×28 centred by centre of mass. Returns 784 values in 0…255, white ink on black,
- * or null when the image has no ink (blank page). A 28×28 image with a pure black border is returned unchanged.
+ * MNIST's own recipe (see the module text): invert when the ink is darker than the background
+ * ({@linkcode darkInk}), leave out ruled lines ({@linkcode removeRuledLines}) and every patch of ink that is not
+ * the digit's ({@linkcode keepDigit}), crop to the digit, scale to fit 20×20 keeping aspect ratio
+ * (area-averaging / bilinear), paste into 28×28 centred by centre of mass. Returns 784 values in 0…255, white ink
+ * on black (multiply them by `INPUT_SCALE` for a network, as the data files are), or null when the picture holds
+ * no digit (a blank page, or specks only). A 28×28 image with a pure black border is returned unchanged.
  *
  * @example
  * ```ts

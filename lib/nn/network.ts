@@ -15,6 +15,11 @@
  *
  * Every buffer is allocated once, for the largest batch seen so far.
  *
+ * The code counts layers as its arrays do, from 0: `layers[l]` holds the
+ * weights above called Wˡ⁺¹, and a comment's zˡ, aˡ, δˡ are `layers[l]`'s
+ * (above: Zˡ⁺¹, Aˡ⁺¹, δˡ⁺¹); so z⁰ = x · W⁰ + b⁰ in the code is Z¹ above,
+ * and the code's input x is A⁰.
+ *
  * @module
  */
 
