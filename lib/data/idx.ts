@@ -338,7 +338,18 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** Compresses bytes with gzip (the web-standard `CompressionStream`). */
+/**
+ * Compresses bytes with gzip (the web-standard `CompressionStream`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gunzip, gzip } from "./idx.ts";
+ * const packed = await gzip(new Uint8Array(1000)); // a thousand zeros
+ * assert.ok(packed.length < 100);
+ * assert.deepEqual(await gunzip(packed, "zeros.gz"), new Uint8Array(1000));
+ * ```
+ */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());

@@ -51,7 +51,16 @@ import { decodeIdxImages, decodeIdxLabels, gunzip, idxDeclaredSize } from "./idx
 /** Which part of a dataset folder. */
 export type Split = "train" | "test";
 
-/** The file names of a split in the seed's layout. */
+/**
+ * The file names of a split in the seed's layout.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seedFiles } from "./load.ts";
+ * assert.deepEqual(seedFiles("data", "test"), { images: "data/test_X.csv", labels: "data/test_label.csv" });
+ * ```
+ */
 export function seedFiles(dir: string, split: Split): { images: string; labels: string } {
   return { images: joinPath(dir, `${split}_X.csv`), labels: joinPath(dir, `${split}_label.csv`) };
 }
@@ -84,7 +93,16 @@ export async function loadSplit(dir: string, split: Split): Promise<Dataset> {
   return readSplit(await findSplit(dir, split));
 }
 
-/** Reads the split that {@linkcode findSplit} found. */
+/**
+ * Reads the split that {@linkcode findSplit} found.
+ *
+ * @example
+ * ```ts ignore
+ * import { findSplit, readSplit } from "./load.ts";
+ * const source = await findSplit("data", "test"); // { layout: "seed", images: "data/test_X.csv", … }
+ * console.log((await readSplit(source)).n); // 350
+ * ```
+ */
 export async function readSplit(source: SplitSource): Promise<Dataset> {
   if (source.layout === "idx") return await readIdxPair(source.images, source.labels);
   if (source.layout === "mnist-csv") return await readMnistCsv(source.images);
@@ -195,6 +213,13 @@ async function listFiles(dir: string): Promise<Set<string> | null> {
 /**
  * Reads an images and a labels file in the IDX format (gzip-compressed when
  * the name ends in `.gz`), checking that they hold the same number of images.
+ *
+ * @example
+ * ```ts ignore
+ * import { readIdxPair } from "./load.ts";
+ * const test = await readIdxPair("mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz");
+ * console.log(test.n); // 10000
+ * ```
  */
 export async function readIdxPair(imagesPath: string, labelsPath: string): Promise<Dataset> {
   const pixels = decodeIdxImages(await readMaybeGzip(imagesPath), imagesPath);
@@ -223,6 +248,13 @@ const MNIST_CSV_WIDTH = 1 + PIXELS;
  * Reads the common MNIST CSV layout (`mnist_train.csv`): one image per line,
  * label 0–9 first, then 784 pixels 0–255, with or without a header line.
  * Line numbers in errors count the header.
+ *
+ * @example
+ * ```ts ignore
+ * import { readMnistCsv } from "./load.ts";
+ * const train = await readMnistCsv("mnist_train.csv"); // "label,1x1,1x2,…" then 60000 rows
+ * console.log(train.n, train.labels[0]); // 60000 5
+ * ```
  */
 export async function readMnistCsv(path: string): Promise<Dataset> {
   const bytes = await readNonEmptyFile(path);
@@ -410,6 +442,13 @@ function readCheckedCsv(
 /**
  * Reads a headerless CSV of images, one per row of 784 integers 0–255, into
  * a Float32Array [rows, 784] scaled to [0, 1].
+ *
+ * @example
+ * ```ts ignore
+ * import { readPixelCsv } from "./load.ts";
+ * const x = await readPixelCsv("data/test_X.csv");
+ * console.log(x.length / 784); // 350
+ * ```
  */
 export async function readPixelCsv(path: string): Promise<Float32Array> {
   const { rows, column } = await readNumericCsv(path, PIXELS);
@@ -421,7 +460,16 @@ export async function readPixelCsv(path: string): Promise<Float32Array> {
   return x;
 }
 
-/** Reads a headerless CSV of one-hot rows of 10 values into class labels. */
+/**
+ * Reads a headerless CSV of one-hot rows of 10 values into class labels.
+ *
+ * @example
+ * ```ts ignore
+ * import { readOneHotCsv } from "./load.ts";
+ * const labels = await readOneHotCsv("data/test_label.csv"); // rows such as 1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0
+ * console.log(labels[0]); // 0: the rows are sorted by class
+ * ```
+ */
 export async function readOneHotCsv(path: string): Promise<Uint8Array> {
   const { rows, column } = await readNumericCsv(path, CLASSES);
   const columns = Array.from({ length: CLASSES }, (_, k) => column(k));
@@ -504,7 +552,17 @@ function firstLine(message: string): string {
   return line.length <= 200 ? line : `${line.slice(0, 199)}…`;
 }
 
-/** `dir/name`, without doubling a trailing slash. */
+/**
+ * `dir/name`, without doubling a trailing slash.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { joinPath } from "./load.ts";
+ * assert.equal(joinPath("data", "a.csv"), "data/a.csv");
+ * assert.equal(joinPath("data/", "a.csv"), "data/a.csv");
+ * ```
+ */
 export function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }

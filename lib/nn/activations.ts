@@ -168,7 +168,17 @@ export function activation(name: string): Activation {
   return TABLE[name as ActivationName];
 }
 
-/** Whether `name` is one of {@linkcode ACTIVATIONS}. */
+/**
+ * Whether `name` is one of {@linkcode ACTIVATIONS}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isActivationName } from "./activations.ts";
+ * assert.ok(isActivationName("tanh"));
+ * assert.ok(!isActivationName("softplus"));
+ * ```
+ */
 export function isActivationName(name: string): name is ActivationName {
   return Object.hasOwn(TABLE, name);
 }

@@ -80,7 +80,16 @@ export function parseArch(text: string): ArchItem[] {
   });
 }
 
-/** The canonical text of an architecture (what {@linkcode parseArch} reads back). */
+/**
+ * The canonical text of an architecture (what {@linkcode parseArch} reads back).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatArch, parseArch } from "./arch.ts";
+ * assert.equal(formatArch(parseArch("conv5x5x16, pool2, fc128")), "conv5x5x16,pool2,fc128");
+ * ```
+ */
 export function formatArch(arch: readonly ArchItem[]): string {
   return arch.map((item) => {
     switch (item.kind) {

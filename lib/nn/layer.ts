@@ -27,7 +27,16 @@ import type { DType, Floats } from "./tensor.ts";
 /** The shape of one example: [channels, height, width] for images, [n] for vectors. */
 export type Shape = readonly number[];
 
-/** Number of values in one example of `shape`. */
+/**
+ * Number of values in one example of `shape`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shapeSize } from "./layer.ts";
+ * assert.equal(shapeSize([1, 28, 28]), 784);
+ * ```
+ */
 export function shapeSize(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -88,7 +88,22 @@ export interface TrainOptions {
   onStart?: (run: { strategy: StepStrategy["name"]; threads: number }) => void;
 }
 
-/** Thrown when the loss stops being a finite number. */
+/**
+ * Thrown when the loss stops being a finite number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SGD, TrainingDivergedError } from "./train.ts";
+ * import { Network } from "./network.ts";
+ * import { Random } from "./random.ts";
+ * import { makeDataset } from "../data/dataset.ts";
+ * const data = makeDataset(new Float32Array([0.1, 0.9]), new Uint8Array([0, 1]), 1);
+ * const net = new Network({ sizes: [1, 2], activations: [] }).init(new Random(0));
+ * // a learning rate of 1e30 overflows the weights at once
+ * assert.throws(() => SGD(net, data, { epochs: 5, batchSize: 1, lr: 1e30, rng: new Random(0) }), TrainingDivergedError);
+ * ```
+ */
 export class TrainingDivergedError extends Error {
   /** `epoch`: the 1-based epoch in which `loss`, a minibatch's mean loss, stopped being finite. */
   constructor(readonly epoch: number, readonly loss: number) {
