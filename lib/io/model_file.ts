@@ -35,7 +35,7 @@
 import { writeFileAtomic } from "./atomic_write.ts";
 import { isActivationName } from "../nn/activations.ts";
 import { CLASSES, INPUT_SCALE, PIXELS } from "../data/dataset.ts";
-import { InputError, quote } from "../errors.ts";
+import { InputError, osReason, quote } from "../errors.ts";
 import { Network } from "../nn/network.ts";
 import type { Classifier } from "../nn/classifier.ts";
 import { Sequential } from "../nn/sequential.ts";
@@ -331,7 +331,13 @@ export function requireDigitNetwork(net: Classifier, source: string): void {
 export async function saveModel(path: string, net: Classifier, extra: Record<string, string> = {}): Promise<void> {
   const bytes = modelToBytes(net, extra);
   const slash = path.lastIndexOf("/");
-  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  if (slash > 0) {
+    const folder = path.slice(0, slash);
+    await Deno.mkdir(folder, { recursive: true }).catch((error) => {
+      if (error instanceof Deno.errors.NotCapable) throw error; // the task's permissions: a bug, not bad input
+      throw new InputError(`${path}: cannot make the folder ${folder}: ${osReason(error)}`);
+    });
+  }
   await writeFileAtomic(path, bytes);
 }
 

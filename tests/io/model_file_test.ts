@@ -140,3 +140,18 @@ Deno.test("model file: an independent reader (Python, numpy, no shared code) giv
     }
   }
 });
+
+Deno.test("saveModel into a folder that cannot be made is an InputError naming the file and the folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a-file`, "not a folder");
+    const net = new Network({ sizes: [4, 2], activations: [] }).init(new Random(0));
+    await assert.rejects(
+      saveModel(`${dir}/a-file/sub/m.safetensors`, net),
+      (e: unknown) =>
+        e instanceof InputError && /m\.safetensors: cannot make the folder .*a-file\/sub: /.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
