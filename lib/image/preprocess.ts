@@ -195,8 +195,8 @@ export function mnistPreprocess(picture: GrayImage): Float32Array | null {
     ink[i] = v < floor ? 0 : v;
   }
 
-  // 2. leave out ruled paper's lines, keep the digit's patches of ink, and crop to them; the digit's strongest ink is stretched to 255 in turn
-  // (a darker frame or speck left out no longer sets the scale)
+  // 2. leave out ruled paper's lines, keep the digit's patches of ink, and crop to them. The digit's strongest ink
+  // is stretched to 255 again: a darker frame or speck left out no longer sets the scale.
   removeRuledLines(ink, W, H);
   if (!keepDigit(ink, W, H)) return null;
   let strongest = 0;
