@@ -210,7 +210,15 @@ export function splitForValidation(
   seed: number,
 ): { train: Dataset; validation: Dataset | null } {
   if (recipe.valSplit === 0) return { train: data, validation: null };
-  const { train, validation } = splitDataset(data, recipe.valSplit, new Random(seed ^ 0x5117));
+  let parts: { train: Dataset; validation: Dataset };
+  try {
+    parts = splitDataset(data, recipe.valSplit, new Random(seed ^ 0x5117));
+  } catch (error) {
+    // each class holds out its rounded share: in a small set that can be every image
+    if (!(error instanceof RangeError)) throw error;
+    throw new UsageError(`--val-split ${recipe.valSplit} holds out every image of a ${data.n}-image training set`);
+  }
+  const { train, validation } = parts;
   if (validation.n === 0) {
     throw new UsageError(`--val-split ${recipe.valSplit} holds out no image of a ${data.n}-image training set`);
   }

@@ -124,10 +124,17 @@ export function stratifiedSplit(
  * const data = makeDataset(new Float32Array(20 * 784), Uint8Array.from({ length: 20 }, (_, i) => i % 10));
  * const { train, validation } = splitDataset(data, 0.1, new Random(1));
  * assert.equal(train.n + validation.n, 20);
+ * // twenty different images, two per class: holding out 95% of each class leaves nothing to train on
+ * const x = new Float32Array(20 * 784).map((_, k) => (k % 785 === 0 ? 1 : 0)); // image i has pixel i lit
+ * const distinct = makeDataset(x, Uint8Array.from({ length: 20 }, (_, i) => i % 10));
+ * assert.throws(() => splitDataset(distinct, 0.95, new Random(1)), /leaves none to train on/);
  * ```
  */
 export function splitDataset(data: Dataset, fraction: number, rng: Random): { train: Dataset; validation: Dataset } {
   const groups = fraction === 0 ? [] : new ImageIndex(data).groups.filter((g) => g.length > 1);
   const { train, validation } = stratifiedSplit(data.labels, fraction, rng, { groups });
+  if (train.length === 0 && data.n > 0) {
+    throw new RangeError(`holding out ${fraction} of ${data.n} examples leaves none to train on`);
+  }
   return { train: subset(data, train), validation: subset(data, validation) };
 }

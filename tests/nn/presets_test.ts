@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { parseTrainArgs } from "../../cli/train.ts";
+import { splitForValidation } from "../../cli/recipe.ts";
+import { makeDataset } from "../../lib/data/dataset.ts";
 import { UsageError } from "../../cli/common.ts";
 import { AUGMENTATIONS } from "../../lib/data/augment.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
@@ -280,4 +282,18 @@ Deno.test("cli train --preset mnist-cnn --data data --epochs 1: the preset train
   } finally {
     await scratch.remove();
   }
+});
+
+Deno.test("splitForValidation: a split that would hold out every image, or none, is a usage error naming the flag", () => {
+  // three images of class 0: each class holds out its rounded share, 0.85 · 3 → all three
+  const three = makeDataset(new Float32Array(3 * 784).map((_, k) => (k % 785 === 0 ? 1 : 0)), new Uint8Array(3));
+  const recipe = (valSplit: number) => parseTrainArgs(["--val-split", String(valSplit)]).recipe;
+  assert.throws(
+    () => splitForValidation(three, recipe(0.85), 0),
+    (e: unknown) =>
+      e instanceof UsageError && e.message === "--val-split 0.85 holds out every image of a 3-image training set",
+  );
+  assert.throws(() => splitForValidation(three, recipe(0.1), 0), /--val-split 0\.1 holds out no image of a 3-image/);
+  const { train, validation } = splitForValidation(three, recipe(0.5), 0);
+  assert.deepEqual([train.n, validation!.n], [1, 2]);
 });
