@@ -7,7 +7,7 @@
 
 import type { Dataset } from "./data/dataset.ts";
 import { crossEntropyFromLogits } from "./nn/loss.ts";
-import { type Classifier, isMlp } from "./nn/classifier.ts";
+import { type Classifier, isMlp, requireFittingData } from "./nn/classifier.ts";
 import { argmax, type Floats } from "./nn/tensor.ts";
 import { simdForward } from "./kernels/simd_forward.ts";
 import { cnnInference } from "./kernels/simd_cnn.ts";
@@ -146,16 +146,7 @@ function mlpFast(net: Network, rows: number, C: number): { forward(x: Float32Arr
 export function evaluate(net: Classifier, data: Dataset, batch = 250): Evaluation {
   const C = net.outputSize;
   const F = data.features;
-  if (F !== net.inputSize) {
-    throw new RangeError(`evaluate: the data's examples have ${F} values each, but the network takes ${net.inputSize}`);
-  }
-  for (let i = 0; i < data.n; i++) {
-    if (data.labels[i] >= C) {
-      throw new RangeError(
-        `evaluate: label ${data.labels[i]} of example ${i} is not one of the network's ${C} classes`,
-      );
-    }
-  }
+  requireFittingData("evaluate", net, data);
   const rows = Math.max(1, Math.min(batch, data.n));
   const fast = isMlp(net) ? mlpFast(net, rows, C) : cnnInference(net);
   const predictions = new Uint8Array(data.n);

@@ -16,7 +16,7 @@
  */
 
 import type { Dataset } from "../data/dataset.ts";
-import type { Classifier } from "./classifier.ts";
+import { type Classifier, requireFittingData } from "./classifier.ts";
 import { GradientDescent, type Optimizer } from "./optimizers.ts";
 import type { Random } from "./random.ts";
 import { chooseStep, type StepPath, type StepStrategy } from "./step.ts";
@@ -136,7 +136,7 @@ export class TrainingDivergedError extends Error {
 export function SGD(net: Classifier, data: Dataset, options: TrainOptions): EpochStats[] {
   checkTraining(net, data, options);
   const { epochs, rng } = options;
-  const B = Math.max(1, Math.min(options.batchSize, data.n)); // buffers sized by the data: a batch is at most all of it
+  const B = Math.min(options.batchSize, data.n); // buffers sized by the data: a batch is at most all of it
   const optimizer = options.optimizer ?? new GradientDescent();
   const learningRate = typeof options.lr === "number" ? () => options.lr as number : options.lr;
   const order = new Uint32Array(data.n);
@@ -196,13 +196,7 @@ function checkTraining(net: Classifier, data: Dataset, options: TrainOptions): v
     throw new RangeError(`SGD: ${what}`);
   };
   if (data.n === 0) fail("the dataset holds no example");
-  if (data.features !== net.inputSize) {
-    fail(`the data's examples have ${data.features} values each, but the network takes ${net.inputSize}`);
-  }
-  const C = net.outputSize;
-  for (let i = 0; i < data.n; i++) {
-    if (data.labels[i] >= C) fail(`label ${data.labels[i]} of example ${i} is not one of the network's ${C} classes`);
-  }
+  requireFittingData("SGD", net, data);
   const { batchSize, epochs, lr, threads } = options;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) fail(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
   if (!(Number.isInteger(epochs) && epochs >= 0)) fail(`epochs must be a whole number ≥ 0, got ${epochs}`);
