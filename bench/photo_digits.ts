@@ -3,14 +3,16 @@
  * font on a 600 × 800 page, placed off-centre and tilted by up to 12°, under each of the conditions a phone photo
  * or a scan brings (grain, uneven light, dust, dim paper, a thin pen, a scanner's dark frame), then read by
  * `mnistPreprocess` and each model given. Prints, per condition, how many of the ten each model reads right and
- * how many pictures were taken for blank. The pictures are made here, in memory, from a seeded generator.
+ * how many pictures were taken for blank or for more than one digit. Then numbers of two to four digits written
+ * side by side (`mnistDigits`) under some of the conditions: how many numbers each model reads whole, and how many
+ * were cut into the wrong number of digits. The pictures are made here, in memory, from a seeded generator.
  *
  *     deno run -A bench/photo_digits.ts models/mlp.safetensors [more models…]
  *
  * @module
  */
 
-import { mnistPreprocess } from "../lib/image/preprocess.ts";
+import { type GrayImage, mnistDigits, mnistPreprocess } from "../lib/image/preprocess.ts";
 import { loadModel } from "../lib/io/model_file.ts";
 import { Random } from "../lib/nn/random.ts";
 import { INPUT_SCALE } from "../lib/data/dataset.ts";
@@ -120,11 +122,32 @@ function normal(rng: Random): number {
   return s;
 }
 
-function picture(digit: number, c: Condition, rng: Random): { width: number; height: number; pixels: Float32Array } {
+/** One digit on a 600 × 800 page, off-centre and tilted. */
+function picture(digit: number, c: Condition, rng: Random): GrayImage {
   const W = 600, H = 800;
   const box = [100 + rng.uniform() * 200, 120 + rng.uniform() * 300, 220, 330];
   const pen = c.pen ?? [14, 30, 16][digit % 3];
-  const ink = render(digit, W, H, box, pen, 24 * (rng.uniform() - 0.5));
+  return onPaper(render(digit, W, H, box, pen, 24 * (rng.uniform() - 0.5)), W, H, c, rng);
+}
+
+/** A number: its digits side by side, 150 × 225 each, gaps of 15–50% of a digit's width, each tilted its own way. */
+function numberPicture(digits: number[], c: Condition, rng: Random): GrayImage {
+  const H = 500, boxes: number[][] = [];
+  let x = 60;
+  for (let k = 0; k < digits.length; k++) {
+    boxes.push([x, 120 + rng.uniform() * 60, 150, 225]);
+    x += 150 * (1 + 0.15 + 0.35 * rng.uniform());
+  }
+  const W = Math.round(x + 60), ink = new Float32Array(W * H), pen = c.pen ?? 16;
+  digits.forEach((digit, k) => {
+    const one = render(digit, W, H, boxes[k], pen, 16 * (rng.uniform() - 0.5));
+    for (let i = 0; i < ink.length; i++) if (one[i] > ink[i]) ink[i] = one[i];
+  });
+  return onPaper(ink, W, H, c, rng);
+}
+
+/** Ink coverage ink[H, W] on paper under the condition: paper and ink levels, grain, uneven light, marks. */
+function onPaper(ink: Float32Array, W: number, H: number, c: Condition, rng: Random): GrayImage {
   const paper = c.paper ?? 235, level = c.ink ?? 40;
   const sheet = new Float32Array(W * H).fill(paper);
   c.under?.(sheet, W, H);
@@ -143,14 +166,16 @@ function picture(digit: number, c: Condition, rng: Random): { width: number; hei
 
 const paths = Deno.args.length > 0 ? Deno.args : ["models/mlp.safetensors"];
 const nets = await Promise.all(paths.map(async (p) => (await loadModel(p)).net));
-console.log(`| condition (10 digits) | ${paths.join(" | ")} | taken for blank |`);
-console.log(`|---|${paths.map(() => "---|").join("")}---|`);
+console.log(`| condition (10 digits) | ${paths.join(" | ")} | taken for blank | taken for several digits |`);
+console.log(`|---|${paths.map(() => "---|").join("")}---|---|`);
 for (const [name, c] of CONDITIONS) {
   const rng = new Random(7);
   const right = nets.map(() => 0);
-  let blank = 0;
+  let blank = 0, several = 0;
   for (let digit = 0; digit < 10; digit++) {
-    const x = mnistPreprocess(picture(digit, c, rng));
+    const image = picture(digit, c, rng);
+    if (mnistDigits(image).length > 1) several++;
+    const x = mnistPreprocess(image);
     if (x === null) {
       blank++;
       continue;
@@ -158,5 +183,39 @@ for (const [name, c] of CONDITIONS) {
     const input = Float32Array.from(x, (v) => v * INPUT_SCALE);
     nets.forEach((net, k) => right[k] += net.predict(input, 1)[0] === digit ? 1 : 0);
   }
-  console.log(`| ${name} | ${right.map((r) => `${r}/10`).join(" | ")} | ${blank} |`);
+  console.log(`| ${name} | ${right.map((r) => `${r}/10`).join(" | ")} | ${blank} | ${several} |`);
+}
+
+const NUMBER_CONDITIONS = new Set([
+  "clean page",
+  "grain + uneven light",
+  "a thin dark edge (3 px)",
+  "ruled paper (2-px lines every 40 px)",
+  "squared paper (a 40-px grid)",
+]);
+console.log(
+  `\n| condition (20 numbers of 2–4 digits) | ${paths.join(" | ")} | digits right | wrong number of digits |`,
+);
+console.log(`|---|${paths.map(() => "---|").join("")}---|---|`);
+for (const [name, c] of CONDITIONS.filter(([name]) => NUMBER_CONDITIONS.has(name))) {
+  const rng = new Random(11);
+  const whole = nets.map(() => 0), digitsRight = nets.map(() => 0);
+  let total = 0, miscut = 0;
+  for (let n = 0; n < 20; n++) {
+    const digits = Array.from({ length: 2 + (n % 3) }, () => Math.floor(rng.uniform() * 10));
+    total += digits.length;
+    const xs = mnistDigits(numberPicture(digits, c, rng));
+    if (xs.length !== digits.length) {
+      miscut++;
+      continue;
+    }
+    nets.forEach((net, k) => {
+      const read = xs.map((x) => net.predict(Float32Array.from(x, (v) => v * INPUT_SCALE), 1)[0]);
+      const right = read.filter((d, i) => d === digits[i]).length;
+      digitsRight[k] += right;
+      if (right === digits.length) whole[k]++;
+    });
+  }
+  const perModel = whole.map((w) => `${w}/20`).join(" | ");
+  console.log(`| ${name} | ${perModel} | ${digitsRight.map((d) => `${d}/${total}`).join(", ")} | ${miscut} |`);
 }

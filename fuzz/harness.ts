@@ -30,7 +30,7 @@ import { PIXELS } from "../lib/data/dataset.ts";
 import { encodeIdx } from "../lib/data/idx.ts";
 import { readIdxPair, readMnistCsv, readSplit } from "../lib/data/load.ts";
 import { decodeImage, encodeJpeg, encodePng } from "../lib/image/decode.ts";
-import { mnistPreprocess } from "../lib/image/preprocess.ts";
+import { mnistDigits } from "../lib/image/preprocess.ts";
 import { modelFromBytes, modelToBytes } from "../lib/io/model_file.ts";
 import { Network } from "../lib/nn/network.ts";
 import { parseArch } from "../lib/nn/arch.ts";
@@ -284,7 +284,7 @@ export async function targets(): Promise<Target[]> {
         bytes: rgbaPng,
       }],
       mutators: [...generic, [pngHeader, 5]],
-      run: (bytes) => Promise.resolve(void mnistPreprocess(decodeImage(bytes, "fuzz.png"))),
+      run: (bytes) => Promise.resolve(void mnistDigits(decodeImage(bytes, "fuzz.png"))),
     },
     {
       name: "jpeg",
@@ -297,7 +297,7 @@ export async function targets(): Promise<Target[]> {
         { role: "exif", bytes: new Uint8Array([...jpg.subarray(0, 2), ...exifSegment(6), ...jpg.subarray(2)]) },
       ],
       mutators: [...generic, [jpegHeader, 4], [jpegExif, 1]],
-      run: (bytes) => Promise.resolve(void mnistPreprocess(decodeImage(bytes, "fuzz.jpg"))),
+      run: (bytes) => Promise.resolve(void mnistDigits(decodeImage(bytes, "fuzz.jpg"))),
     },
   ];
 }

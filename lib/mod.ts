@@ -45,7 +45,7 @@
  * | `io/atomic_write.ts`      | writing a file whole or not at all (temp + rename)   |
  * | `io/file_kind.ts`         | what a file is, from its first bytes (signatures)    |
  * | `image/decode.ts`         | PNG and JPEG files decoded to grayscale              |
- * | `image/preprocess.ts`     | any digit picture → MNIST's 28 × 28 (browser-safe)   |
+ * | `image/preprocess.ts`     | a digit's or a number's picture → MNIST's 28 × 28    |
  * | `metrics.ts`              | accuracy, confusion matrix, evaluate                 |
  * | `report.ts`               | training report: metrics CSV, SVG charts (Plot)      |
  * | `errors.ts`               | `InputError`: one sentence for bad input             |

@@ -120,6 +120,57 @@ Deno.test({
   },
 });
 
+/** Test rows drawn ×4 side by side, 30 pixels apart, dark on light paper; `only` keeps one of them. */
+function numberOf(rows: number[], only?: number) {
+  const side = 112, width = 40 + rows.length * (side + 30), height = side + 60;
+  const pixels = new Float32Array(width * height).fill(240);
+  rows.forEach((i, k) => {
+    if (only !== undefined && only !== k) return;
+    const up = resize(row(i), 28, 28, side, side);
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) pixels[(30 + y) * width + 20 + k * (side + 30) + x] = 240 - 0.9 * up[y * side + x];
+    }
+  });
+  return { width, height, pixels };
+}
+
+Deno.test({
+  name: "predict: a picture of a number is read digit by digit, left to right, each as its digit alone",
+  async fn() {
+    const rows = [ROWS[2], ROWS[9], ROWS[15], ROWS[19]];
+    const file = `${dir}/number.png`, alone = rows.map((_, k) => `${dir}/number_digit_${k}.png`);
+    await Deno.writeFile(file, encodePng(numberOf(rows)));
+    for (const [k, f] of alone.entries()) await Deno.writeFile(f, encodePng(numberOf(rows, k)));
+    const result = await runTask("predict", ["--model", model, "--json", file, ...alone]);
+    assert.equal(result.code, 0, result.stderr);
+    const [number, ...singles] = result.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(Object.keys(number), ["file", "number", "digits"]);
+    assert.equal(number.number, singles.map((s) => s.digit).join(""));
+    // the same up to float rounding: the whole picture's ink is stretched by its strongest pixel, then each digit's
+    number.digits.forEach((d: { digit: number; probabilities: number[] }, k: number) => {
+      assert.equal(d.digit, singles[k].digit, `digit ${k + 1}`);
+      d.probabilities.forEach((p, j) => assert.ok(Math.abs(p - singles[k].probabilities[j]) < 1e-5, `digit ${k + 1}`));
+    });
+    // the digits are told apart, not guessed: most are read as their rows are
+    const likeRows = rows.filter((i, k) => number.digits[k].digit === argmax(rowProbabilities(i))).length;
+    assert.ok(likeRows >= 3, `${likeRows} of 4 read like their rows`);
+    // the text output: the number, then a line per digit; --single reads the one digit with the most ink
+    const text = await runTask("predict", ["--model", model, file]);
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.trim().split("\n");
+    assert.equal(lines[0], `${file}: ${number.number} (4 digits, left to right)`);
+    assert.equal(lines.length, 5);
+    assert.match(lines[1], new RegExp(`^  ${number.digits[0].digit}  probability \\d+\\.\\d%; next \\d at `));
+    const single = await runTask("predict", ["--model", model, "--json", "--single", file]);
+    assert.equal(single.code, 0, single.stderr);
+    const one = JSON.parse(single.stdout);
+    assert.deepEqual(Object.keys(one), ["file", "digit", "probabilities"]);
+    assert.ok(
+      number.digits.some((d: { probabilities: number[] }) => d.probabilities.join() === one.probabilities.join()),
+    );
+  },
+});
+
 Deno.test({
   name: "predict: --json prints one line per image with file, digit and ten probabilities summing to 1",
   async fn() {

@@ -1,6 +1,6 @@
 /**
- * MNIST-style preprocessing: any picture of one digit → the 28 × 28 image the
- * network was trained on.
+ * MNIST-style preprocessing: any picture of a digit → the 28 × 28 image the
+ * network was trained on (a picture of a number → one image per digit).
  *
  * MNIST was made from scanned digits in four steps, and a person's own picture
  * goes through the same ones (a picture over 1024 pixels on its longer side,
@@ -13,12 +13,15 @@
  *    picture is inverted. The background level and the paper's noise (how far
  *    the band strays towards ink: uneven light, JPEG noise) are subtracted and
  *    the strongest ink stretched to 255 (a photo's gray paper becomes black);
- * 2. keep the digit and crop to it: ruled or squared paper's printed lines
- *    are left out; of the patches of connected ink (ink below
- *    a tenth of the strongest is paper noise), the one with the most ink is the
- *    digit, with the patches near it that hold a real share of ink (a stroke
- *    the pen broke); a speck of dust elsewhere, or a frame along the picture's
- *    edge, is left out. Ink too small to be a digit is no digit;
+ * 2. find the digit and crop to it: ruled or squared paper's printed lines
+ *    are left out; the patches of connected ink (ink below a tenth of the
+ *    strongest is paper noise) are joined into digits: pieces one above the
+ *    other, or side by side across a pen break, are one digit, and a small
+ *    piece near a digit is part of it (a stroke the pen broke); a speck of
+ *    dust elsewhere, or a frame along the picture's edge, is left out. Ink too
+ *    small to be a digit is no digit. The digit with the most ink is the
+ *    picture's digit ({@linkcode mnistPreprocess}); a picture of a number
+ *    gives each of its digits, left to right ({@linkcode mnistDigits});
  * 3. scale to fit 20 × 20 keeping the aspect ratio: area averaging when
  *    shrinking, bilinear when enlarging. Strokes that would come out much
  *    thinner than MNIST's (a pen line in a large photo shrinks to a faint
@@ -74,10 +77,25 @@ export const NOISE_FLOOR = 0.1;
  * of ink that lies mostly there and runs along most of a side is a frame or the page's edge, not the digit.
  */
 export const BORDER_BAND = 0.1;
-/** A patch of ink joins the digit when it holds this share of the digit's main patch's ink… */
+/** A patch of ink with less than this share of the heaviest patch's ink is a speck, left out. */
 export const PIECE_SHARE = 0.02;
-/** …and is no farther from the digit's box than this share of the box's longer side. */
+/**
+ * A piece of ink too small to be a digit joins the nearest digit when it is no farther from the digit's box than
+ * this share of the box's longer side (a stroke the pen broke); pieces one above the other within this distance are
+ * one digit too.
+ */
 export const PIECE_REACH = 0.3;
+/** Pieces side by side are one digit when the gap between them is at most this share of their height (a pen break). */
+export const PEN_BREAK = 0.06;
+/**
+ * A group of ink is a digit of its own when it is at least this share as tall as the group with the most ink
+ * (a 1 beside an 8 is as tall; a dot or a dash is not)…
+ */
+export const DIGIT_HEIGHT = 0.4;
+/** …and holds at least this share of that group's ink. */
+export const DIGIT_SHARE = 0.1;
+/** The most pieces of ink (the heaviest) considered: a picture of a number has tens. */
+export const MAX_PIECES = 256;
 /**
  * Ruled or squared paper: a row (column) of a picture at least 64 pixels on each side whose ink spans this share of
  * its width (height), in a band at most {@linkcode LINE_THICKNESS} thick, is a printed line, when there are at least
@@ -144,11 +162,12 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
 
 /**
  * MNIST's own recipe (see the module text): invert when the ink is darker than the background
- * ({@linkcode darkInk}), leave out ruled lines ({@linkcode removeRuledLines}) and every patch of ink that is not
- * the digit's ({@linkcode keepDigit}), crop to the digit, scale to fit 20×20 keeping aspect ratio
+ * ({@linkcode darkInk}), leave out ruled lines ({@linkcode removeRuledLines}), find the digits
+ * ({@linkcode findDigits}) and keep the one with the most ink, crop to it, scale to fit 20×20 keeping aspect ratio
  * (area-averaging / bilinear), paste into 28×28 centred by centre of mass. Returns 784 values in 0…255, white ink
  * on black (multiply them by `INPUT_SCALE` for a network, as the data files are), or null when the picture holds
- * no digit (a blank page, or specks only). A 28×28 image with a pure black border is returned unchanged.
+ * no digit (a blank page, or specks only). A 28×28 image with a pure black border is returned unchanged. For a
+ * picture of several digits, {@linkcode mnistDigits} gives each.
  *
  * @example
  * ```ts
@@ -166,6 +185,39 @@ export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: numbe
  * ```
  */
 export function mnistPreprocess(picture: GrayImage): Float32Array | null {
+  return readDigits(picture, false)[0] ?? null;
+}
+
+/**
+ * A picture of a number (a date or a sum written on paper, a house number) → one 28 × 28 image per digit, left to
+ * right, each prepared as {@linkcode mnistPreprocess} prepares a picture of one digit: the digits are told apart as
+ * {@linkcode findDigits} says (digit-sized groups of ink side by side). A picture of one digit gives one image (the
+ * one `mnistPreprocess` gives), a blank picture none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { centreOfMass, mnistDigits, mnistPreprocess } from "./preprocess.ts";
+ * // "11" on white paper: two bars 20 × 160, 60 pixels apart; then only the left one
+ * const width = 300, height = 240;
+ * const bars = (xs: number[]) => {
+ *   const pixels = new Float32Array(width * height).fill(250);
+ *   for (const x0 of xs) for (let y = 40; y < 200; y++) pixels.fill(10, y * width + x0, y * width + x0 + 20);
+ *   return { width, height, pixels };
+ * };
+ * const digits = mnistDigits(bars([80, 160]));
+ * assert.equal(digits.length, 2);
+ * assert.deepEqual(digits[1], mnistPreprocess(bars([80])));
+ * const { cx } = centreOfMass(digits[0], 28, 28);
+ * assert.ok(Math.abs(cx - 14) <= 0.5);
+ * ```
+ */
+export function mnistDigits(picture: GrayImage): Float32Array[] {
+  return readDigits(picture, true);
+}
+
+/** Steps 1–4 for every digit of the picture (`all`), or for the one with the most ink. */
+function readDigits(picture: GrayImage, all: boolean): Float32Array[] {
   checkSize(picture.width, picture.height);
   if (picture.pixels.length !== picture.width * picture.height) {
     throw new RangeError(`${picture.pixels.length} pixels do not make a ${picture.width} × ${picture.height} image`);
@@ -184,9 +236,9 @@ export function mnistPreprocess(picture: GrayImage): Float32Array | null {
     if (ink > peak) peak = ink;
   }
   const noise = Math.min(MAX_NOISE * peak, paperNoise(band, background, light));
-  if (peak - noise < MIN_CONTRAST) return null;
+  if (peak - noise < MIN_CONTRAST) return [];
   // already MNIST-like: 28 × 28 on pure black (every MNIST row is); a grey background still needs steps 1–4
-  if (W === IMAGE_SIDE && H === IMAGE_SIDE && background === 0 && noise === 0) return Float32Array.from(pixels);
+  if (W === IMAGE_SIDE && H === IMAGE_SIDE && background === 0 && noise === 0) return [Float32Array.from(pixels)];
   const ink = new Float32Array(W * H);
   const gain = 255 / (peak - noise);
   const floor = NOISE_FLOOR * 255;
@@ -195,15 +247,43 @@ export function mnistPreprocess(picture: GrayImage): Float32Array | null {
     ink[i] = v < floor ? 0 : v;
   }
 
-  // 2. leave out ruled paper's lines, keep the digit's patches of ink, and crop to them. The digit's strongest ink
-  // is stretched to 255 again: a darker frame or speck left out no longer sets the scale.
+  // 2. leave out ruled paper's lines, and find the digits: specks and frames are left out.
   removeRuledLines(ink, W, H);
-  if (!keepDigit(ink, W, H)) return null;
+  const { labels, digits } = findDigits(ink, W, H);
+  const heaviest = digits.reduce((a: DigitInk | null, d) => (a === null || d.mass > a.mass ? d : a), null);
+  const images: Float32Array[] = [];
+  for (const digit of all ? digits : heaviest === null ? [] : [heaviest]) {
+    const image = digitImage(ink, labels, W, digit, gain);
+    if (image !== null) images.push(image);
+  }
+  return images;
+}
+
+/**
+ * Steps 2–4 for one digit of ink[H, W]: its patches cropped to its box, its strongest ink stretched to 255 again
+ * (a darker frame or speck left out no longer sets the scale), scaled into 20 × 20 and pasted into 28 × 28 by its
+ * centre of mass. Null when the digit's ink is too faint against the paper (`gain`: step 1's stretch).
+ */
+function digitImage(
+  ink: Float32Array,
+  labels: Int32Array,
+  W: number,
+  digit: DigitInk,
+  gain: number,
+): Float32Array | null {
+  let bw = digit.x1 - digit.x0, bh = digit.y1 - digit.y0;
+  let crop: Float32Array = new Float32Array(bw * bh); // [bh, bw]: the digit's patches only
   let strongest = 0;
-  for (let i = 0; i < ink.length; i++) if (ink[i] > strongest) strongest = ink[i];
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const i = (digit.y0 + y) * W + digit.x0 + x;
+      if (!digit.patches.has(labels[i])) continue;
+      crop[y * bw + x] = ink[i];
+      if (ink[i] > strongest) strongest = ink[i];
+    }
+  }
   if (strongest / gain < MIN_CONTRAST) return null;
-  if (strongest < 255) { for (let i = 0; i < ink.length; i++) ink[i] *= 255 / strongest; }
-  let { pixels: crop, width: bw, height: bh } = cropToInk(ink, W, H);
+  if (strongest < 255) { for (let i = 0; i < crop.length; i++) crop[i] *= 255 / strongest; }
 
   // 3. fit into 20 × 20 keeping the aspect ratio, thickening strokes that would come out too thin.
   const w = strokeWidth(crop, bw, bh), L = Math.max(bw, bh);
@@ -216,14 +296,14 @@ export function mnistPreprocess(picture: GrayImage): Float32Array | null {
   const s = DIGIT_BOX / Math.max(bw, bh);
   const ow = Math.min(DIGIT_BOX, Math.max(1, Math.round(bw * s)));
   const oh = Math.min(DIGIT_BOX, Math.max(1, Math.round(bh * s)));
-  const digit = resize(crop, bw, bh, ow, oh);
+  const digitPixels = resize(crop, bw, bh, ow, oh);
 
   // 4. paste into 28 × 28, centre of mass on (14, 14).
-  const { cx, cy } = centreOfMass(digit, ow, oh);
+  const { cx, cy } = centreOfMass(digitPixels, ow, oh);
   const dx = clamp(Math.round(CENTRE - cx), 0, IMAGE_SIDE - ow);
   const dy = clamp(Math.round(CENTRE - cy), 0, IMAGE_SIDE - oh);
   const out = new Float32Array(PIXELS);
-  for (let y = 0; y < oh; y++) out.set(digit.subarray(y * ow, (y + 1) * ow), (dy + y) * IMAGE_SIDE + dx);
+  for (let y = 0; y < oh; y++) out.set(digitPixels.subarray(y * ow, (y + 1) * ow), (dy + y) * IMAGE_SIDE + dx);
   return out;
 }
 
@@ -341,7 +421,7 @@ function bandWidth(W: number, H: number): number {
  * Zeroes, in place, the printed lines of ruled or squared paper in ink[H, W] (see {@linkcode LINE_SPAN}): the rows,
  * then the columns, of the thin bands whose ink spans most of the picture, when there are two bands or more. A
  * digit's stroke crossing a line loses those rows; its two parts are joined again as pieces of one digit
- * ({@linkcode keepDigit}). Returns the number of lines removed.
+ * ({@linkcode findDigits}). Returns the number of lines removed.
  *
  * @example
  * ```ts
@@ -398,53 +478,109 @@ interface Patch {
   y1: number;
 }
 
+/** The ink of one digit: the patches of ink it is made of (their labels), its box [x0, x1) × [y0, y1), its ink. */
+export interface DigitInk {
+  /** The labels (in `findDigits`' `labels`) of its patches. */
+  patches: Set<number>;
+  /** The sum of its ink. */
+  mass: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 /**
- * Step 2's choice, in place: zeroes every patch of ink[H, W] that is not the digit's (see the module text) and
- * returns whether what is kept is large enough to be a digit.
+ * Step 2's choice: the digits in ink[H, W], left to right, with the patch label of every pixel (0: no ink).
+ *
+ * Of the patches of 8-connected ink, frames along the picture's edge are left out, and so are specks (less than
+ * {@linkcode PIECE_SHARE} of the heaviest patch's ink). The rest are pieces, joined into groups: pieces one above the
+ * other (over at least half of the narrower one's width: a 5's bar over its body, a stroke cut by a ruled line) or
+ * side by side across a pen break's gap ({@linkcode PEN_BREAK} of their height). A group is a digit when it is
+ * digit-sized next to the group with the most ink ({@linkcode DIGIT_HEIGHT} of its height, {@linkcode DIGIT_SHARE}
+ * of its ink) and not a speck itself ({@linkcode MIN_DIGIT}); a smaller group joins the nearest digit when it is no
+ * farther from it than {@linkcode PIECE_REACH} of that digit's longer side (a stroke the pen broke), and is left
+ * out otherwise.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { keepDigit } from "./preprocess.ts";
- * // 100 × 100: a 30 × 40 block of ink and, far from it, a 2 × 2 speck
- * const ink = new Float32Array(100 * 100);
- * for (let y = 30; y < 70; y++) for (let x = 20; x < 50; x++) ink[y * 100 + x] = 255;
- * ink[90 * 100 + 90] = ink[90 * 100 + 91] = ink[91 * 100 + 90] = ink[91 * 100 + 91] = 200;
- * assert.equal(keepDigit(ink, 100, 100), true);
- * assert.equal(ink[90 * 100 + 90], 0); // the speck is gone
- * assert.equal(ink[50 * 100 + 30], 255); // the block stays
+ * import { findDigits } from "./preprocess.ts";
+ * // 200 × 100: two blocks of ink 30 × 40 (two digits), and a 2 × 2 speck far from both
+ * const ink = new Float32Array(200 * 100);
+ * for (let y = 30; y < 70; y++) ink.fill(255, y * 200 + 120, y * 200 + 150).fill(255, y * 200 + 40, y * 200 + 70);
+ * ink[90 * 200 + 190] = ink[90 * 200 + 191] = ink[91 * 200 + 190] = ink[91 * 200 + 191] = 200;
+ * const { digits } = findDigits(ink, 200, 100);
+ * assert.deepEqual(digits.map((d) => [d.x0, d.x1]), [[40, 70], [120, 150]]);
  * // the speck alone is no digit
- * const speck = new Float32Array(100 * 100);
- * speck[90 * 100 + 90] = 255;
- * assert.equal(keepDigit(speck, 100, 100), false);
+ * const speck = new Float32Array(200 * 100);
+ * speck[90 * 200 + 90] = 255;
+ * assert.equal(findDigits(speck, 200, 100).digits.length, 0);
  * ```
  */
-export function keepDigit(ink: Float32Array, W: number, H: number): boolean {
+export function findDigits(ink: Float32Array, W: number, H: number): { labels: Int32Array; digits: DigitInk[] } {
   const { labels, patches } = inkPatches(ink, W, H);
-  if (patches.length === 0) return false;
   // a patch lying mostly in the border band and running along most of a side is a frame or the page's edge
   const frame = (p: Patch) => p.bandMass >= 0.5 * p.mass && (p.x1 - p.x0 >= 0.8 * W || p.y1 - p.y0 >= 0.8 * H);
   const pool = patches.some((p) => !frame(p)) ? patches.filter((p) => !frame(p)) : patches;
-  const main = pool.reduce((a, p) => (p.mass > a.mass ? p : a));
-  const kept = new Set([main.label]);
-  const box = { x0: main.x0, y0: main.y0, x1: main.x1, y1: main.y1 };
-  for (let grown = true; grown;) {
-    grown = false;
-    const reach = PIECE_REACH * Math.max(box.x1 - box.x0, box.y1 - box.y0);
-    for (const p of pool) {
-      if (kept.has(p.label) || p.mass < PIECE_SHARE * main.mass) continue;
-      const gap = Math.max(box.x0 - p.x1, p.x0 - box.x1, box.y0 - p.y1, p.y0 - box.y1, 0);
-      if (gap > reach) continue;
-      kept.add(p.label);
-      box.x0 = Math.min(box.x0, p.x0), box.y0 = Math.min(box.y0, p.y0);
-      box.x1 = Math.max(box.x1, p.x1), box.y1 = Math.max(box.y1, p.y1);
-      grown = true;
+  if (pool.length === 0) return { labels, digits: [] };
+  const heaviest = pool.reduce((a, p) => (p.mass > a.mass ? p : a)).mass;
+  const pieces = pool.filter((p) => p.mass >= PIECE_SHARE * heaviest)
+    .sort((a, b) => b.mass - a.mass).slice(0, MAX_PIECES);
+
+  // pieces into groups, until no two groups join
+  let groups: DigitInk[] = pieces.map((p) => ({ patches: new Set([p.label]), mass: p.mass, ...box(p) }));
+  for (let joined = true; joined;) {
+    joined = false;
+    for (let a = 0; a < groups.length && !joined; a++) {
+      for (let b = a + 1; b < groups.length && !joined; b++) {
+        if (!oneDigit(groups[a], groups[b])) continue;
+        merge(groups[a], groups[b]);
+        groups.splice(b, 1);
+        joined = true;
+      }
     }
   }
-  if (kept.size < patches.length) {
-    for (let i = 0; i < ink.length; i++) if (labels[i] > 0 && !kept.has(labels[i])) ink[i] = 0;
+
+  // the digits, and the smaller groups that join the nearest one
+  const main = groups.reduce((a, g) => (g.mass > a.mass ? g : a));
+  const height = (g: DigitInk) => g.y1 - g.y0, side = (g: DigitInk) => Math.max(g.x1 - g.x0, g.y1 - g.y0);
+  const digitSized = (g: DigitInk) =>
+    g.mass >= DIGIT_SHARE * main.mass && height(g) >= DIGIT_HEIGHT * height(main) &&
+    side(g) >= Math.max(3, MIN_DIGIT * Math.min(W, H));
+  const digits = groups.filter(digitSized);
+  groups = groups.filter((g) => !digitSized(g)).sort((a, b) => b.mass - a.mass);
+  for (const g of groups) {
+    let nearest: DigitInk | null = null, nearestGap = Infinity;
+    for (const d of digits) {
+      const gap = Math.max(d.x0 - g.x1, g.x0 - d.x1, d.y0 - g.y1, g.y0 - d.y1, 0);
+      if (gap <= PIECE_REACH * side(d) && gap < nearestGap) nearest = d, nearestGap = gap;
+    }
+    if (nearest !== null) merge(nearest, g);
   }
-  return Math.max(box.x1 - box.x0, box.y1 - box.y0) >= Math.max(3, MIN_DIGIT * Math.min(W, H));
+  digits.sort((a, b) => a.x0 + a.x1 - (b.x0 + b.x1));
+  return { labels, digits };
+}
+
+/** Whether two groups of ink are pieces of one digit: one above the other, or side by side across a pen break. */
+function oneDigit(a: DigitInk, b: DigitInk): boolean {
+  const overlapX = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const overlapY = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  const gapY = Math.max(-overlapY, 0), sideA = Math.max(a.x1 - a.x0, a.y1 - a.y0);
+  const sideB = Math.max(b.x1 - b.x0, b.y1 - b.y0);
+  if (overlapX >= 0.5 * Math.min(a.x1 - a.x0, b.x1 - b.x0)) return gapY <= PIECE_REACH * Math.max(sideA, sideB);
+  return overlapY > 0 && -overlapX <= PEN_BREAK * Math.max(a.y1 - a.y0, b.y1 - b.y0);
+}
+
+/** Adds group b's patches, ink and box to group a. */
+function merge(a: DigitInk, b: DigitInk): void {
+  for (const label of b.patches) a.patches.add(label);
+  a.mass += b.mass;
+  a.x0 = Math.min(a.x0, b.x0), a.y0 = Math.min(a.y0, b.y0), a.x1 = Math.max(a.x1, b.x1), a.y1 = Math.max(a.y1, b.y1);
+}
+
+function box(p: Patch): { x0: number; y0: number; x1: number; y1: number } {
+  return { x0: p.x0, y0: p.y0, x1: p.x1, y1: p.y1 };
 }
 
 /** The 8-connected patches of ink > 0 in ink[H, W], numbered from 1 in labels[H, W] (0: no ink). */

@@ -6,6 +6,7 @@ import {
   type GrayImage,
   inkBoundingBox,
   MNIST_STROKE,
+  mnistDigits,
   mnistPreprocess,
   resize,
   rgbaToGray,
@@ -328,6 +329,56 @@ Deno.test("mnistPreprocess: pen-thin strokes in a large picture are thickened to
   const bar = mnistPreprocess(page(300, 300, 255, 0, (x, y) => x >= 100 && x < 140 && y >= 50 && y < 250))!;
   assert.deepEqual(boxSize(bar), [4, 20]);
   assert.equal(bar.filter((v) => v > 0).length, 80);
+});
+
+/** A ring 90 wide and 150 tall (a 0), its box's top-left corner at (x0, y0). */
+function ring(x0: number, y0: number) {
+  return (x: number, y: number) => {
+    const d = Math.hypot((x - x0 - 45) / 45, (y - y0 - 75) / 75);
+    return d >= 0.75 && d < 1;
+  };
+}
+
+/** A bar 20 wide and 150 tall (a 1), its top-left corner at (x0, y0). */
+function bar(x0: number, y0: number) {
+  return (x: number, y: number) => x >= x0 && x < x0 + 20 && y >= y0 && y < y0 + 150;
+}
+
+Deno.test("mnistDigits: a number's digits come out left to right, each as the picture of that digit alone gives it", () => {
+  const shapes = [ell(60, 70), bar(230, 60), ring(330, 80)];
+  const number = page(520, 300, 245, 15, (x, y) => shapes.some((s) => s(x, y)));
+  const digits = mnistDigits(number);
+  assert.equal(digits.length, 3);
+  shapes.forEach((shape, k) => {
+    assert.deepEqual(digits[k], mnistPreprocess(page(520, 300, 245, 15, shape)), `digit ${k + 1}`);
+  });
+  // the number's one digit for mnistPreprocess is the one with the most ink: the L
+  assert.deepEqual(mnistPreprocess(number), digits[0]);
+  // light ink on dark paper, and a picture of one digit: one image, mnistPreprocess's
+  assert.equal(mnistDigits(page(520, 300, 15, 245, (x, y) => shapes.some((s) => s(x, y)))).length, 3);
+  assert.deepEqual(mnistDigits(page(520, 300, 245, 15, ell(60, 70))), [
+    mnistPreprocess(page(520, 300, 245, 15, ell(60, 70))),
+  ]);
+  assert.deepEqual(mnistDigits(page(300, 200, 245, 245, () => false)), []);
+});
+
+Deno.test("mnistDigits: the pieces of one digit stay one digit; a dot beside a digit is no digit of its own", () => {
+  const one = (mask: (x: number, y: number) => boolean) => mnistDigits(page(400, 300, 245, 15, mask)).length;
+  // the L's foot cut off from its stem by a 6-pixel gap: one above the other
+  assert.equal(one((x, y) => ell(60, 70)(x, y) && !(y >= 189 && y < 195)), 1);
+  // a bar that the pen broke along its length: two halves side by side, 4 pixels apart
+  assert.equal(
+    one((x, y) => x >= 100 && x < 124 && x !== 110 && x !== 111 && x !== 112 && x !== 113 && y >= 60 && y < 210),
+    1,
+  );
+  // a 5's bar drawn apart from its body, 10 pixels above it
+  assert.equal(one((x, y) => (x >= 100 && x < 190 && y >= 60 && y < 75) || ring(100, 85)(x, y)), 1);
+  // a dot beside a digit, and a dash: no digit of their own
+  const dot = (x: number, y: number) => Math.hypot(x - 180, y - 200) < 6;
+  assert.equal(one((x, y) => ring(60, 70)(x, y) || dot(x, y)), 1);
+  assert.equal(one((x, y) => ring(60, 70)(x, y) || (x >= 200 && x < 240 && y >= 140 && y < 150)), 1);
+  // a 1 beside a 0, 30 pixels apart: two digits, however thin the 1 is next to the 0
+  assert.equal(one((x, y) => ring(60, 70)(x, y) || (x >= 180 && x < 188 && y >= 70 && y < 220)), 2);
 });
 
 Deno.test("resize: shrinking averages areas (the mean is kept), growing is bilinear (a ramp stays a ramp)", () => {
