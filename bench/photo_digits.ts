@@ -189,6 +189,7 @@ for (const [name, c] of CONDITIONS) {
 const NUMBER_CONDITIONS = new Set([
   "clean page",
   "grain + uneven light",
+  "a scanner's dark frame (25 px)",
   "a thin dark edge (3 px)",
   "ruled paper (2-px lines every 40 px)",
   "squared paper (a 40-px grid)",

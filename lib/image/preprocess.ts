@@ -8,7 +8,8 @@
  *
  * 1. grayscale, and white ink on black: the background level is the median of
  *    the border band (the outer tenth of the picture, so that a thin frame or
- *    a scanner's dark edge does not decide it); when more ink stands out darker
+ *    a scanner's dark edge does not decide it; only its inner half when its
+ *    outer half is a wider frame); when more ink stands out darker
  *    than the background than lighter, the ink is dark on paper and the
  *    picture is inverted. The background level and the paper's noise (how far
  *    the band strays towards ink: uneven light, JPEG noise) are subtracted and
@@ -342,7 +343,9 @@ export function darkInk(pixels: ArrayLike<number>, background: number): boolean 
 
 /**
  * The values of the border band: the pixels within {@linkcode BORDER_BAND} of the shorter side (at least one) of
- * the picture's edge, every k-th of them when there are more than 200,000 (a photo of many megapixels).
+ * the picture's edge, every k-th of them when there are more than 200,000 (a photo of many megapixels). When the
+ * band's outer half and inner half differ by more than {@linkcode MIN_CONTRAST} in their medians — a scanner's dark
+ * frame or a table's edge fills the outer half — only the inner half: the frame is not the background.
  *
  * @example
  * ```ts
@@ -350,26 +353,43 @@ export function darkInk(pixels: ArrayLike<number>, background: number): boolean 
  * import { borderBand } from "./preprocess.ts";
  * // 20 × 20: a band 2 pixels wide, 20·20 − 16·16 = 144 pixels
  * assert.equal(borderBand({ width: 20, height: 20, pixels: new Float32Array(400) }).length, 144);
+ * // 100 × 100 white paper in a black frame 5 pixels wide: the band (10 pixels) without the frame
+ * const pixels = new Float32Array(100 * 100).fill(250);
+ * for (let y = 0; y < 100; y++) for (let x = 0; x < 100; x++) if (Math.min(x, y, 99 - x, 99 - y) < 5) pixels[y * 100 + x] = 0;
+ * assert.ok(borderBand({ width: 100, height: 100, pixels }).every((v) => v === 250));
  * ```
  */
 export function borderBand(image: GrayImage): Float32Array {
+  const b = bandWidth(image.width, image.height), half = b >> 1;
+  if (half > 0) {
+    const inner = ring(image, half, b);
+    if (Math.abs(backgroundLevel(ring(image, 0, half)) - backgroundLevel(inner.slice())) > MIN_CONTRAST) return inner;
+  }
+  return ring(image, 0, b);
+}
+
+/**
+ * The values of the pixels from `from` to `to` (excluded) pixels away from the picture's edge, in row-major order,
+ * every k-th of them when there are more than 200,000.
+ */
+function ring(image: GrayImage, from: number, to: number): Float32Array {
   const { width: W, height: H, pixels } = image;
-  const b = bandWidth(W, H);
-  const count = W * H - Math.max(0, W - 2 * b) * Math.max(0, H - 2 * b);
+  const area = (d: number) => Math.max(0, W - 2 * d) * Math.max(0, H - 2 * d);
+  const count = area(from) - area(to);
   const step = Math.max(1, Math.ceil(count / 200_000));
-  const band = new Float32Array(Math.ceil(count / step));
+  const values = new Float32Array(Math.ceil(count / step));
   let n = 0, k = 0;
-  for (let y = 0; y < H; y++) {
-    const edgeRow = y < b || y >= H - b;
-    for (let x = 0; x < W; x++) {
-      if (!edgeRow && x >= b && x < W - b) {
-        x = W - b - 1; // skip the inside of the row
+  for (let y = from; y < H - from; y++) {
+    const edgeRow = y < to || y >= H - to;
+    for (let x = from; x < W - from; x++) {
+      if (!edgeRow && x >= to && x < W - to) {
+        x = W - to - 1; // skip the inside of the row
         continue;
       }
-      if (k++ % step === 0) band[n++] = pixels[y * W + x];
+      if (k++ % step === 0) values[n++] = pixels[y * W + x];
     }
   }
-  return band.subarray(0, n);
+  return values.subarray(0, n);
 }
 
 /**

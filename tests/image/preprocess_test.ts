@@ -199,6 +199,17 @@ Deno.test("mnistPreprocess: a scan's dark frame, thin or thick, is not taken for
   }
 });
 
+Deno.test("mnistPreprocess: a dark frame filling more than half of the border band is not taken for the background", () => {
+  // 600 × 300: the band is 30 pixels wide; frames of 18 and 22 pixels fill more than half of it
+  const clean = page(600, 300, 235, 40, ell(250, 80));
+  const reference = mnistPreprocess(clean)!;
+  for (const edge of [18, 22]) {
+    const framed = withMark(clean, 30, (x, y) => x < edge || y < edge || x >= 600 - edge || y >= 300 - edge);
+    assert.deepEqual([...mnistPreprocess(framed)!], [...reference], `a frame ${edge} pixels wide`);
+    assert.equal(mnistDigits(framed).length, 1, `a frame ${edge} pixels wide`);
+  }
+});
+
 Deno.test("mnistPreprocess: dark ink on dim paper (below mid-grey) is read as ink, not as a blank page", () => {
   const reference = mnistPreprocess(page(300, 240, 250, 10, ell(40, 30)))!;
   for (const paper of [90, 127]) {
