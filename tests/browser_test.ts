@@ -350,8 +350,9 @@ Deno.test("browser: on a phone-sized touch screen the page fits and a finger dra
       assert.ok(layout.buttons.every((h) => h >= 44), `buttons are big enough to tap (${layout.buttons})`);
 
       const box = (await page.locator("#pad").boundingBox())!;
-      for (let i = 0; i < 5; i++) {
-        await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height * (0.2 + 0.15 * i));
+      // taps a twentieth of the pad apart, closer than the pen is wide: together a stroke, a 1 (one tap is a dot)
+      for (let i = 0; i < 11; i++) {
+        await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height * (0.25 + 0.05 * i));
       }
       await settle(page);
       const shown = await readPage(page);

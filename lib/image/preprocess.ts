@@ -95,6 +95,11 @@ export const PEN_BREAK = 0.06;
 export const DIGIT_HEIGHT = 0.4;
 /** …and holds at least this share of that group's ink. */
 export const DIGIT_SHARE = 0.1;
+/**
+ * Ink whose longer side is less than this many times its stroke width ({@linkcode strokeWidth}) is a dot, not a
+ * digit: a disc measures about 2.5, the least of MNIST's 1350 digits here 4.4 (a short thick 1).
+ */
+export const DOT_RATIO = 3;
 /** The most pieces of ink (the heaviest) considered: a picture of a number has tens. */
 export const MAX_PIECES = 256;
 /**
@@ -251,11 +256,12 @@ function readDigits(picture: GrayImage, all: boolean): Float32Array[] {
   // 2. leave out ruled paper's lines, and find the digits: specks and frames are left out.
   removeRuledLines(ink, W, H);
   const { labels, digits } = findDigits(ink, W, H);
-  const heaviest = digits.reduce((a: DigitInk | null, d) => (a === null || d.mass > a.mass ? d : a), null);
   const images: Float32Array[] = [];
-  for (const digit of all ? digits : heaviest === null ? [] : [heaviest]) {
+  for (const digit of all ? digits : digits.toSorted((a, b) => b.mass - a.mass)) {
     const image = digitImage(ink, labels, W, digit, gain);
-    if (image !== null) images.push(image);
+    if (image === null) continue;
+    images.push(image);
+    if (!all) break; // the digit with the most ink (a dot or faint ink is none)
   }
   return images;
 }
@@ -263,7 +269,8 @@ function readDigits(picture: GrayImage, all: boolean): Float32Array[] {
 /**
  * Steps 2–4 for one digit of ink[H, W]: its patches cropped to its box, its strongest ink stretched to 255 again
  * (a darker frame or speck left out no longer sets the scale), scaled into 20 × 20 and pasted into 28 × 28 by its
- * centre of mass. Null when the digit's ink is too faint against the paper (`gain`: step 1's stretch).
+ * centre of mass. Null when the digit's ink is too faint against the paper (`gain`: step 1's stretch), or when it
+ * is a dot ({@linkcode DOT_RATIO}).
  */
 function digitImage(
   ink: Float32Array,
@@ -286,8 +293,10 @@ function digitImage(
   if (strongest / gain < MIN_CONTRAST) return null;
   if (strongest < 255) { for (let i = 0; i < crop.length; i++) crop[i] *= 255 / strongest; }
 
-  // 3. fit into 20 × 20 keeping the aspect ratio, thickening strokes that would come out too thin.
+  // 3. fit into 20 × 20 keeping the aspect ratio, thickening strokes that would come out too thin. A blob no
+  // longer than a few of its stroke widths is a dot (a tap on the page's pad), not a digit.
   const w = strokeWidth(crop, bw, bh), L = Math.max(bw, bh);
+  if (L < DOT_RATIO * w) return null;
   if ((w * DIGIT_BOX) / L < THIN_STROKE) {
     // Growing every stroke by r on each side also grows the box by 2r: the final width is
     // (w + 2r)·20/(L + 2r), which equals MNIST_STROKE for this r.

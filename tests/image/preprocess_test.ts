@@ -113,12 +113,14 @@ Deno.test("mnistPreprocess: crop to the ink makes the result independent of wher
 });
 
 Deno.test("mnistPreprocess: scales to fit 20 × 20 keeping the aspect ratio", () => {
-  // tall bar 40 × 200 → 4 × 20; wide bar 200 × 50 → 20 × 5; small square 6 × 6 → 20 × 20
+  // tall bar 40 × 200 → 4 × 20; wide bar 200 × 50 → 20 × 5; small square outline 6 × 6 → 20 × 20
   const tall = mnistPreprocess(page(300, 300, 255, 0, (x, y) => x >= 100 && x < 140 && y >= 50 && y < 250))!;
   assert.deepEqual(boxSize(tall), [4, 20]);
   const wide = mnistPreprocess(page(300, 300, 255, 0, (x, y) => x >= 50 && x < 250 && y >= 10 && y < 60))!;
   assert.deepEqual(boxSize(wide), [20, 5]);
-  const small = mnistPreprocess(page(50, 40, 0, 200, (x, y) => x >= 30 && x < 36 && y >= 3 && y < 9))!;
+  const outline = (x: number, y: number) =>
+    x >= 30 && x < 36 && y >= 3 && y < 9 && !(x > 30 && x < 35 && y > 3 && y < 8);
+  const small = mnistPreprocess(page(50, 40, 0, 200, outline))!;
   assert.deepEqual(boxSize(small), [20, 20]);
   const l = mnistPreprocess(page(300, 240, 255, 0, ell(40, 30)))!;
   assert.deepEqual(boxSize(l), [12, 20]); // 90 × 150 → 12 × 20
@@ -128,13 +130,29 @@ Deno.test("mnistPreprocess: the centre of mass lands within half a pixel of (14,
   const shapes = [
     page(300, 240, 255, 0, ell(40, 30)),
     page(640, 480, 30, 220, ell(500, 300)),
-    page(300, 300, 255, 0, (x, y) => (x - 80) ** 2 + (y - 200) ** 2 < 60 ** 2 && x > 60), // a cut disc
+    page(300, 300, 255, 0, (x, y) => Math.abs(Math.hypot(x - 80, y - 200) - 50) < 10 && x > 60), // a cut ring
     page(120, 120, 255, 0, (x, y) => x + y > 100 && x + y < 118 && x > 20), // a diagonal stroke
   ];
   for (const shape of shapes) {
     const { cx, cy } = centreOfMass(mnistPreprocess(shape)!, 28, 28);
     assert.ok(Math.abs(cx - 14) <= 0.5 && Math.abs(cy - 14) <= 0.5, `centre (${cx}, ${cy})`);
   }
+});
+
+Deno.test("mnistPreprocess: a dot (a tap on the pad, an ink blot) is no digit; a short thick stroke is one", () => {
+  // the page's pad: 280 × 280, black, a pen 280/13 pixels wide
+  const pen = 280 / 13;
+  const stroke = (length: number) =>
+    page(280, 280, 0, 255, (x, y) => Math.hypot(x - 140, Math.max(0, Math.abs(y - 140) - length / 2)) < pen / 2);
+  assert.equal(mnistPreprocess(stroke(0)), null, "a tap");
+  assert.deepEqual(mnistDigits(stroke(0)), []);
+  assert.equal(mnistPreprocess(stroke(10)), null, "a tap with a little drag");
+  assert.notEqual(mnistPreprocess(stroke(60)), null, "a 1 a third as tall as the pad");
+  // an ink blot beside a digit: the digit is read, the blot is not a digit
+  const blot = (x: number, y: number) => Math.hypot(x - 470, y - 120) < 40;
+  assert.deepEqual(mnistDigits(page(600, 300, 245, 15, (x, y) => ell(60, 70)(x, y) || blot(x, y))), [
+    mnistPreprocess(page(600, 300, 245, 15, ell(60, 70))),
+  ]);
 });
 
 Deno.test("mnistPreprocess: uneven light and paper noise are subtracted with the background", () => {
