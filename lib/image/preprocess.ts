@@ -20,7 +20,7 @@
  *    other, or side by side across a pen break, are one digit, and a small
  *    piece near a digit is part of it (a stroke the pen broke); a speck of
  *    dust elsewhere, or a frame along the picture's edge, is left out. Ink too
- *    small to be a digit is no digit. The digit with the most ink is the
+ *    small to be a digit is no digit, nor is a dot (a tap, an ink blot). The digit with the most ink is the
  *    picture's digit ({@linkcode mnistPreprocess}); a picture of a number
  *    gives each of its digits, left to right ({@linkcode mnistDigits});
  * 3. scale to fit 20 × 20 keeping the aspect ratio: area averaging when
