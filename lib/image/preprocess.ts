@@ -513,9 +513,13 @@ export interface DigitInk {
   patches: Set<number>;
   /** The sum of its ink. */
   mass: number;
+  /** Its box's first column. */
   x0: number;
+  /** Its box's first row. */
   y0: number;
+  /** One past its box's last column. */
   x1: number;
+  /** One past its box's last row. */
   y1: number;
 }
 
