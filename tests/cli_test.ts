@@ -527,6 +527,36 @@ Deno.test("cli eval: the clean accuracy is measured against the data the model t
   }
 });
 
+Deno.test("cli eval: broken training files in --data DIR do not hide the clean accuracy against the model's own", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const [a, c, model] = [`${scratch.dir}/a`, `${scratch.dir}/c`, `${scratch.dir}/m.safetensors`];
+    await Deno.mkdir(a);
+    await Deno.mkdir(c);
+    for (const name of ["train_X.csv", "train_label.csv", "test_X.csv", "test_label.csv"]) {
+      await Deno.copyFile(`data/${name}`, `${a}/${name}`);
+      await Deno.copyFile(`data/${name}`, `${c}/${name}`);
+    }
+    // c: the same test files, and a training table cut in the middle of its 11th row
+    await Deno.writeTextFile(`${c}/train_X.csv`, (await Deno.readTextFile("data/train_X.csv")).slice(0, 19_999));
+    assert.equal((await runTask("train", ["--epochs", "1", "--data", a, "--out", model])).code, 0);
+    const result = await runTask("eval", ["--model", model, "--data", c]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^clean test accuracy \S+% on the 318 of 350 test images not in the model's 1000 training images in \S+\/a$/m,
+    );
+    // with the model's own folder gone too, the broken file is why
+    await Deno.remove(a, { recursive: true });
+    assert.match(
+      (await runTask("eval", ["--model", model, "--data", c])).stdout,
+      /^clean test accuracy: not available \(training files cannot be read: \S+\/c\/train_X\.csv, line 11: expected 784 values, found 366\)$/m,
+    );
+  } finally {
+    await scratch.remove();
+  }
+});
+
 Deno.test("cli eval: needs only the test files; a missing or broken model is one clear error", async () => {
   const scratch = await scratchModelsDir();
   const data = await Deno.makeTempDir();
