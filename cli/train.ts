@@ -34,6 +34,7 @@ import {
   run,
   shownPath,
   startFolder,
+  threadsFlag,
   UsageError,
   wantsHelp,
 } from "./common.ts";
@@ -553,12 +554,7 @@ async function train(
 
 /** --threads: 1 up to this machine's cores (its default); more threads than cores only wait for each other. */
 function threadCount(value: string | undefined): number {
-  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  const threads = positiveInt("threads", value, cores);
-  if (threads > cores) {
-    throw new UsageError(`--threads must be at most ${cores}, this machine's number of cores, got "${value}"`);
-  }
-  return threads;
+  return threadsFlag(value, Math.max(1, navigator.hardwareConcurrency || 1));
 }
 
 /** "1 epoch", "30 epochs". */

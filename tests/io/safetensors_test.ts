@@ -114,6 +114,18 @@ Deno.test("safetensors: a header length over the limit says so, without contradi
   );
 });
 
+Deno.test("safetensors: a text file given as a model (a CSV table, a README) is named as text, with its first bytes", () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  assertRejects(
+    encode("0,0,0,0,0,0,0,0,12,255\n"),
+    /: not a valid safetensors file: it is a text file \(it begins "0,0,0,0,"\), not a model$/,
+  );
+  assertRejects(encode("# MiniMNIST\n\nHandwritten"), /: it is a text file \(it begins "# MiniMN"\), not a model$/);
+  assertRejects(encode('{\n\t"a": 1}'), /: it is a text file \(it begins "\{\\n\\t\\"a\\": "\), not a model$/);
+  // seven bytes of text: too short for the header length field, which is what it is told
+  assertRejects(encode("0,0,0,0"), /it is 7 bytes long, too short for the 8-byte header length$/);
+});
+
 Deno.test("safetensors: an image, an archive or a gzip file given as a model is named for what it is", () => {
   const start = (...bytes: number[]) => new Uint8Array([...bytes, ...new Array(64).fill(0)]);
   const cases: [Uint8Array, RegExp][] = [

@@ -152,6 +152,17 @@ Deno.test("bench:conv --help lists every flag and names the default architecture
   assert.doesNotMatch(result.stdout, /issue/);
 });
 
+Deno.test("bench:conv refuses --threads above this machine's number of cores before timing anything, as train does", async () => {
+  const cores = navigator.hardwareConcurrency;
+  // a tiny network, so that a --threads wrongly accepted costs a second, not a benchmark
+  const result = await runTask("bench:conv", ["--threads", String(cores + 1), "--arch", "fc8", "--epochs", "1"]);
+  assertUsageError(
+    result,
+    "bench:conv",
+    new RegExp(`^error: --threads must be at most ${cores}, this machine's number of cores, got "${cores + 1}"$`),
+  );
+});
+
 Deno.test("bench:conv checks every --arch entry before timing any", async () => {
   const bad = await runTask("bench:conv", ["--arch", "fc8;pool3", "--epochs", "1"]);
   assertUsageError(bad, "bench:conv", /"pool3"/); // and stdout is empty: not even the table's header
