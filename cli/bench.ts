@@ -417,7 +417,7 @@ async function main(): Promise<void> {
   const specParams = parameterCount(30);
   const rounds: { numpy: NumpyResult | null; deno: DenoTiming; ratio: number }[] = [];
   for (let r = 0; r < config.rounds; r++) {
-    log(`spec round ${r + 1}/${config.rounds}: numpy …`);
+    if (!config.skipNumpy) log(`spec round ${r + 1}/${config.rounds}: numpy …`);
     const numpy = config.skipNumpy ? null : await runNumpy(config, ["--seeds", String(config.runs)]);
     log(`spec round ${r + 1}/${config.rounds}: deno …`);
     const deno = timeDeno(train, test, 30, 10, config.runs);
@@ -452,7 +452,7 @@ async function main(): Promise<void> {
 
   const wideRuns = config.quick ? 1 : 3;
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  log("spec: PyTorch …");
+  if (!config.skipTorch) log("spec: PyTorch …");
   const specTorch = config.skipTorch ? null : await runTorch(config, ["--seeds", String(wideRuns)]);
 
   // 2. Wider and denser: 784-256-10 batch 32; 784-512-10 batch 32 with the best preset's momentum and decay.
@@ -465,9 +465,9 @@ async function main(): Promise<void> {
   ) {
     const args = ["--seeds", String(wideRuns), "--hidden", String(hidden), "--batch-size", String(batch)];
     if (momentum > 0) args.push("--momentum", String(momentum), "--weight-decay", String(WEIGHT_DECAY));
-    log(`${name}: numpy …`);
+    if (!config.skipNumpy) log(`${name}: numpy …`);
     const numpy = config.skipNumpy ? null : await runNumpy(config, args);
-    log(`${name}: PyTorch …`);
+    if (!config.skipTorch) log(`${name}: PyTorch …`);
     const torch = config.skipTorch ? null : await runTorch(config, args);
     log(`${name}: deno …`);
     const deno = timeDeno(train, test, hidden, batch, wideRuns, momentum);

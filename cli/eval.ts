@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       ? `clean test accuracy: not available (${clean.unavailable})`
       : clean.n === 0
       ? `clean test accuracy: none; all ${result.n} test images are among ${clean.against}, ` +
-        `so the accuracy above is on images the model trained on`
+        trainedOn(metadata)
       : clean.n === result.n
       ? `clean test accuracy: the same (none of the ${result.n} test images is in ${clean.against})`
       : `clean test accuracy ${(100 * clean.accuracy).toFixed(2)}% on the ${clean.n} of ${result.n} test images ` +
@@ -85,6 +85,19 @@ async function main(): Promise<void> {
   result.perClass.forEach((a, k) => console.log(`  ${k}: ${Number.isNaN(a) ? "  n/a" : (100 * a).toFixed(1) + "%"}`));
   console.log("\nconfusion matrix (rows: true digit, columns: predicted digit):");
   console.log(formatConfusion(result.confusion));
+}
+
+/**
+ * What the accuracy on test images that are all among the training files means: images the model trained on, or,
+ * when train held some of those files' images out for validation (`validation_examples`), partly images it was
+ * only validated on.
+ */
+function trainedOn(metadata: Record<string, string>): string {
+  const held = Number(metadata.validation_examples ?? 0);
+  return held > 0
+    ? `so the accuracy above is on images the model trained on, or validated on (${held} of its training files' ` +
+      `images were held out for validation)`
+    : `so the accuracy above is on images the model trained on`;
 }
 
 /** The clean accuracy, and the training images it was measured against; or why it cannot be measured. */

@@ -55,12 +55,16 @@ function presetFlagLines(name: PresetName, indent: string, width = 100): string 
   return lines.map((line) => indent + line).join("\n");
 }
 
-/** The recipe's lines of the usage text; `--preset` lists what `best` sets, from `lib/nn/presets.ts`. */
+/** The recipe's lines of the usage text; `--preset` lists what each preset sets, from `lib/nn/presets.ts`. */
 export const RECIPE_USAGE =
   `  --preset NAME       fill in flags from a preset, explicit flags win: spec (the defaults, also
-                      without --preset), cnn (see --arch), mnist and mnist-cnn (for --data
-                      mnist, which they imply) or best, which sets:
-${presetFlagLines("best", "                        ")}
+                      without --preset), or one of these, which set (mnist and mnist-cnn imply
+                      --data mnist):
+${
+    PRESET_NAMES.filter((name) => name !== "spec").map((name) =>
+      `                      ${name}:\n${presetFlagLines(name, "                        ")}`
+    ).join("\n")
+  }
   --optimizer NAME    sgd, momentum or adam (Adam with decoupled weight decay, AdamW) (default: sgd)
   --momentum X        momentum μ for --optimizer momentum, 0 ≤ μ < 1 (default: 0.9)
   --weight-decay X    weight decay λ on the weights, not the biases (default: 0)

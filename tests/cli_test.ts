@@ -504,6 +504,16 @@ Deno.test("cli eval: the clean accuracy is measured against the data the model t
       /clean test accuracy: none; all 50 test images are among the model's 1000 training images in \S+\/a, so the accuracy above is on images the model trained on/,
     );
     assert.equal(lastJson(await runTask("eval", ["--model", model, "--data", b, "--json"])).clean_test_n, 0);
+    // a model that held a tenth of those images out for validation did not train on all of them: eval says so
+    const validated = `${scratch.dir}/v.safetensors`;
+    assert.equal(
+      (await runTask("train", ["--epochs", "1", "--data", a, "--val-split", "0.1", "--out", validated])).code,
+      0,
+    );
+    assert.match(
+      (await runTask("eval", ["--model", validated, "--data", b])).stdout,
+      /so the accuracy above is on images the model trained on, or validated on \(100 of its training files' images were held out for validation\)/,
+    );
     // its own data: the usual clean accuracy
     assert.match(
       (await runTask("eval", ["--model", model, "--data", a])).stdout,
@@ -597,14 +607,19 @@ Deno.test("cli: --help prints the usage and exits 0", async () => {
   }
 });
 
-Deno.test("cli train --help shows every flag value that --preset best sets", async () => {
+Deno.test("cli train --help shows every flag value that each preset sets", async () => {
   const result = await runTask("train", ["--help"]);
   assert.equal(result.code, 0);
-  const preset = result.stdout.slice(result.stdout.indexOf("--preset NAME"), result.stdout.indexOf("--optimizer NAME"));
-  assert.match(preset, /best, which sets:/);
-  const flags = Object.entries(PRESETS.best.flags);
-  assert.ok(flags.length >= 10);
-  for (const [flag, value] of flags) {
-    assert.ok(preset.includes(`--${flag} ${value}`), `--${flag} ${value} in:\n${preset}`);
-  }
+  const text = result.stdout.slice(result.stdout.indexOf("--preset NAME"), result.stdout.indexOf("--optimizer NAME"));
+  const names = ["best", "cnn", "mnist", "mnist-cnn"] as const;
+  names.forEach((name, k) => {
+    const start = text.indexOf(`\n${" ".repeat(22)}${name}:\n`);
+    assert.ok(start >= 0, `${name} in:\n${text}`);
+    const next = k + 1 < names.length ? text.indexOf(`\n${" ".repeat(22)}${names[k + 1]}:\n`) : text.length;
+    const flags = Object.entries(PRESETS[name].flags);
+    assert.ok(flags.length >= 8);
+    for (const [flag, value] of flags) {
+      assert.ok(text.slice(start, next).includes(`--${flag} ${value}`), `${name}: --${flag} ${value} in:\n${text}`);
+    }
+  });
 });
