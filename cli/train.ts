@@ -215,7 +215,7 @@ async function requireWritable(flag: string, path: string, folder: "models" | "r
     const from = start === null ? "" : ` (from ${start}: ${shownPath(folder)}/…)`;
     const advice = `choose a ${flag === "out" ? "path" : "folder"} inside ${folder}/`;
     throw new UsageError(
-      `--${flag} ${path} is outside the folders this task may write (models/, reports/); ${advice}${from}`,
+      `--${flag} ${shownPath(path)} is outside the folders this task may write (models/, reports/); ${advice}${from}`,
     );
   }
 }

@@ -131,6 +131,32 @@ Deno.test("cli: from a subfolder, paths are read from there and shown as seen fr
   }
 });
 
+Deno.test("cli: started in a subfolder, the paths in messages are shown from there, as the user typed them", async () => {
+  const sub = `test-artifacts/start-${crypto.randomUUID().slice(0, 8)}`;
+  const start = `${REPOSITORY_ROOT}/${sub}`;
+  await Deno.mkdir(`${start}/bad`, { recursive: true });
+  try {
+    // a training file cut in the middle of a line: the loader's message names bad/train_X.csv, not sub/bad/…
+    for (const name of ["train_label.csv", "test_X.csv", "test_label.csv"]) {
+      await Deno.copyFile(`data/${name}`, `${start}/bad/${name}`);
+    }
+    await Deno.writeTextFile(`${start}/bad/train_X.csv`, (await Deno.readTextFile("data/train_X.csv")).slice(0, 30000));
+    const env = { INIT_CWD: start };
+    assertCleanError(await runTask("audit", ["--data", "bad"], env), /^error: bad\/train_X\.csv, line \d+/);
+    assertCleanError(await runTask("train", ["--data", "bad"], env), /^error: bad\/train_X\.csv, line \d+/);
+    assertCleanError(await runTask("audit", ["--data", "nope"], env), /^error: --data nope: no such folder/);
+    assertCleanError(
+      await runTask("train", ["--out", "../../README.md/x.safetensors"], env),
+      /^error: --out \.\.\/\.\.\/README\.md\/x\.safetensors is outside the folders this task may write/,
+    );
+    const audit = await runTask("audit", ["--data", "../../data"], env);
+    assert.equal(audit.code, 0, audit.stderr);
+    assert.match(audit.stdout, /^audit of \.\.\/\.\.\/data$/m);
+  } finally {
+    await Deno.remove(start, { recursive: true });
+  }
+});
+
 Deno.test("cli: --data mnist takes a folder named mnist in the folder deno task was started in", async () => {
   const start = await Deno.makeTempDir();
   try {
@@ -233,12 +259,12 @@ Deno.test("cli train: a refused --out or --report from a subfolder says how mode
   const out = await runTask("train", ["--out", "m.safetensors"], { INIT_CWD: notebooks });
   assertCleanError(
     out,
-    /--out notebooks\/m\.safetensors is outside .*choose a path inside models\/ \(from \S+notebooks: \.\.\/models\/…\)$/,
+    /--out m\.safetensors is outside .*choose a path inside models\/ \(from \S+notebooks: \.\.\/models\/…\)$/,
   );
   const report = await runTask("train", ["--report", "run1"], { INIT_CWD: notebooks });
   assertCleanError(
     report,
-    /--report notebooks\/run1 is outside .*choose a folder inside reports\/ \(from \S+notebooks: \.\.\/reports\/…\)$/,
+    /--report run1 is outside .*choose a folder inside reports\/ \(from \S+notebooks: \.\.\/reports\/…\)$/,
   );
 });
 
