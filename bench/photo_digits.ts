@@ -5,7 +5,8 @@
  * `mnistPreprocess` and each model given. Prints, per condition, how many of the ten each model reads right and
  * how many pictures were taken for blank or for more than one digit. Then numbers of two to four digits written
  * side by side (`mnistDigits`) under some of the conditions: how many numbers each model reads whole, and how many
- * were cut into the wrong number of digits. The pictures are made here, in memory, from a seeded generator.
+ * were cut into the wrong number of digits. Last, numbers made of MNIST's own handwritten test digits (data/), at three
+ * spacings. The pictures are made here, in memory, from a seeded generator.
  *
  *     deno run -A bench/photo_digits.ts models/mlp.safetensors [more models…]
  *
@@ -15,7 +16,9 @@
 import { type GrayImage, mnistDigits, mnistPreprocess } from "../lib/image/preprocess.ts";
 import { loadModel } from "../lib/io/model_file.ts";
 import { Random } from "../lib/nn/random.ts";
-import { INPUT_SCALE } from "../lib/data/dataset.ts";
+import { INPUT_SCALE, PIXELS } from "../lib/data/dataset.ts";
+import { loadSplit } from "../lib/data/load.ts";
+import { inkBoundingBox, resize } from "../lib/image/preprocess.ts";
 
 type Point = [number, number];
 
@@ -218,5 +221,63 @@ for (const [name, c] of CONDITIONS.filter(([name]) => NUMBER_CONDITIONS.has(name
     });
   }
   const perModel = whole.map((w) => `${w}/20`).join(" | ");
+  console.log(`| ${name} | ${perModel} | ${digitsRight.map((d) => `${d}/${total}`).join(", ")} | ${miscut} |`);
+}
+
+// Numbers of 2–4 of the test set's own handwritten digits, each drawn ×5 (its 28 × 28 image becomes 140 × 140), the
+// digits' ink boxes `gap` of the mean ink-box width apart, each shifted up or down by up to a tenth of its height.
+const test = await loadSplit("data", "test");
+const SPACINGS: [string, number, number][] = [["wide (30–60%)", 0.3, 0.6], ["usual (15–30%)", 0.15, 0.3], [
+  "tight (5–15%)",
+  0.05,
+  0.15,
+]];
+console.log(
+  `\n| MNIST test digits, 100 numbers, gaps | ${paths.join(" | ")} | digits right | wrong number of digits |`,
+);
+console.log(`|---|${paths.map(() => "---|").join("")}---|---|`);
+for (const [name, g0, g1] of SPACINGS) {
+  const rng = new Random(13);
+  const whole = nets.map(() => 0), digitsRight = nets.map(() => 0);
+  let total = 0, miscut = 0;
+  for (let n = 0; n < 100; n++) {
+    const rows = Array.from({ length: 2 + (n % 3) }, () => Math.floor(rng.uniform() * test.n));
+    const labels = rows.map((i) => test.labels[i]);
+    total += rows.length;
+    const scale = 5, side = 28 * scale, H = side + 80;
+    const ups = rows.map((i) =>
+      resize(Float32Array.from(test.x.subarray(i * PIXELS, (i + 1) * PIXELS), (v) => v * 255), 28, 28, side, side)
+    );
+    const boxes = ups.map((up) => inkBoundingBox(up.map((v) => (v >= 26 ? v : 0)), side, side)!);
+    const meanWidth = boxes.reduce((s, b) => s + b.x1 - b.x0, 0) / boxes.length;
+    const offsets: number[] = [];
+    let x = 40;
+    boxes.forEach((b) => {
+      offsets.push(x - b.x0);
+      x += b.x1 - b.x0 + meanWidth * (g0 + (g1 - g0) * rng.uniform());
+    });
+    const W = Math.round(x + 40), ink = new Float32Array(W * H);
+    ups.forEach((up, k) => {
+      const dy = 40 + Math.round((rng.uniform() - 0.5) * 0.2 * side);
+      for (let yy = 0; yy < side; yy++) {
+        for (let xx = 0; xx < side; xx++) {
+          const X = Math.round(offsets[k]) + xx, v = up[yy * side + xx] / 255;
+          if (X >= 0 && X < W && v > ink[(dy + yy) * W + X]) ink[(dy + yy) * W + X] = v;
+        }
+      }
+    });
+    const xs = mnistDigits(onPaper(ink, W, H, { grain: 3 }, rng));
+    if (xs.length !== rows.length) {
+      miscut++;
+      continue;
+    }
+    nets.forEach((net, k) => {
+      const read = xs.map((x) => net.predict(Float32Array.from(x, (v) => v * INPUT_SCALE), 1)[0]);
+      const right = read.filter((d, i) => d === labels[i]).length;
+      digitsRight[k] += right;
+      if (right === rows.length) whole[k]++;
+    });
+  }
+  const perModel = whole.map((w) => `${w}/100`).join(" | ");
   console.log(`| ${name} | ${perModel} | ${digitsRight.map((d) => `${d}/${total}`).join(", ")} | ${miscut} |`);
 }

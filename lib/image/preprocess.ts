@@ -87,7 +87,7 @@ export const PIECE_SHARE = 0.02;
  */
 export const PIECE_REACH = 0.3;
 /** Pieces side by side are one digit when the gap between them is at most this share of their height (a pen break). */
-export const PEN_BREAK = 0.06;
+export const PEN_BREAK = 0.02;
 /**
  * A group of ink is a digit of its own when it is at least this share as tall as the group with the most ink
  * (a 1 beside an 8 is as tall; a dot or a dash is not)…
