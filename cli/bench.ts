@@ -199,6 +199,9 @@ async function runReference(config: BenchConfig, script: string, flag: string, a
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { skipped: `${config.python} was not found (see --python)` };
     if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      // the task's --allow-run is checked before the file is looked for: a missing file is named as missing
+      const exists = await Deno.stat(config.python).then(() => true, () => false);
+      if (!exists) return { skipped: `${config.python} was not found (see --python)` };
       return { skipped: `this task may not run ${config.python} (it allows /usr/bin/python3)` };
     }
     throw error;

@@ -67,6 +67,23 @@ Deno.test("deno task bench runs end to end and says why numpy is skipped when th
   assert.match(result.stderr, /### The spec/);
 });
 
+Deno.test("deno task bench names a --python that does not exist as not found (the task's --allow-run is checked first)", async () => {
+  const result = await runTask("bench", [
+    "--python",
+    "/usr/bin/no-such-python",
+    "--skip-torch",
+    "--quick",
+    "--runs",
+    "1",
+    "--skip-scale",
+    "--json",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = lastJson(result) as { spec: { numpy_skipped: string } };
+  assert.equal(report.spec.numpy_skipped, "/usr/bin/no-such-python was not found (see --python)");
+  assert.doesNotMatch(result.stderr, /PyTorch …/);
+});
+
 /** Whether /usr/bin/python3 can import `module` (the anchors need numpy, and PyTorch for torch_ref.py). */
 function pythonHas(module: string): boolean {
   try {
