@@ -197,31 +197,53 @@ const NUMBER_CONDITIONS = new Set([
   "ruled paper (2-px lines every 40 px)",
   "squared paper (a 40-px grid)",
 ]);
-console.log(
-  `\n| condition (20 numbers of 2–4 digits) | ${paths.join(" | ")} | digits right | wrong number of digits |`,
-);
-console.log(`|---|${paths.map(() => "---|").join("")}---|---|`);
-for (const [name, c] of CONDITIONS.filter(([name]) => NUMBER_CONDITIONS.has(name))) {
-  const rng = new Random(11);
-  const whole = nets.map(() => 0), digitsRight = nets.map(() => 0);
-  let total = 0, miscut = 0;
-  for (let n = 0; n < 20; n++) {
-    const digits = Array.from({ length: 2 + (n % 3) }, () => Math.floor(rng.uniform() * 10));
-    total += digits.length;
-    const xs = mnistDigits(numberPicture(digits, c, rng));
+/** One table row of numbers: per model, the numbers read whole and the digits read right; the numbers cut wrong. */
+class NumberTally {
+  whole = nets.map(() => 0);
+  digitsRight = nets.map(() => 0);
+  numbers = 0;
+  digits = 0;
+  miscut = 0;
+
+  /** Counts one number: `xs` are the images `mnistDigits` gave for a picture of `digits`. */
+  add(xs: Float32Array[], digits: number[]): void {
+    this.numbers++;
+    this.digits += digits.length;
     if (xs.length !== digits.length) {
-      miscut++;
-      continue;
+      this.miscut++;
+      return;
     }
     nets.forEach((net, k) => {
       const read = xs.map((x) => net.predict(Float32Array.from(x, (v) => v * INPUT_SCALE), 1)[0]);
       const right = read.filter((d, i) => d === digits[i]).length;
-      digitsRight[k] += right;
-      if (right === digits.length) whole[k]++;
+      this.digitsRight[k] += right;
+      if (right === digits.length) this.whole[k]++;
     });
   }
-  const perModel = whole.map((w) => `${w}/20`).join(" | ");
-  console.log(`| ${name} | ${perModel} | ${digitsRight.map((d) => `${d}/${total}`).join(", ")} | ${miscut} |`);
+
+  /** The row: name, numbers read whole per model, digits read right per model, numbers cut wrong. */
+  row(name: string): string {
+    const perModel = this.whole.map((w) => `${w}/${this.numbers}`).join(" | ");
+    return `| ${name} | ${perModel} | ${
+      this.digitsRight.map((d) => `${d}/${this.digits}`).join(", ")
+    } | ${this.miscut} |`;
+  }
+}
+
+/** A numbers table's header. */
+function numberTableHeader(title: string): void {
+  console.log(`\n| ${title} | ${paths.join(" | ")} | digits right | wrong number of digits |`);
+  console.log(`|---|${paths.map(() => "---|").join("")}---|---|`);
+}
+
+numberTableHeader("condition (20 numbers of 2–4 digits)");
+for (const [name, c] of CONDITIONS.filter(([name]) => NUMBER_CONDITIONS.has(name))) {
+  const rng = new Random(11), tally = new NumberTally();
+  for (let n = 0; n < 20; n++) {
+    const digits = Array.from({ length: 2 + (n % 3) }, () => Math.floor(rng.uniform() * 10));
+    tally.add(mnistDigits(numberPicture(digits, c, rng)), digits);
+  }
+  console.log(tally.row(name));
 }
 
 // Numbers of 2–4 of the test set's own handwritten digits, each drawn ×5 (its 28 × 28 image becomes 140 × 140), the
@@ -232,52 +254,41 @@ const SPACINGS: [string, number, number][] = [["wide (30–60%)", 0.3, 0.6], ["u
   0.05,
   0.15,
 ]];
-console.log(
-  `\n| MNIST test digits, 100 numbers, gaps | ${paths.join(" | ")} | digits right | wrong number of digits |`,
-);
-console.log(`|---|${paths.map(() => "---|").join("")}---|---|`);
+
+/** Ink coverage 0…1 of test rows `rows` drawn ×5 side by side, gaps of g0…g1 of their mean ink width: [ink, W, H]. */
+function testDigitsNumber(rows: number[], g0: number, g1: number, rng: Random): [Float32Array, number, number] {
+  const scale = 5, side = 28 * scale, H = side + 80;
+  const ups = rows.map((i) =>
+    resize(Float32Array.from(test.x.subarray(i * PIXELS, (i + 1) * PIXELS), (v) => v * 255), 28, 28, side, side)
+  );
+  const boxes = ups.map((up) => inkBoundingBox(up.map((v) => (v >= 26 ? v : 0)), side, side)!);
+  const meanWidth = boxes.reduce((s, b) => s + b.x1 - b.x0, 0) / boxes.length;
+  const offsets: number[] = [];
+  let x = 40;
+  boxes.forEach((b) => {
+    offsets.push(x - b.x0);
+    x += b.x1 - b.x0 + meanWidth * (g0 + (g1 - g0) * rng.uniform());
+  });
+  const W = Math.round(x + 40), ink = new Float32Array(W * H);
+  ups.forEach((up, k) => {
+    const dy = 40 + Math.round((rng.uniform() - 0.5) * 0.2 * side);
+    for (let yy = 0; yy < side; yy++) {
+      for (let xx = 0; xx < side; xx++) {
+        const X = Math.round(offsets[k]) + xx, v = up[yy * side + xx] / 255;
+        if (X >= 0 && X < W && v > ink[(dy + yy) * W + X]) ink[(dy + yy) * W + X] = v;
+      }
+    }
+  });
+  return [ink, W, H];
+}
+
+numberTableHeader("MNIST test digits, 100 numbers, gaps");
 for (const [name, g0, g1] of SPACINGS) {
-  const rng = new Random(13);
-  const whole = nets.map(() => 0), digitsRight = nets.map(() => 0);
-  let total = 0, miscut = 0;
+  const rng = new Random(13), tally = new NumberTally();
   for (let n = 0; n < 100; n++) {
     const rows = Array.from({ length: 2 + (n % 3) }, () => Math.floor(rng.uniform() * test.n));
-    const labels = rows.map((i) => test.labels[i]);
-    total += rows.length;
-    const scale = 5, side = 28 * scale, H = side + 80;
-    const ups = rows.map((i) =>
-      resize(Float32Array.from(test.x.subarray(i * PIXELS, (i + 1) * PIXELS), (v) => v * 255), 28, 28, side, side)
-    );
-    const boxes = ups.map((up) => inkBoundingBox(up.map((v) => (v >= 26 ? v : 0)), side, side)!);
-    const meanWidth = boxes.reduce((s, b) => s + b.x1 - b.x0, 0) / boxes.length;
-    const offsets: number[] = [];
-    let x = 40;
-    boxes.forEach((b) => {
-      offsets.push(x - b.x0);
-      x += b.x1 - b.x0 + meanWidth * (g0 + (g1 - g0) * rng.uniform());
-    });
-    const W = Math.round(x + 40), ink = new Float32Array(W * H);
-    ups.forEach((up, k) => {
-      const dy = 40 + Math.round((rng.uniform() - 0.5) * 0.2 * side);
-      for (let yy = 0; yy < side; yy++) {
-        for (let xx = 0; xx < side; xx++) {
-          const X = Math.round(offsets[k]) + xx, v = up[yy * side + xx] / 255;
-          if (X >= 0 && X < W && v > ink[(dy + yy) * W + X]) ink[(dy + yy) * W + X] = v;
-        }
-      }
-    });
-    const xs = mnistDigits(onPaper(ink, W, H, { grain: 3 }, rng));
-    if (xs.length !== rows.length) {
-      miscut++;
-      continue;
-    }
-    nets.forEach((net, k) => {
-      const read = xs.map((x) => net.predict(Float32Array.from(x, (v) => v * INPUT_SCALE), 1)[0]);
-      const right = read.filter((d, i) => d === labels[i]).length;
-      digitsRight[k] += right;
-      if (right === rows.length) whole[k]++;
-    });
+    const [ink, W, H] = testDigitsNumber(rows, g0, g1, rng);
+    tally.add(mnistDigits(onPaper(ink, W, H, { grain: 3 }, rng)), rows.map((i) => test.labels[i]));
   }
-  const perModel = whole.map((w) => `${w}/100`).join(" | ");
-  console.log(`| ${name} | ${perModel} | ${digitsRight.map((d) => `${d}/${total}`).join(", ")} | ${miscut} |`);
+  console.log(tally.row(name));
 }
