@@ -20,9 +20,10 @@
  *    other, or side by side across a pen break, are one digit, and a small
  *    piece near a digit is part of it (a stroke the pen broke); a speck of
  *    dust elsewhere, or a frame along the picture's edge, is left out. Ink too
- *    small to be a digit is no digit, nor is a dot (a tap, an ink blot). The digit with the most ink is the
- *    picture's digit ({@linkcode mnistPreprocess}); a picture of a number
- *    gives each of its digits, left to right ({@linkcode mnistDigits});
+ *    small to be a digit is no digit, nor is a dot (a tap, an ink blot). The
+ *    digit with the most ink is the picture's digit ({@linkcode mnistPreprocess});
+ *    a picture of a number gives each of its digits, left to right
+ *    ({@linkcode mnistDigits});
  * 3. scale to fit 20 × 20 keeping the aspect ratio: area averaging when
  *    shrinking, bilinear when enlarging. Strokes that would come out much
  *    thinner than MNIST's (a pen line in a large photo shrinks to a faint
@@ -371,8 +372,9 @@ export function darkInk(pixels: ArrayLike<number>, background: number): boolean 
 export function borderBand(image: GrayImage): Float32Array {
   const b = bandWidth(image.width, image.height), half = b >> 1;
   if (half > 0) {
+    // backgroundLevel sorts the values in place: the band's order does not matter to its readers
     const inner = ring(image, half, b);
-    if (Math.abs(backgroundLevel(ring(image, 0, half)) - backgroundLevel(inner.slice())) > MIN_CONTRAST) return inner;
+    if (Math.abs(backgroundLevel(ring(image, 0, half)) - backgroundLevel(inner)) > MIN_CONTRAST) return inner;
   }
   return ring(image, 0, b);
 }
