@@ -118,8 +118,8 @@ export function positiveInt(name: string, value: string | undefined, fallback: n
 
 /**
  * `--threads`: a whole number from 1 up to this machine's number of cores
- * (`fallback` when not given); more threads than cores only wait for each
- * other, so more is a {@linkcode UsageError}.
+ * (`fallback` when not given, by default that number of cores); more threads
+ * than cores only wait for each other, so more is a {@linkcode UsageError}.
  *
  * @example
  * ```ts
@@ -127,12 +127,13 @@ export function positiveInt(name: string, value: string | undefined, fallback: n
  * import { threadsFlag } from "./common.ts";
  * assert.equal(threadsFlag(undefined, 1), 1);
  * assert.equal(threadsFlag("1", 1), 1);
+ * assert.equal(threadsFlag(undefined), Math.max(1, navigator.hardwareConcurrency || 1));
  * assert.throws(() => threadsFlag(String(navigator.hardwareConcurrency + 1), 1), /this machine's number of cores/);
  * ```
  */
-export function threadsFlag(value: string | undefined, fallback: number): number {
+export function threadsFlag(value: string | undefined, fallback?: number): number {
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  const threads = positiveInt("threads", value, fallback);
+  const threads = positiveInt("threads", value, fallback ?? cores);
   if (threads > cores) {
     throw new UsageError(`--threads must be at most ${cores}, this machine's number of cores, got "${value}"`);
   }

@@ -138,7 +138,7 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     arch: archText === undefined ? null : checkedArch(archText, activation),
     activation,
     seed: seed32(values.seed),
-    threads: threadCount(values.threads),
+    threads: threadsFlag(values.threads), // default: every core
     out: given.out !== undefined ? fromStartFolder(given.out) : values.out ?? DEFAULT_MODEL,
     report: given.report !== undefined ? fromStartFolder(given.report) : values.report ?? null,
     json: values.json ?? false,
@@ -550,11 +550,6 @@ async function train(
     );
   }
   if (config.json) console.log(jsonSummary(config, data, outcome, stopper, cleanAccuracy));
-}
-
-/** --threads: 1 up to this machine's cores (its default); more threads than cores only wait for each other. */
-function threadCount(value: string | undefined): number {
-  return threadsFlag(value, Math.max(1, navigator.hardwareConcurrency || 1));
 }
 
 /** "1 epoch", "30 epochs". */
