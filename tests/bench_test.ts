@@ -35,17 +35,16 @@ Deno.test("bench flags: defaults, --quick, and bad values", () => {
   assert.throws(() => parseBenchArgs(["--fast"]), /fast/);
 });
 
+/** The shortest whole bench: one round, one run, no scale table, a JSON report. */
+const QUICK = ["--quick", "--runs", "1", "--skip-scale", "--json"];
+
 Deno.test("deno task bench runs end to end and says why numpy is skipped when the script is missing", async () => {
   const result = await runTask("bench", [
     "--numpy-ref",
     "tests/no-such-numpy-ref.py",
     "--torch-ref",
     "tests/no-such-torch-ref.py",
-    "--quick",
-    "--runs",
-    "1",
-    "--skip-scale",
-    "--json",
+    ...QUICK,
   ]);
   assert.equal(result.code, 0, result.stderr);
   const report = lastJson(result) as {
@@ -68,16 +67,7 @@ Deno.test("deno task bench runs end to end and says why numpy is skipped when th
 });
 
 Deno.test("deno task bench names a --python that does not exist as not found (the task's --allow-run is checked first)", async () => {
-  const result = await runTask("bench", [
-    "--python",
-    "/usr/bin/no-such-python",
-    "--skip-torch",
-    "--quick",
-    "--runs",
-    "1",
-    "--skip-scale",
-    "--json",
-  ]);
+  const result = await runTask("bench", ["--python", "/usr/bin/no-such-python", "--skip-torch", ...QUICK]);
   assert.equal(result.code, 0, result.stderr);
   const report = lastJson(result) as { spec: { numpy_skipped: string } };
   assert.equal(report.spec.numpy_skipped, "/usr/bin/no-such-python was not found (see --python)");

@@ -16,6 +16,14 @@ import { PRESETS } from "../lib/nn/presets.ts";
 import { lastJson, listDir, REPOSITORY_ROOT, runTask, scratchModelsDir, spawnDeno, type TaskResult } from "./task.ts";
 
 /** A usage or input error: exit 1, one line on stderr starting "error:", no stack trace. */
+/** A copy of the seed's four data files (data/) in a new folder `dir`. */
+async function copySeedData(dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const name of ["train_X.csv", "train_label.csv", "test_X.csv", "test_label.csv"]) {
+    await Deno.copyFile(`data/${name}`, `${dir}/${name}`);
+  }
+}
+
 function assertCleanError(result: TaskResult, pattern: RegExp) {
   assert.equal(result.code, 1, `exit code; stderr: ${result.stderr}`);
   const lines = result.stderr.trim().split("\n");
@@ -134,12 +142,9 @@ Deno.test("cli: from a subfolder, paths are read from there and shown as seen fr
 Deno.test("cli: started in a subfolder, the paths in messages are shown from there, as the user typed them", async () => {
   const sub = `test-artifacts/start-${crypto.randomUUID().slice(0, 8)}`;
   const start = `${REPOSITORY_ROOT}/${sub}`;
-  await Deno.mkdir(`${start}/bad`, { recursive: true });
+  await copySeedData(`${start}/bad`);
   try {
     // a training file cut in the middle of a line: the loader's message names bad/train_X.csv, not sub/bad/…
-    for (const name of ["train_label.csv", "test_X.csv", "test_label.csv"]) {
-      await Deno.copyFile(`data/${name}`, `${start}/bad/${name}`);
-    }
     await Deno.writeTextFile(`${start}/bad/train_X.csv`, (await Deno.readTextFile("data/train_X.csv")).slice(0, 30000));
     const env = { INIT_CWD: start };
     assertCleanError(await runTask("audit", ["--data", "bad"], env), /^error: bad\/train_X\.csv, line \d+/);
@@ -510,11 +515,8 @@ Deno.test("cli eval: the clean accuracy is measured against the data the model t
   const scratch = await scratchModelsDir();
   try {
     const [a, b, model] = [`${scratch.dir}/a`, `${scratch.dir}/b`, `${scratch.dir}/m.safetensors`];
-    await Deno.mkdir(a);
+    await copySeedData(a);
     await Deno.mkdir(b);
-    for (const name of ["train_X.csv", "train_label.csv", "test_X.csv", "test_label.csv"]) {
-      await Deno.copyFile(`data/${name}`, `${a}/${name}`);
-    }
     // b's test images are 50 of a's training images; its training files are other images (a's test files)
     const head = async (from: string, to: string) =>
       await Deno.writeTextFile(to, (await Deno.readTextFile(from)).split("\n").slice(0, 50).join("\n") + "\n");
@@ -567,12 +569,8 @@ Deno.test("cli eval: broken training files in --data DIR do not hide the clean a
   const scratch = await scratchModelsDir();
   try {
     const [a, c, model] = [`${scratch.dir}/a`, `${scratch.dir}/c`, `${scratch.dir}/m.safetensors`];
-    await Deno.mkdir(a);
-    await Deno.mkdir(c);
-    for (const name of ["train_X.csv", "train_label.csv", "test_X.csv", "test_label.csv"]) {
-      await Deno.copyFile(`data/${name}`, `${a}/${name}`);
-      await Deno.copyFile(`data/${name}`, `${c}/${name}`);
-    }
+    await copySeedData(a);
+    await copySeedData(c);
     // c: the same test files, and a training table cut in the middle of its 11th row
     await Deno.writeTextFile(`${c}/train_X.csv`, (await Deno.readTextFile("data/train_X.csv")).slice(0, 19_999));
     assert.equal((await runTask("train", ["--epochs", "1", "--data", a, "--out", model])).code, 0);

@@ -208,12 +208,17 @@ Deno.test("mnistPreprocess: a speck of dust away from the digit is left out, and
   assert.equal(mnistPreprocess(onlySpeck), null);
 });
 
+/** `image` in a dark frame (level 30) `edge` pixels wide, as a scanner leaves. */
+function framed(image: GrayImage, edge: number): GrayImage {
+  const { width: W, height: H } = image;
+  return withMark(image, 30, (x, y) => x < edge || y < edge || x >= W - edge || y >= H - edge);
+}
+
 Deno.test("mnistPreprocess: a scan's dark frame, thin or thick, is not taken for the digit", () => {
   const clean = page(600, 800, 235, 40, ell(200, 300));
   const reference = mnistPreprocess(clean)!;
   for (const edge of [3, 25]) {
-    const framed = withMark(clean, 30, (x, y) => x < edge || y < edge || x >= 600 - edge || y >= 800 - edge);
-    assert.deepEqual([...mnistPreprocess(framed)!], [...reference], `a frame ${edge} pixels wide`);
+    assert.deepEqual([...mnistPreprocess(framed(clean, edge))!], [...reference], `a frame ${edge} pixels wide`);
   }
 });
 
@@ -222,9 +227,9 @@ Deno.test("mnistPreprocess: a dark frame filling more than half of the border ba
   const clean = page(600, 300, 235, 40, ell(250, 80));
   const reference = mnistPreprocess(clean)!;
   for (const edge of [18, 22]) {
-    const framed = withMark(clean, 30, (x, y) => x < edge || y < edge || x >= 600 - edge || y >= 300 - edge);
-    assert.deepEqual([...mnistPreprocess(framed)!], [...reference], `a frame ${edge} pixels wide`);
-    assert.equal(mnistDigits(framed).length, 1, `a frame ${edge} pixels wide`);
+    const image = framed(clean, edge);
+    assert.deepEqual([...mnistPreprocess(image)!], [...reference], `a frame ${edge} pixels wide`);
+    assert.equal(mnistDigits(image).length, 1, `a frame ${edge} pixels wide`);
   }
 });
 
